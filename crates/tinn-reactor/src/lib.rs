@@ -1,0 +1,160 @@
+//! The seam between tinn's Lua scheduler and IO done in Rust (DESIGN.md §5).
+//!
+//! A native function that may have to wait does not block and does not use mlua's async
+//! functions. It either finishes at once and returns its results (the fast path), or it calls
+//! [`start`] with a future and returns what `start` returns: the [`pending`] marker and an
+//! operation id. The Lua wrapper parks the calling task on that id
+//! (`require("tinn.reactor").awaitOp(id, timeoutMs)`); parked tasks live in a Lua table, so
+//! Rust holds ids, never one Lua handle per task.
+//!
+//! Each future runs on the thread's tokio `LocalSet`. When it finishes, its [`Completion`]
+//! (a closure that turns the Rust result into Lua values on the Lua thread) is queued; the
+//! event loop in `tinn-runtime` owns the queue ([`Completions`]), drains it and hands every
+//! completion back to Lua in one call. Cancelling an operation (timeout, task cancelled,
+//! socket closed) aborts its future at once, which drops whatever it held.
+//!
+//! ```ignore
+//! fn net_read(lua: &Lua, stream: &Stream) -> LuaResult<LuaMultiValue> {
+//!     if let Some(bytes) = stream.try_read_now()? { return bytes.into_lua_multi(lua); }
+//!     let stream = stream.clone();
+//!     tinn_reactor::start(lua, async move {
+//!         let result = stream.read().await;
+//!         tinn_reactor::completion(move |lua| result.into_lua_multi(lua))
+//!     })
+//! }
+//! ```
+
+use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
+use std::future::Future;
+
+use mlua::{IntoLuaMulti, LightUserData, Lua, MultiValue, Result as LuaResult, Value};
+use tokio::sync::mpsc::{unbounded_channel, UnboundedReceiver, UnboundedSender};
+use tokio::task::AbortHandle;
+
+/// Identifies one pending operation; unique for the life of a Lua state.
+pub type OpId = u64;
+
+/// Turns an operation's Rust result into the Lua values its waiting task receives.
+pub type Completion = Box<dyn FnOnce(&Lua) -> LuaResult<MultiValue>>;
+
+/// Wraps a closure as a [`Completion`].
+pub fn completion(f: impl FnOnce(&Lua) -> LuaResult<MultiValue> + 'static) -> Completion {
+    Box::new(f)
+}
+
+/// A completion that hands the task `nil, message`, the IO failure convention of DESIGN.md §3.
+pub fn failure(message: impl Into<String>) -> Completion {
+    let message = message.into();
+    completion(move |lua| (Value::Nil, message).into_lua_multi(lua))
+}
+
+/// The marker a native function returns (before the op id) when the caller must park.
+static PENDING_MARKER: u8 = 0;
+
+/// The Lua value of the pending marker (a light userdata unique to tinn).
+pub fn pending() -> Value {
+    Value::LightUserData(LightUserData(std::ptr::addr_of!(PENDING_MARKER) as *mut _))
+}
+
+/// Per-Lua-state registry of pending operations; lives in the Lua state's app data.
+pub struct Reactor {
+    next_id: Cell<OpId>,
+    pending: RefCell<HashMap<OpId, AbortHandle>>,
+    completed_tx: UnboundedSender<(OpId, Completion)>,
+}
+
+/// The queue of finished operations, owned by the event loop.
+pub struct Completions {
+    completed_rx: UnboundedReceiver<(OpId, Completion)>,
+}
+
+impl Reactor {
+    /// Installs a fresh reactor in `lua`'s app data; the event loop keeps the returned queue.
+    pub fn install(lua: &Lua) -> Completions {
+        let (completed_tx, completed_rx) = unbounded_channel();
+        lua.set_app_data(Reactor { next_id: Cell::new(0), pending: RefCell::new(HashMap::new()), completed_tx });
+        Completions { completed_rx }
+    }
+
+    /// Number of operations started and not yet handed back or cancelled. While it is non-zero
+    /// the program has IO in flight and must not exit.
+    pub fn in_flight(&self) -> usize {
+        self.pending.borrow().len()
+    }
+
+    /// Aborts an operation; its completion, if already queued, is dropped by the Lua side.
+    pub fn cancel(&self, id: OpId) {
+        if let Some(handle) = self.pending.borrow_mut().remove(&id) {
+            handle.abort();
+        }
+    }
+
+    /// Aborts every pending operation (used at exit).
+    pub fn cancel_all(&self) {
+        for (_, handle) in self.pending.borrow_mut().drain() {
+            handle.abort();
+        }
+    }
+
+    // An op cancelled after it finished has left `pending`; its result goes nowhere.
+    fn accept(&self, (id, done): (OpId, Completion), into: &mut Vec<(OpId, Completion)>) {
+        if self.pending.borrow_mut().remove(&id).is_some() {
+            into.push((id, done));
+        }
+    }
+
+    fn start<F>(&self, op: F) -> OpId
+    where
+        F: Future<Output = Completion> + 'static,
+    {
+        let id = self.next_id.get() + 1;
+        self.next_id.set(id);
+        let tx = self.completed_tx.clone();
+        let handle = tokio::task::spawn_local(async move {
+            let done = op.await;
+            // The receiver lives as long as the Lua state; a send error means it is shutting down.
+            let _ = tx.send((id, done));
+        });
+        self.pending.borrow_mut().insert(id, handle.abort_handle());
+        id
+    }
+}
+
+impl Completions {
+    /// Waits until at least one operation completes, then takes every completed one.
+    pub async fn wait(&mut self, reactor: &Reactor, into: &mut Vec<(OpId, Completion)>) {
+        if let Some(done) = self.completed_rx.recv().await {
+            reactor.accept(done, into);
+        }
+        self.take(reactor, into);
+    }
+
+    /// Takes every operation that has completed, without waiting.
+    pub fn take(&mut self, reactor: &Reactor, into: &mut Vec<(OpId, Completion)>) {
+        while let Ok(done) = self.completed_rx.try_recv() {
+            reactor.accept(done, into);
+        }
+    }
+}
+
+/// Starts `op` on the event loop and returns `PENDING, id` for the Lua wrapper to park on.
+///
+/// Errors: raises if the Lua state has no reactor (a state not made by `tinn-runtime`).
+pub fn start<F>(lua: &Lua, op: F) -> LuaResult<MultiValue>
+where
+    F: Future<Output = Completion> + 'static,
+{
+    let reactor = lua
+        .app_data_ref::<Reactor>()
+        .ok_or_else(|| mlua::Error::runtime("tinn: IO needs the tinn event loop (no reactor in this Lua state)"))?;
+    let id = reactor.start(op);
+    (pending(), id).into_lua_multi(lua)
+}
+
+/// Cancels operation `id` of `lua`'s reactor; a no-op for ids already finished.
+pub fn cancel(lua: &Lua, id: OpId) {
+    if let Some(reactor) = lua.app_data_ref::<Reactor>() {
+        reactor.cancel(id);
+    }
+}

@@ -1,0 +1,115 @@
+//! The outer loop: one call into the Lua scheduler per turn, then wait for IO, a timer or an
+//! OS signal (DESIGN.md §5). Task switches happen inside `tick`, never here.
+
+use std::time::Duration;
+
+use mlua::{Function, Lua, Result as LuaResult, Table, Value};
+use tinn_reactor::{Completion, Completions, OpId, Reactor};
+
+use crate::sys::{OsSignal, OsSignals};
+
+/// `tick` returns this instead of a wait hint when the program must end.
+const EXIT: f64 = -2.0;
+
+/// The scheduler's entry points, as returned by `lua/tinn/scheduler.lua`.
+pub(crate) struct Scheduler {
+    pub(crate) tick: Function,
+    pub(crate) shutdown: Function,
+    pub(crate) deliver_signal: Function,
+}
+
+/// Runs the scheduler until the program ends; returns the exit status.
+pub(crate) fn run(lua: &Lua, scheduler: &Scheduler, completions: &mut Completions) -> Result<i32, crate::RuntimeError> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(crate::RuntimeError::EventLoop)?;
+    let signals = OsSignals::listen().map_err(crate::RuntimeError::EventLoop)?;
+    let local = tokio::task::LocalSet::new();
+    let status = local.block_on(&runtime, drive(lua, scheduler, completions, signals))?;
+    if let Some(reactor) = lua.app_data_ref::<Reactor>() {
+        reactor.cancel_all();
+    }
+    Ok(status)
+}
+
+async fn drive(
+    lua: &Lua,
+    scheduler: &Scheduler,
+    completions: &mut Completions,
+    mut signals: OsSignals,
+) -> LuaResult<i32> {
+    let mut completed: Vec<(OpId, Completion)> = Vec::new();
+    loop {
+        let handed_back = completions_table(lua, &mut completed)?;
+        let (hint, status): (f64, Option<i32>) = scheduler.tick.call(handed_back)?;
+        if hint == EXIT {
+            return Ok(status.unwrap_or(0));
+        }
+        let reactor = lua
+            .app_data_ref::<Reactor>()
+            .ok_or_else(|| mlua::Error::runtime("the reactor is missing from the Lua state"))?;
+        if hint < 0.0 && reactor.in_flight() == 0 {
+            // Nothing ready, sleeping, polling or doing IO: only signals are left, and a task
+            // waiting on a signal nobody can send does not keep the program alive.
+            return scheduler.shutdown.call(Value::Nil);
+        }
+        if hint == 0.0 {
+            // Tasks are still ready: let IO futures run, then collect what finished.
+            tokio::task::yield_now().await;
+            completions.take(&reactor, &mut completed);
+            continue;
+        }
+        let wait = (hint > 0.0).then(|| Duration::try_from_secs_f64(hint / 1000.0).unwrap_or(Duration::MAX));
+        tokio::select! {
+            _ = completions.wait(&reactor, &mut completed) => {}
+            signal = signals.next() => {
+                drop(reactor);
+                if let Some(status) = deliver(scheduler, &signals, signal)? {
+                    return Ok(status);
+                }
+            }
+            _ = sleep_for(wait), if wait.is_some() => {}
+        }
+    }
+}
+
+async fn sleep_for(wait: Option<Duration>) {
+    if let Some(wait) = wait {
+        tokio::time::sleep(wait).await;
+    }
+}
+
+/// Hands an OS signal to the tasks waiting for it; with none, ends the program as a shell would.
+fn deliver(scheduler: &Scheduler, signals: &OsSignals, signal: OsSignal) -> LuaResult<Option<i32>> {
+    let handled: bool = scheduler.deliver_signal.call(signal.name())?;
+    if handled {
+        signals.interrupt_handled();
+        return Ok(None);
+    }
+    let status: i32 = scheduler.shutdown.call(signal.exit_status())?;
+    Ok(Some(status))
+}
+
+/// `{id1, result1, id2, result2, ...}` with each result packed `{n = k, ...}`, or nil.
+fn completions_table(lua: &Lua, completed: &mut Vec<(OpId, Completion)>) -> LuaResult<Value> {
+    if completed.is_empty() {
+        return Ok(Value::Nil);
+    }
+    let table: Table = lua.create_table_with_capacity(completed.len() * 2, 0)?;
+    for (id, done) in completed.drain(..) {
+        let values = match done(lua) {
+            Ok(values) => values,
+            Err(err) => mlua::MultiValue::from_vec(vec![Value::Nil, Value::String(lua.create_string(err.to_string())?)]),
+        };
+        let count = values.len();
+        let packed = lua.create_table_with_capacity(count, 1)?;
+        for (index, value) in values.into_iter().enumerate() {
+            packed.raw_set(index + 1, value)?;
+        }
+        packed.raw_set("n", count)?;
+        table.raw_push(id)?;
+        table.raw_push(packed)?;
+    }
+    Ok(Value::Table(table))
+}

@@ -1,0 +1,53 @@
+//! The module loader: embedded Lua libraries and native modules come first, then LuaJIT's own
+//! `package.path` / `package.cpath` searchers (which honour `LUA_PATH` and `LUA_CPATH`).
+
+use mlua::{Function, Lua, Result as LuaResult, Table, Value};
+
+/// A native module: builds the table `require` returns.
+pub type NativeModule = fn(&Lua) -> LuaResult<Table>;
+
+/// The scheduler is loaded by the runtime itself (it needs the native bridge), not by `require`.
+pub(crate) const SCHEDULER_SOURCE: &str = include_str!("../../../lua/tinn/scheduler.lua");
+
+/// Pure-Lua libraries from `lua/`, embedded at build time: `require` name → source.
+const EMBEDDED: &[(&str, &str)] = &[("tinn.clock", include_str!("../../../lua/tinn/clock.lua"))];
+
+/// Modules written in Rust: `require` name → constructor. The only list of them.
+const NATIVE: &[(&str, NativeModule)] = &[];
+
+/// The chunk name of an embedded module, so tracebacks read `tinn/clock:12`.
+pub(crate) fn chunk_name(module: &str) -> String {
+    let path = module.replace('.', "/");
+    if path.starts_with("tinn/") {
+        format!("={path}")
+    } else {
+        format!("=tinn/{path}")
+    }
+}
+
+/// Whether `name` is a module the runtime carries (embedded Lua or native).
+pub(crate) fn is_builtin(name: &str) -> bool {
+    EMBEDDED.iter().any(|(n, _)| *n == name) || NATIVE.iter().any(|(n, _)| *n == name)
+}
+
+/// Puts the built-in searcher right after `package.preload`'s, ahead of the file searchers.
+pub(crate) fn install(lua: &Lua) -> LuaResult<()> {
+    let package: Table = lua.globals().get("package")?;
+    let loaders: Table = package.get("loaders")?;
+    let searcher = lua.create_function(search_builtin)?;
+    loaders.raw_insert(2, searcher)?;
+    Ok(())
+}
+
+fn search_builtin(lua: &Lua, name: String) -> LuaResult<Value> {
+    if let Some((_, source)) = EMBEDDED.iter().find(|(n, _)| *n == name) {
+        let chunk = lua.load(*source).set_name(chunk_name(&name)).into_function()?;
+        return Ok(Value::Function(chunk));
+    }
+    if let Some((_, build)) = NATIVE.iter().find(|(n, _)| *n == name) {
+        let build = *build;
+        let loader: Function = lua.create_function(move |lua, _: String| build(lua))?;
+        return Ok(Value::Function(loader));
+    }
+    Ok(Value::String(lua.create_string(format!("\n\tno built-in module '{name}'"))?))
+}

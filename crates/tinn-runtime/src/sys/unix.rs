@@ -1,0 +1,60 @@
+//! OS signals on Unix, through signal-hook's self-pipe thread.
+//!
+//! A dedicated thread receives SIGINT, SIGTERM and SIGHUP and forwards them to the event loop.
+//! If a second SIGINT arrives before the loop has taken the first (a task that never yields,
+//! or a shutdown that hangs), the thread ends the process at once with status 130.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
+use signal_hook::iterator::Signals;
+use tokio::sync::mpsc::{unbounded_channel, UnboundedReceiver};
+
+use super::OsSignal;
+
+/// The stream of OS signals for the event loop.
+pub(crate) struct OsSignals {
+    received: UnboundedReceiver<OsSignal>,
+    interrupt_pending: Arc<AtomicBool>,
+}
+
+impl OsSignals {
+    /// Starts listening; from now on these signals no longer kill the process by default.
+    pub(crate) fn listen() -> std::io::Result<OsSignals> {
+        let mut signals = Signals::new([SIGINT, SIGTERM, SIGHUP])?;
+        let (sender, received) = unbounded_channel();
+        let interrupt_pending = Arc::new(AtomicBool::new(false));
+        let pending = Arc::clone(&interrupt_pending);
+        std::thread::Builder::new().name("tinn-signals".into()).spawn(move || {
+            for number in signals.forever() {
+                let signal = match number {
+                    SIGINT => OsSignal::Interrupt,
+                    SIGTERM => OsSignal::Terminate,
+                    _ => OsSignal::Hangup,
+                };
+                if signal == OsSignal::Interrupt && pending.swap(true, Ordering::SeqCst) {
+                    // SAFETY: _exit only ends the process; it touches no shared state.
+                    unsafe { libc::_exit(signal.exit_status()) };
+                }
+                if sender.send(signal).is_err() {
+                    break; // the event loop is gone
+                }
+            }
+        })?;
+        Ok(OsSignals { received, interrupt_pending })
+    }
+
+    /// The next signal; pending forever once the listener thread has stopped.
+    pub(crate) async fn next(&mut self) -> OsSignal {
+        match self.received.recv().await {
+            Some(signal) => signal,
+            None => std::future::pending().await,
+        }
+    }
+
+    /// A script handled the interrupt: the next Ctrl-C goes to the script again.
+    pub(crate) fn interrupt_handled(&self) {
+        self.interrupt_pending.store(false, Ordering::SeqCst);
+    }
+}

@@ -1,0 +1,198 @@
+//! The command line: flags, exit statuses, start-up errors, OS signals and C modules.
+
+use std::io::Write;
+use std::process::Stdio;
+use std::time::Duration;
+
+use crate::support::{status_of, tinn};
+
+fn run(args: &[&str]) -> (i32, String, String) {
+    let output = tinn().args(args).output().expect("the tinn binary runs");
+    (
+        status_of(&output),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn version_and_help() {
+    let (status, stdout, _) = run(&["--version"]);
+    assert_eq!(status, 0);
+    assert_eq!(stdout.trim(), format!("tinn {}", env!("CARGO_PKG_VERSION")));
+    let (status, stdout, _) = run(&["--help"]);
+    assert_eq!(status, 0);
+    assert!(stdout.contains("Usage: tinn"), "help shows usage: {stdout}");
+    assert!(stdout.contains("-e <CODE>"), "help lists -e: {stdout}");
+}
+
+#[test]
+fn execute_string_with_arguments() {
+    let (status, stdout, stderr) = run(&["-e", "print(arg[0], #arg, ...)", "one", "--two"]);
+    assert_eq!((status, stdout.as_str(), stderr.as_str()), (0, "-e\t2\tone\t--two\n", ""));
+}
+
+#[test]
+fn script_arguments_and_arg_table() {
+    let (status, stdout, _) = run(&["runtime/args.lua", "x", "-y"]);
+    assert_eq!(status, 0);
+    assert_eq!(stdout, "runtime/args.lua\t2\tx\t-y\nx\t-y\n");
+}
+
+#[test]
+fn stdin_runs_as_a_script() {
+    let mut child = tinn().stdin(Stdio::piped()).stdout(Stdio::piped()).spawn().expect("spawn tinn");
+    child.stdin.take().expect("stdin").write_all(b"sleep(1) print('from stdin', 6 * 7)").expect("write");
+    let output = child.wait_with_output().expect("wait");
+    assert_eq!(String::from_utf8_lossy(&output.stdout), "from stdin\t42\n");
+    assert_eq!(status_of(&output), 0);
+}
+
+#[test]
+fn missing_script_names_the_file() {
+    let (status, stdout, stderr) = run(&["no/such/script.lua"]);
+    assert_eq!(status, 1);
+    assert_eq!(stdout, "");
+    assert_eq!(stderr, "tinn: cannot open 'no/such/script.lua': No such file or directory (os error 2)\n");
+}
+
+#[test]
+fn syntax_error_names_file_line_and_shows_the_line() {
+    let (status, _, stderr) = run(&["runtime/syntax_error.lua"]);
+    assert_eq!(status, 1);
+    assert_eq!(
+        stderr,
+        "tinn: syntax error: runtime/syntax_error.lua:3: unexpected symbol near '='\n    3 | local broken = = 1\n"
+    );
+}
+
+#[test]
+fn stop_sets_the_exit_status() {
+    assert_eq!(run(&["-e", "stop(42)"]).0, 42);
+    assert_eq!(run(&["-e", "spawn(function() sleep(5) stop(9) end) sleep(1000)"]).0, 9);
+    assert_eq!(run(&["-e", "error('boom')"]).0, 1);
+    assert_eq!(run(&["-e", "print('fine')"]).0, 0);
+}
+
+/// Starts a script, waits until it printed its first line, sends `signals`, returns the result.
+#[cfg(unix)]
+fn interrupt(script: &str, signals: &[i32]) -> (i32, String, String) {
+    use std::io::{BufRead, BufReader, Read};
+    let mut child = tinn()
+        .args(["-e", script])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn tinn");
+    let mut stdout = BufReader::new(child.stdout.take().expect("stdout"));
+    let mut first = String::new();
+    stdout.read_line(&mut first).expect("the script prints a first line");
+    for &signal in signals {
+        // SAFETY: kill only sends a signal to our own child process.
+        unsafe { libc::kill(child.id() as i32, signal) };
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let mut rest = String::new();
+    stdout.read_to_string(&mut rest).expect("read stdout");
+    let mut stderr = String::new();
+    child.stderr.take().expect("stderr").read_to_string(&mut stderr).expect("read stderr");
+    let status = child.wait().expect("wait");
+    let output = std::process::Output { status, stdout: Vec::new(), stderr: Vec::new() };
+    (status_of(&output), first + &rest, stderr)
+}
+
+#[cfg(unix)]
+#[test]
+fn ctrl_c_without_handler_cancels_tasks_runs_exit_hooks_and_exits_130() {
+    let (status, stdout, _) = interrupt(
+        "tinn.atExit(function() print('flushed') end) print('ready') sleep(10000) print('not reached')",
+        &[libc::SIGINT],
+    );
+    assert_eq!((status, stdout.as_str()), (130, "ready\nflushed\n"));
+}
+
+#[cfg(unix)]
+#[test]
+fn ctrl_c_goes_to_a_handler_when_one_waits() {
+    let (status, stdout, _) = interrupt(
+        "onSignal(function() print('handled SIGINT') stop(5) end, 'SIGINT') print('ready') sleep(10000)",
+        &[libc::SIGINT],
+    );
+    assert_eq!((status, stdout.as_str()), (5, "ready\nhandled SIGINT\n"));
+}
+
+#[cfg(unix)]
+#[test]
+fn second_ctrl_c_ends_a_task_that_never_yields() {
+    let (status, stdout, _) = interrupt("print('spinning') while true do end", &[libc::SIGINT, libc::SIGINT]);
+    assert_eq!((status, stdout.as_str()), (130, "spinning\n"));
+}
+
+#[cfg(unix)]
+#[test]
+fn sigterm_and_sighup_are_named_signals() {
+    let (status, stdout, _) = interrupt(
+        // waiting on OS signals alone does not keep a program alive (as in Node): a sleeper does
+        "onSignal(function() print('hup') end, 'SIGHUP') spawn(sleep, 10000) \
+         print('ready') waitSignal('SIGTERM') print('term') stop(0)",
+        &[libc::SIGHUP, libc::SIGTERM],
+    );
+    assert_eq!((status, stdout.as_str()), (0, "ready\nhup\nterm\n"));
+    let (status, _, _) = interrupt("print('ready') sleep(10000)", &[libc::SIGTERM]);
+    assert_eq!(status, 143, "SIGTERM with no handler exits 128+15");
+}
+
+/// A C module compiled here, linked against nothing: its `lua_*` calls must resolve against the
+/// symbols the tinn binary exports.
+#[cfg(target_os = "linux")]
+#[test]
+fn lua_c_module_loads_against_the_binarys_luajit() {
+    let dir = std::env::temp_dir().join(format!("tinn-cmodule-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let source = dir.join("twice.c");
+    std::fs::write(
+        &source,
+        r#"
+typedef struct lua_State lua_State;
+extern void lua_pushnumber(lua_State *L, double n);
+extern double luaL_checknumber(lua_State *L, int narg);
+extern void lua_createtable(lua_State *L, int narr, int nrec);
+extern void lua_pushcclosure(lua_State *L, int (*fn)(lua_State *), int n);
+extern void lua_setfield(lua_State *L, int idx, const char *k);
+static int twice(lua_State *L) { lua_pushnumber(L, 2 * luaL_checknumber(L, 1)); return 1; }
+int luaopen_twice(lua_State *L) {
+  lua_createtable(L, 0, 1);
+  lua_pushcclosure(L, twice, 0);
+  lua_setfield(L, -2, "twice");
+  return 1;
+}
+"#,
+    )
+    .expect("write C source");
+    let compiled = std::process::Command::new("cc")
+        .args(["-shared", "-fPIC", "-o"])
+        .arg(dir.join("twice.so"))
+        .arg(&source)
+        .status()
+        .expect("a C compiler (cc) is installed");
+    assert!(compiled.success(), "the C module compiles");
+    let output = tinn()
+        .env("LUA_CPATH", format!("{}/?.so;;", dir.display()))
+        .args(["-e", "local m = require('twice') print(m.twice(21), pcall(m.twice, 'x'))"])
+        .output()
+        .expect("run tinn");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.starts_with("42\tfalse\t"), "C module works: {stdout} {}", String::from_utf8_lossy(&output.stderr));
+    assert!(stdout.contains("number expected, got string"), "luaL_checknumber raises: {stdout}");
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn lua_path_is_honoured() {
+    let output = tinn()
+        .env("LUA_PATH", "runtime/lib/?.lua;;")
+        .args(["-e", "print(require('greeter').greet('path'))"])
+        .output()
+        .expect("run tinn");
+    assert_eq!(String::from_utf8_lossy(&output.stdout), "hello, path\n");
+}

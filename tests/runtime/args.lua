@@ -1,0 +1,2 @@
+print(arg[0], #arg, ...)
+print(arg[1], arg[2])

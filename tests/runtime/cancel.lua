@@ -1,0 +1,20 @@
+-- cancel releases what a task waits on at once: a cancelled sleeper does not hold the program
+-- open, a cancelled signal waiter leaves the waiter list, and a task can cancel itself.
+local sleeper = spawn(function() sleep(60000) print("must not wake") end)
+local waiter = spawn(function() waitSignal("s") print("must not wake either") end)
+local ready = spawn(function() print("must not run") end)
+print("cancel ready", ready:cancel(), ready:status())
+yield()
+print("cancel sleeper", sleeper:cancel(), sleeper:status())
+print("cancel waiter", waiter:cancel(), waiter:status())
+print("signal after cancel", signalOne("s"))
+local selfish = spawn(function()
+  tinn.currentTask():cancel()
+  print("must not continue after cancelling itself")
+end)
+print("self", selfish:join())
+local predicateWaiter = spawn(function() waitFor(function() return false end) end)
+yield()
+predicateWaiter:cancel()
+print("done cancelling", predicateWaiter:status())
+-- the process must end now, not after the 60 s sleep or the predicate that never holds

@@ -1,0 +1,16 @@
+-- join returns a task's values, or nil and the error, or nil, "cancelled", or nil, "timeout".
+local done = spawn(function() sleep(5) return 1, nil, 3 end)
+print("done", select("#", done:join()), done:join())
+local failing = spawn(function() sleep(5) error("went wrong", 0) end)
+print("failed", failing:join()) -- a waiting joiner handles the error: no fail-fast
+print("failed again", failing:join())
+local victim = spawn(function() sleep(1000) end)
+spawn(function() sleep(5) victim:cancel() end)
+print("cancelled", victim:join())
+local slow = spawn(function() sleep(100) return "slow" end)
+print("timeout", slow:join(10))
+slow:cancel()
+print("self", pcall(function() local r = tinn.currentTask():join() return r end))
+local finished = spawn(function() return "early" end)
+yield()
+print("already finished", finished:join())

@@ -1,0 +1,3 @@
+-- a deliberate syntax error, for the CLI test
+local fine = 1
+local broken = = 1

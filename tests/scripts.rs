@@ -1,0 +1,54 @@
+//! Runs real `.lua` scripts through the real `tinn` binary and checks what they print.
+//!
+//! Each case names a script under `tests/`. Beside it, `<script>.out` (if present) is the exact
+//! stdout expected, and `<script>.err` (if present) lists lines that must each appear in stderr.
+//! The exit status must match (0 unless the case says otherwise). Topic modules hold the tests
+//! that need more than a script (signals, C modules, the command line).
+
+mod cli;
+mod support;
+
+use support::{check_script, Expect};
+
+macro_rules! script_tests {
+    ($($name:ident: $path:literal $(=> exit $status:literal)?;)*) => {
+        $(
+            #[test]
+            fn $name() {
+                #[allow(unused_mut)]
+                let mut expect = Expect::default();
+                $(expect.status = $status;)?
+                check_script($path, expect);
+            }
+        )*
+    };
+}
+
+script_tests! {
+    hello_example: "../examples/hello.lua";
+    signals_example: "../examples/signals.lua";
+    periodic_example: "../examples/periodic.lua";
+    application_module: "runtime/application.lua";
+    round_robin: "runtime/round_robin.lua";
+    spawn_and_handles: "runtime/spawn_and_handles.lua";
+    sleep_order: "runtime/sleep_order.lua";
+    delay: "runtime/delay.lua";
+    periodic: "runtime/periodic.lua";
+    wait_for: "runtime/wait_for.lua";
+    when_whenever: "runtime/when_whenever.lua";
+    named_signals: "runtime/named_signals.lua";
+    join: "runtime/join.lua";
+    cancel: "runtime/cancel.lua";
+    stop_with_pending_tasks: "runtime/stop_pending.lua" => exit 3;
+    uncaught_error_fails_fast: "runtime/uncaught_error.lua" => exit 1;
+    on_error_keeps_running: "runtime/on_error.lua";
+    predicate_error_fails_only_its_task: "runtime/predicate_error.lua";
+    user_coroutines: "runtime/coroutines.lua";
+    outside_a_task: "runtime/outside_task.lua";
+    bad_arguments: "runtime/bad_arguments.lua";
+    signal_waiters_do_not_keep_alive: "runtime/signal_liveness.lua";
+    task_list: "runtime/task_list.lua";
+    many_tasks: "runtime/many_tasks.lua";
+    ffi_bit_jit: "runtime/ffi_bit_jit.lua";
+    require_beside_script: "runtime/require_beside.lua";
+}

@@ -1,0 +1,57 @@
+//! Shared helpers: where the binary and the test scripts are, and how to compare output.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// The `tinn` binary cargo built for these tests.
+pub fn tinn() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_tinn"));
+    command.current_dir(tests_dir());
+    command.env_remove("LUA_PATH").env_remove("LUA_CPATH");
+    command
+}
+
+/// The repository's `tests/` folder (the working directory of every script).
+pub fn tests_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests")
+}
+
+/// What a script run must produce beyond its `.out` / `.err` files.
+#[derive(Default)]
+pub struct Expect {
+    /// The exit status (0 by default).
+    pub status: i32,
+}
+
+/// Runs `tests/<path>` and checks status, `.out` and `.err`.
+pub fn check_script(path: &str, expect: Expect) {
+    let script = tests_dir().join(path);
+    let output = tinn().arg(path).output().expect("the tinn binary runs");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let context = || format!("script {path}\n--- stdout ---\n{stdout}\n--- stderr ---\n{stderr}");
+
+    assert_eq!(status_of(&output), expect.status, "exit status of {}", context());
+    if let Ok(expected) = std::fs::read_to_string(script.with_extension("out")) {
+        assert_eq!(stdout, expected, "stdout differs from {path}.out\n{}", context());
+    }
+    if let Ok(expected) = std::fs::read_to_string(script.with_extension("err")) {
+        for line in expected.lines().filter(|l| !l.is_empty()) {
+            assert!(stderr.contains(line), "stderr lacks {line:?}\n{}", context());
+        }
+    } else {
+        assert!(stderr.is_empty(), "unexpected stderr\n{}", context());
+    }
+}
+
+/// The exit status, or 128 + signal number when the process was killed, as a shell reports.
+pub fn status_of(output: &Output) -> i32 {
+    #[cfg(unix)]
+    {
+        use std::os::unix::process::ExitStatusExt;
+        if let Some(signal) = output.status.signal() {
+            return 128 + signal;
+        }
+    }
+    output.status.code().unwrap_or(-1)
+}
