@@ -751,7 +751,7 @@ local function runReady()
       end
     end
     switches = switches + n
-    fireTimers(clock())
+    if hN > 0 then fireTimers(clock()) end
     if pN > 0 then pollPredicates() end
   until nextN == 0 or switches >= SWITCH_BUDGET or stopping
 end
@@ -801,7 +801,7 @@ end
 local function tick(completions)
   if completions then completeOps(completions) end
   if not stopping then
-    fireTimers(clock())
+    if hN > 0 then fireTimers(clock()) end
     if pN > 0 then pollPredicates() end
     runReady()
   end
