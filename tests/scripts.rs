@@ -51,4 +51,12 @@ script_tests! {
     many_tasks: "runtime/many_tasks.lua";
     ffi_bit_jit: "runtime/ffi_bit_jit.lua";
     require_beside_script: "runtime/require_beside.lua";
+    // tinn.net
+    net_echo_1mb_through_100_connections: "net/echo_many.lua";
+    net_partial_line_and_exact_reads: "net/reads.lua";
+    net_timeouts: "net/timeouts.lua";
+    net_errors_name_operation_and_address: "net/errors.lua";
+    net_no_descriptor_leak: "net/no_fd_leak.lua";
+    net_udp: "net/udp.lua";
+    net_streams_ipv6_ffi_close_and_handler_errors: "net/streams.lua";
 }

@@ -264,20 +264,23 @@ local function taskName(task)
   return name
 end
 
+-- debug.traceback without the runtime's own frames (embedded chunks are named `tinn/<module>`
+-- with no `.lua`) and the xpcall that runs each task: users should see only their code.
+local function userTraceback(message, level)
+  local lines, n = {}, 0
+  for line in traceback(message or "", (level or 1) + 1):gmatch("[^\n]+") do
+    if not (line:find("^%s*tinn/[%w_/]+:%d+:") or line:find("in function 'xpcall'", 1, true)) then
+      n = n + 1
+      lines[n] = line
+    end
+  end
+  return concat(lines, "\n")
+end
+
 -- Called by xpcall at the point of the error, so the traceback shows where it happened.
 local function captureError(err)
   local task = current
-  if task then
-    local lines, n = {}, 0
-    for line in traceback("", 2):gmatch("[^\n]+") do
-      -- hide the scheduler's own frames: users should see only their code
-      if not (line:find("tinn/scheduler", 1, true) or line:find("in function 'xpcall'", 1, true)) then
-        n = n + 1
-        lines[n] = line
-      end
-    end
-    task.trace = concat(lines, "\n")
-  end
+  if task then task.trace = userTraceback(nil, 2) end
   return err
 end
 
@@ -685,6 +688,14 @@ local function awaitOp(id, timeoutMs)
   return unpackResult(park(task, "waiting", "io", id, timeoutMs))
 end
 
+-- Finishes a native call: `return await(timeoutMs, native.read(handle, n))` returns the native
+-- results directly (fast path) or parks the task when they are `PENDING, id`.
+local function await(timeoutMs, ...)
+  local first, id = ...
+  if first == PENDING then return awaitOp(id, timeoutMs) end
+  return ...
+end
+
 local function completeOps(completions)
   for i = 1, #completions, 2 do
     local id = completions[i]
@@ -868,7 +879,7 @@ local Application = setmetatable({}, {
 })
 package.loaded.Application = Application
 
-local reactor = { PENDING = PENDING, awaitOp = awaitOp }
+local reactor = { PENDING = PENDING, awaitOp = awaitOp, await = await, traceback = userTraceback }
 package.loaded["tinn.reactor"] = reactor
 
 return {

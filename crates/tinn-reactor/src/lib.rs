@@ -158,3 +158,10 @@ pub fn cancel(lua: &Lua, id: OpId) {
         reactor.cancel(id);
     }
 }
+
+/// Runs a crate's Lua wrapper (`source`, named `chunk_name` in tracebacks, e.g. `=tinn/net`)
+/// with the crate's native table as its argument; the wrapper returns the module scripts see.
+/// Wrappers finish native calls with `require("tinn.reactor").await(timeoutMs, native.op(...))`.
+pub fn wrap_module(lua: &Lua, chunk_name: &str, source: &str, native: mlua::Table) -> LuaResult<mlua::Table> {
+    lua.load(source).set_name(chunk_name).call(native)
+}

@@ -13,7 +13,9 @@ pub(crate) const SCHEDULER_SOURCE: &str = include_str!("../../../lua/tinn/schedu
 const EMBEDDED: &[(&str, &str)] = &[("tinn.clock", include_str!("../../../lua/tinn/clock.lua"))];
 
 /// Modules written in Rust: `require` name → constructor. The only list of them.
-const NATIVE: &[(&str, NativeModule)] = &[];
+const NATIVE: &[(&str, NativeModule)] = &[
+    ("tinn.net", tinn_net::module),
+];
 
 /// The chunk name of an embedded module, so tracebacks read `tinn/clock:12`.
 pub(crate) fn chunk_name(module: &str) -> String {

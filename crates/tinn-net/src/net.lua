@@ -1,0 +1,300 @@
+-- tinn.net: TCP and UDP that suspend only the calling task (DESIGN.md §4).
+--
+--   local net = require("tinn.net")
+--   local server = assert(net.tcp.listen("127.0.0.1", 0))
+--   spawn(function() server:serve(function(conn) conn:write(conn:read("l") .. "\n") end) end)
+--   local conn = assert(net.tcp.connect("127.0.0.1", server.port))
+--   conn:write("hello\n") print(conn:read("l"))
+--
+-- Every call that can wait takes a trailing timeout in milliseconds (nil: the object's
+-- `timeout`, set by `:settimeout(ms)` or the `timeout` option; nil there waits forever) and
+-- returns nil, "timeout" when it expires. Failures return nil and a message naming the
+-- operation and the address; IO on a closed object returns nil, "closed".
+
+local native = ...
+local ffi = require("ffi")
+local reactor = require("tinn.reactor")
+
+local await = reactor.await
+local type, tostring, error, setmetatable, floor = type, tostring, error, setmetatable, math.floor
+local format = string.format
+
+local DEFAULT_READ = 65536
+local DEFAULT_BACKLOG = 511
+
+-- `level` 3 blames the caller of the function that called argError; the checkers below sit
+-- one call deeper (level 4), and `endpoint` one more (level 5).
+local function argError(n, fname, msg, level)
+  error(format("bad argument #%d to '%s' (%s)", n, fname, msg), level or 3)
+end
+
+local function checkTimeout(ms, n, fname, level)
+  if ms ~= nil and (type(ms) ~= "number" or ms ~= ms or ms < 0) then
+    argError(n, fname, "timeout must be a non-negative number of milliseconds, got " .. tostring(ms), level or 4)
+  end
+end
+
+local function checkHost(host, n, fname, level)
+  if type(host) ~= "string" then argError(n, fname, "host string expected, got " .. type(host), level or 4) end
+end
+
+local function checkPort(port, n, fname, level)
+  if type(port) ~= "number" or port ~= floor(port) or port < 0 or port > 65535 then
+    argError(n, fname, "port must be an integer 0-65535, got " .. tostring(port), level or 4)
+  end
+end
+
+-- `host:port` as people write it, with brackets around IPv6 addresses.
+local function hostPort(host, port)
+  if host:find(":", 1, true) then return format("[%s]:%d", host, port) end
+  return format("%s:%d", host, port)
+end
+
+---------------------------------------------------------------------------------------------------
+-- Streams
+---------------------------------------------------------------------------------------------------
+
+local Stream = {}
+Stream.__index = Stream
+
+local function wrapStream(handle, timeoutMs)
+  local localAddress, localPort, remoteAddress, remotePort = handle:addresses()
+  return setmetatable({
+    handle = handle, timeout = timeoutMs,
+    localAddress = localAddress, localPort = localPort,
+    remoteAddress = remoteAddress, remotePort = remotePort,
+  }, Stream)
+end
+
+local READ_FORMATS = { l = "line", L = "linekeep", a = "all" }
+
+--- stream:read([n | "l" | "L" | "a" [, timeoutMs]]) -> string | nil at end of stream | nil, err
+--- A number reads up to n bytes (default 64 KiB) as soon as any arrive; "l" reads a line
+--- without its end-of-line, "L" with it; "a" reads until the peer closes.
+function Stream:read(pattern, timeoutMs)
+  checkTimeout(timeoutMs, 2, "stream:read")
+  local kind, count
+  if pattern == nil then
+    kind, count = "upto", DEFAULT_READ
+  elseif type(pattern) == "number" then
+    if pattern < 1 or pattern ~= floor(pattern) then
+      argError(1, "stream:read", "byte count must be a positive integer, got " .. tostring(pattern))
+    end
+    kind, count = "upto", pattern
+  elseif type(pattern) == "string" then
+    kind = READ_FORMATS[pattern:gsub("^%*", "")]
+    if not kind then argError(1, "stream:read", "format must be 'l', 'L', 'a' or a number, got '" .. pattern .. "'") end
+  else
+    argError(1, "stream:read", "format must be 'l', 'L', 'a' or a number, got " .. type(pattern))
+  end
+  return await(timeoutMs or self.timeout, self.handle:read(kind, count))
+end
+
+--- stream:readExactly(n [, timeoutMs]) -> n bytes | fewer at end of stream | nil, err
+function Stream:readExactly(n, timeoutMs)
+  if type(n) ~= "number" or n < 1 or n ~= floor(n) then
+    argError(1, "stream:readExactly", "byte count must be a positive integer, got " .. tostring(n))
+  end
+  checkTimeout(timeoutMs, 2, "stream:readExactly")
+  return await(timeoutMs or self.timeout, self.handle:read("exactly", n))
+end
+
+--- for line in stream:lines() do ... end  (raises on a read error; ends at end of stream)
+function Stream:lines(timeoutMs)
+  checkTimeout(timeoutMs, 1, "stream:lines")
+  return function()
+    local line, err = self:read("l", timeoutMs)
+    if line == nil and err ~= nil then error("stream:lines: " .. err, 2) end
+    return line
+  end
+end
+
+--- stream:write(s [, timeoutMs]) or stream:write(ptr, len [, timeoutMs]) -> bytes written | nil, err
+--- An ffi pointer is written from its memory without making a Lua string.
+function Stream:write(data, a, b)
+  local kind = type(data)
+  if kind == "string" or kind == "number" then
+    checkTimeout(a, 2, "stream:write")
+    return await(a or self.timeout, self.handle:write(tostring(data)))
+  elseif kind == "cdata" then
+    if type(a) ~= "number" or a < 0 or a ~= floor(a) then
+      argError(2, "stream:write", "length must be a non-negative integer, got " .. tostring(a))
+    end
+    checkTimeout(b, 3, "stream:write")
+    local address = tonumber(ffi.cast("uintptr_t", data))
+    return await(b or self.timeout, self.handle:writePointer(address, a))
+  end
+  argError(1, "stream:write", "string or ffi pointer expected, got " .. kind)
+end
+
+--- stream:shutdown() closes the sending side (the peer reads end of stream); reads still work.
+function Stream:shutdown() return self.handle:shutdown() end
+
+--- stream:settimeout(ms | nil) sets the default timeout of this stream's calls.
+function Stream:settimeout(ms)
+  checkTimeout(ms, 1, "stream:settimeout")
+  self.timeout = ms
+end
+
+--- stream:close() releases the socket; tasks waiting on it get nil, "closed". Safe to repeat.
+function Stream:close() self.handle:close() end
+
+function Stream:isClosed() return self.handle:isClosed() end
+
+function Stream:__tostring()
+  return format("TcpStream(%s)", hostPort(self.remoteAddress, self.remotePort))
+end
+
+---------------------------------------------------------------------------------------------------
+-- Servers
+---------------------------------------------------------------------------------------------------
+
+local Server = {}
+Server.__index = Server
+
+--- server:accept([timeoutMs]) -> stream | nil, err
+function Server:accept(timeoutMs)
+  checkTimeout(timeoutMs, 1, "server:accept")
+  local handle, err = await(timeoutMs or self.timeout, self.handle:accept())
+  if not handle then return nil, err end
+  return wrapStream(handle)
+end
+
+local function reportHandlerError(conn, err)
+  io.stderr:write(format("tinn: error in connection handler for %s: %s\n",
+    hostPort(conn.remoteAddress, conn.remotePort), tostring(err)))
+end
+
+local function serveConnection(handler, conn)
+  local ok, err = xpcall(handler, reactor.traceback, conn)
+  if not ok then reportHandlerError(conn, err) end
+  conn:close()
+end
+
+--- server:serve(handler) accepts connections until the server is closed, running
+--- handler(stream) as a task per connection; the stream is closed when the handler returns.
+--- A handler that raises is reported with the peer's address; the server keeps serving.
+function Server:serve(handler)
+  if type(handler) ~= "function" then argError(1, "server:serve", "function expected, got " .. type(handler)) end
+  while not self.handle:isClosed() do
+    local conn, err = await(nil, self.handle:accept())
+    if conn then
+      spawn(serveConnection, handler, wrapStream(conn))
+    elseif err == "closed" then
+      break
+    else
+      -- out of descriptors and the like: report, give the OS a moment, keep serving
+      io.stderr:write(format("tinn: %s\n", err))
+      sleep(10)
+    end
+  end
+  return true
+end
+
+function Server:settimeout(ms)
+  checkTimeout(ms, 1, "server:settimeout")
+  self.timeout = ms
+end
+
+function Server:close() self.handle:close() end
+
+function Server:isClosed() return self.handle:isClosed() end
+
+function Server:__tostring()
+  return format("TcpServer(%s)", hostPort(self.host, self.port))
+end
+
+---------------------------------------------------------------------------------------------------
+-- UDP
+---------------------------------------------------------------------------------------------------
+
+local Socket = {}
+Socket.__index = Socket
+
+--- socket:sendto(data, host, port [, timeoutMs]) -> bytes sent | nil, err
+function Socket:sendto(data, host, port, timeoutMs)
+  if type(data) ~= "string" then argError(1, "socket:sendto", "string expected, got " .. type(data)) end
+  checkHost(host, 2, "socket:sendto")
+  checkPort(port, 3, "socket:sendto")
+  checkTimeout(timeoutMs, 4, "socket:sendto")
+  return await(timeoutMs or self.timeout, self.handle:sendto(data, host, port))
+end
+
+--- socket:receivefrom([max [, timeoutMs]]) -> data, host, port | nil, err
+function Socket:receivefrom(max, timeoutMs)
+  if max ~= nil and (type(max) ~= "number" or max < 1) then
+    argError(1, "socket:receivefrom", "max must be a positive number, got " .. tostring(max))
+  end
+  checkTimeout(timeoutMs, 2, "socket:receivefrom")
+  return await(timeoutMs or self.timeout, self.handle:receivefrom(max))
+end
+
+function Socket:settimeout(ms)
+  checkTimeout(ms, 1, "socket:settimeout")
+  self.timeout = ms
+end
+
+function Socket:close() self.handle:close() end
+
+function Socket:isClosed() return self.handle:isClosed() end
+
+function Socket:__tostring()
+  return format("UdpSocket(%s)", hostPort(self.host, self.port))
+end
+
+---------------------------------------------------------------------------------------------------
+-- Constructors
+---------------------------------------------------------------------------------------------------
+
+local tcp, udp = {}, {}
+
+-- Accepts (host, port, opts) or one table {host=, port=, ...}.
+local function endpoint(fname, host, port, opts)
+  if type(host) == "table" and port == nil then
+    opts = host
+    host, port = opts.host, opts.port
+  end
+  checkHost(host, 1, fname, 5)
+  checkPort(port, 2, fname, 5)
+  if opts ~= nil and type(opts) ~= "table" then
+    argError(3, fname, "options table expected, got " .. type(opts), 4)
+  end
+  return host, port, opts or {}
+end
+
+--- tcp.connect(host, port [, {timeout}]) -> stream | nil, err
+--- `timeout` bounds the connection attempt and becomes the stream's default timeout.
+function tcp.connect(host, port, opts)
+  host, port, opts = endpoint("tcp.connect", host, port, opts)
+  checkTimeout(opts.timeout, 3, "tcp.connect")
+  local handle, err = await(opts.timeout, native.tcpConnect(host, port))
+  if not handle then return nil, err end
+  return wrapStream(handle, opts.timeout)
+end
+
+--- tcp.listen(host, port [, {backlog, reuseport, timeout}]) -> server | nil, err
+--- Port 0 picks a free port (see server.port). `reuseport` lets several workers share a port.
+function tcp.listen(host, port, opts)
+  host, port, opts = endpoint("tcp.listen", host, port, opts)
+  local backlog = opts.backlog or DEFAULT_BACKLOG
+  if type(backlog) ~= "number" or backlog < 1 then
+    argError(3, "tcp.listen", "backlog must be a positive number, got " .. tostring(backlog))
+  end
+  checkTimeout(opts.timeout, 3, "tcp.listen")
+  local handle, err = native.tcpListen(host, port, floor(backlog), opts.reuseport == true)
+  if not handle then return nil, err end
+  local boundHost, boundPort = handle:address()
+  return setmetatable({ handle = handle, host = boundHost, port = boundPort, timeout = opts.timeout }, Server)
+end
+
+--- udp.bind(host, port [, {timeout}]) -> socket | nil, err   (port 0 picks a free port)
+function udp.bind(host, port, opts)
+  host, port, opts = endpoint("udp.bind", host, port, opts)
+  checkTimeout(opts.timeout, 3, "udp.bind")
+  local handle, err = native.udpBind(host, port)
+  if not handle then return nil, err end
+  local boundHost, boundPort = handle:address()
+  return setmetatable({ handle = handle, host = boundHost, port = boundPort, timeout = opts.timeout }, Socket)
+end
+
+return { tcp = tcp, udp = udp }

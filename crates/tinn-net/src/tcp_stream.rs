@@ -1,0 +1,219 @@
+//! `TcpStream`: a connected TCP socket. Reads go through a buffer so that lines and exact
+//! counts can be served from bytes already received without parking the task (the fast path).
+
+use std::cell::RefCell;
+use std::io::ErrorKind;
+use std::net::SocketAddr;
+use std::rc::Rc;
+use std::sync::Arc;
+
+use mlua::{IntoLuaMulti, Lua, MultiValue, Result as LuaResult, UserData, UserDataMethods, Value};
+use tokio::net::TcpStream;
+use tokio::sync::{Mutex, OwnedMutexGuard};
+
+use crate::buffer::{ReadBuffer, ReadMode};
+use crate::closing::{Closing, Raced};
+use crate::error::NetError;
+
+/// What a finished read hands the task: bytes, end of stream, or a failure.
+type ReadResult = Result<Option<Vec<u8>>, NetError>;
+
+pub(crate) struct Stream {
+    socket: TcpStream,
+    local: SocketAddr,
+    remote: SocketAddr,
+    buffer: RefCell<ReadBuffer>,
+    // FIFO locks: concurrent readers (writers) of one stream take turns in call order, so
+    // bytes are never interleaved or handed out of order.
+    read_lock: Arc<Mutex<()>>,
+    write_lock: Arc<Mutex<()>>,
+    closing: Closing,
+}
+
+/// The userdata behind a script's stream object; empty once closed.
+pub struct TcpStreamHandle(RefCell<Option<Rc<Stream>>>);
+
+impl TcpStreamHandle {
+    pub(crate) fn new(socket: TcpStream) -> std::io::Result<TcpStreamHandle> {
+        // Scripts write whole messages; Nagle's delay only adds latency to request/response.
+        socket.set_nodelay(true)?;
+        let stream = Stream {
+            local: socket.local_addr()?,
+            remote: socket.peer_addr()?,
+            socket,
+            buffer: RefCell::new(ReadBuffer::default()),
+            read_lock: Arc::new(Mutex::new(())),
+            write_lock: Arc::new(Mutex::new(())),
+            closing: Closing::default(),
+        };
+        Ok(TcpStreamHandle(RefCell::new(Some(Rc::new(stream)))))
+    }
+
+    fn stream(&self) -> Option<Rc<Stream>> {
+        self.0.borrow().clone()
+    }
+}
+
+impl Stream {
+    fn failure(&self, op: &'static str, e: std::io::Error) -> NetError {
+        NetError::io(op, self.remote, e)
+    }
+
+    /// Serves `mode` from the buffer and whatever the socket has now; `None` means wait.
+    fn read_now(&self, mode: ReadMode) -> Option<ReadResult> {
+        let mut buffer = self.buffer.borrow_mut();
+        loop {
+            if let Some(result) = buffer.take(mode) {
+                return Some(Ok(result));
+            }
+            match self.socket.try_read_buf(buffer.spare()) {
+                Ok(0) => buffer.eof = true,
+                Ok(_) => {}
+                Err(e) if e.kind() == ErrorKind::WouldBlock => return None,
+                Err(e) => return Some(Err(self.failure("read", e))),
+            }
+        }
+    }
+
+    async fn read_until_ready(&self, mode: ReadMode) -> ReadResult {
+        loop {
+            if let Some(result) = self.read_now(mode) {
+                return result;
+            }
+            self.socket.readable().await.map_err(|e| self.failure("read", e))?;
+        }
+    }
+
+    /// Writes what the socket takes now; returns how many bytes went out.
+    fn write_now(&self, data: &[u8]) -> Result<usize, NetError> {
+        let mut written = 0;
+        while written < data.len() {
+            match self.socket.try_write(&data[written..]) {
+                Ok(n) => written += n,
+                Err(e) if e.kind() == ErrorKind::WouldBlock => break,
+                Err(e) => return Err(self.failure("write", e)),
+            }
+        }
+        Ok(written)
+    }
+
+    async fn write_all(&self, data: &[u8]) -> Result<(), NetError> {
+        let mut written = 0;
+        while written < data.len() {
+            self.socket.writable().await.map_err(|e| self.failure("write", e))?;
+            written += self.write_now(&data[written..])?;
+        }
+        Ok(())
+    }
+}
+
+fn read_to_lua(lua: &Lua, result: ReadResult) -> LuaResult<MultiValue> {
+    match result {
+        Ok(Some(bytes)) => lua.create_string(bytes)?.into_lua_multi(lua),
+        Ok(None) => Value::Nil.into_lua_multi(lua),
+        Err(e) => (Value::Nil, e.to_string()).into_lua_multi(lua),
+    }
+}
+
+fn closed(lua: &Lua) -> LuaResult<MultiValue> {
+    (Value::Nil, "closed").into_lua_multi(lua)
+}
+
+fn parse_mode(kind: &str, count: Option<usize>) -> LuaResult<ReadMode> {
+    Ok(match (kind, count) {
+        ("upto", Some(n)) => ReadMode::Upto(n),
+        ("exactly", Some(n)) => ReadMode::Exactly(n),
+        ("line", _) => ReadMode::Line { keep: false },
+        ("linekeep", _) => ReadMode::Line { keep: true },
+        ("all", _) => ReadMode::All,
+        _ => return Err(mlua::Error::runtime(format!("tinn.net: unknown read mode '{kind}'"))),
+    })
+}
+
+fn net_stream_read(lua: &Lua, handle: &TcpStreamHandle, (kind, count): (String, Option<usize>)) -> LuaResult<MultiValue> {
+    let mode = parse_mode(&kind, count)?;
+    let Some(stream) = handle.stream() else { return closed(lua) };
+    let guard = match Arc::clone(&stream.read_lock).try_lock_owned() {
+        Ok(guard) => {
+            if let Some(result) = stream.read_now(mode) {
+                return read_to_lua(lua, result);
+            }
+            Some(guard)
+        }
+        Err(_) => None, // another task is reading: queue behind it
+    };
+    tinn_reactor::start(lua, async move {
+        let _turn: OwnedMutexGuard<()> = match guard {
+            Some(guard) => guard,
+            None => Arc::clone(&stream.read_lock).lock_owned().await,
+        };
+        let outcome = stream.closing.race(stream.read_until_ready(mode)).await;
+        tinn_reactor::completion(move |lua| match outcome {
+            Raced::Done(result) => read_to_lua(lua, result),
+            Raced::Closed => closed(lua),
+        })
+    })
+}
+
+fn net_stream_write(lua: &Lua, handle: &TcpStreamHandle, data: &[u8]) -> LuaResult<MultiValue> {
+    let Some(stream) = handle.stream() else { return closed(lua) };
+    let total = data.len();
+    let (guard, rest) = match Arc::clone(&stream.write_lock).try_lock_owned() {
+        Ok(guard) => match stream.write_now(data) {
+            Ok(n) if n == total => return total.into_lua_multi(lua),
+            Ok(n) => (Some(guard), data[n..].to_vec()),
+            Err(e) => return (Value::Nil, e.to_string()).into_lua_multi(lua),
+        },
+        Err(_) => (None, data.to_vec()), // another task is writing: queue behind it
+    };
+    tinn_reactor::start(lua, async move {
+        let _turn: OwnedMutexGuard<()> = match guard {
+            Some(guard) => guard,
+            None => Arc::clone(&stream.write_lock).lock_owned().await,
+        };
+        let outcome = stream.closing.race(stream.write_all(&rest)).await;
+        tinn_reactor::completion(move |lua| match outcome {
+            Raced::Done(Ok(())) => total.into_lua_multi(lua),
+            Raced::Done(Err(e)) => (Value::Nil, e.to_string()).into_lua_multi(lua),
+            Raced::Closed => closed(lua),
+        })
+    })
+}
+
+impl UserData for TcpStreamHandle {
+    fn add_methods<M: UserDataMethods<Self>>(methods: &mut M) {
+        methods.add_method("read", net_stream_read);
+        methods.add_method("write", |lua, this, data: mlua::LuaString| net_stream_write(lua, this, &data.as_bytes()));
+        // Writes `len` bytes at `address` (an ffi buffer the Lua wrapper passed as an integer).
+        methods.add_method("writePointer", |lua, this, (address, len): (usize, usize)| {
+            if address == 0 && len > 0 {
+                return Err(mlua::Error::runtime("bad argument #1 to 'stream:write' (NULL pointer)"));
+            }
+            // SAFETY: the script promises `len` readable bytes at `address`, as with any ffi
+            // call; the bytes are read (and, if the socket is full, copied) before returning.
+            let data = unsafe { std::slice::from_raw_parts(address as *const u8, len) };
+            net_stream_write(lua, this, data)
+        });
+        methods.add_method("shutdown", |lua, this, ()| {
+            let Some(stream) = this.stream() else { return closed(lua) };
+            let socket = socket2::SockRef::from(&stream.socket);
+            match socket.shutdown(std::net::Shutdown::Write) {
+                Ok(()) => true.into_lua_multi(lua),
+                Err(e) => (Value::Nil, stream.failure("shutdown", e).to_string()).into_lua_multi(lua),
+            }
+        });
+        methods.add_method("close", |_, this, ()| {
+            if let Some(stream) = this.0.borrow_mut().take() {
+                stream.closing.close();
+            }
+            Ok(())
+        });
+        methods.add_method("isClosed", |_, this, ()| Ok(this.0.borrow().is_none()));
+        methods.add_method("addresses", |lua, this, ()| match this.stream() {
+            Some(s) => {
+                (s.local.ip().to_string(), s.local.port(), s.remote.ip().to_string(), s.remote.port()).into_lua_multi(lua)
+            }
+            None => Ok(MultiValue::new()),
+        });
+    }
+}
