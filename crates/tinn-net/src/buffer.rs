@@ -30,14 +30,15 @@ impl ReadBuffer {
         &self.bytes[self.start..]
     }
 
-    fn consume(&mut self, n: usize) -> Vec<u8> {
-        let out = self.bytes[self.start..self.start + n].to_vec();
-        self.start += n;
+    /// Hands `f` the first `len` pending bytes, then drops `consumed` (>= len) of them.
+    fn consume<R>(&mut self, len: usize, consumed: usize, f: impl FnOnce(&[u8]) -> R) -> R {
+        let result = f(&self.bytes[self.start..self.start + len]);
+        self.start += consumed;
         if self.start == self.bytes.len() {
             self.bytes.clear();
             self.start = 0;
         }
-        out
+        result
     }
 
     /// Free room at the end for the next socket read, compacting consumed bytes first.
@@ -50,41 +51,43 @@ impl ReadBuffer {
         &mut self.bytes
     }
 
-    /// The result `mode` can take now: `Some(Some(bytes))`, `Some(None)` at end of stream, or
-    /// `None` when more bytes must arrive first.
-    pub(crate) fn take(&mut self, mode: ReadMode) -> Option<Option<Vec<u8>>> {
-        let available = self.pending().len();
-        let ready = match mode {
-            ReadMode::Upto(n) if available > 0 => Some(available.min(n)),
-            ReadMode::Exactly(n) if available >= n => Some(n),
-            ReadMode::Line { keep } => match self.pending().iter().position(|&b| b == b'\n') {
-                Some(newline) => {
-                    let mut line = self.consume(newline + 1);
+    /// How many bytes `mode` returns and consumes now, or None when more must arrive first.
+    /// At end of stream `(0, 0)` with nothing pending means "end", except for `All`.
+    fn plan(&self, mode: ReadMode) -> Option<(usize, usize)> {
+        let pending = self.pending();
+        let available = pending.len();
+        match mode {
+            ReadMode::Upto(n) if available > 0 => return Some((available.min(n), available.min(n))),
+            ReadMode::Exactly(n) if available >= n => return Some((n, n)),
+            ReadMode::Line { keep } => {
+                if let Some(newline) = pending.iter().position(|&b| b == b'\n') {
+                    let mut len = newline + 1;
                     if !keep {
-                        line.pop();
-                        if line.last() == Some(&b'\r') {
-                            line.pop();
-                        }
+                        len = if newline > 0 && pending[newline - 1] == b'\r' { newline - 1 } else { newline };
                     }
-                    return Some(Some(line));
+                    return Some((len, newline + 1));
                 }
-                None => None,
-            },
-            _ => None,
-        };
-        if let Some(n) = ready {
-            return Some(Some(self.consume(n)));
+            }
+            _ => {}
         }
-        if !self.eof {
-            return None;
+        // At end of stream what is left is handed over (a last line without `\n`, all of "a").
+        self.eof.then_some((available, available))
+    }
+
+    /// Whether a read in `mode` can finish now.
+    pub(crate) fn ready(&self, mode: ReadMode) -> bool {
+        self.plan(mode).is_some()
+    }
+
+    /// The result `mode` can take now, passed through `f`: `Some(Some(f(bytes)))`, `Some(None)`
+    /// at end of stream, or `None` when more bytes must arrive first. Reading everything from
+    /// an ended stream gives "" like io.read.
+    pub(crate) fn take<R>(&mut self, mode: ReadMode, f: impl FnOnce(&[u8]) -> R) -> Option<Option<R>> {
+        let (len, consumed) = self.plan(mode)?;
+        if consumed == 0 && !matches!(mode, ReadMode::All) {
+            return Some(None);
         }
-        // At end of stream: hand over what is left (a last line without `\n`, all of "a"),
-        // then report the end. Reading everything from an ended stream gives "" like io.read.
-        match (available, mode) {
-            (0, ReadMode::All) => Some(Some(Vec::new())),
-            (0, _) => Some(None),
-            (n, _) => Some(Some(self.consume(n))),
-        }
+        Some(Some(self.consume(len, consumed, f)))
     }
 }
 
@@ -96,26 +99,32 @@ mod tests {
         ReadBuffer { bytes: data.to_vec(), start: 0, eof }
     }
 
+    impl ReadBuffer {
+        fn take_vec(&mut self, mode: ReadMode) -> Option<Option<Vec<u8>>> {
+            self.take(mode, <[u8]>::to_vec)
+        }
+    }
+
     #[test]
     fn lines_strip_crlf_and_keep_partial_until_eof() {
         let mut buf = filled(b"one\r\ntwo\nthr", false);
-        assert_eq!(buf.take(ReadMode::Line { keep: false }), Some(Some(b"one".to_vec())));
-        assert_eq!(buf.take(ReadMode::Line { keep: true }), Some(Some(b"two\n".to_vec())));
-        assert_eq!(buf.take(ReadMode::Line { keep: false }), None, "partial line waits");
+        assert_eq!(buf.take_vec(ReadMode::Line { keep: false }), Some(Some(b"one".to_vec())));
+        assert_eq!(buf.take_vec(ReadMode::Line { keep: true }), Some(Some(b"two\n".to_vec())));
+        assert_eq!(buf.take_vec(ReadMode::Line { keep: false }), None, "partial line waits");
         buf.eof = true;
-        assert_eq!(buf.take(ReadMode::Line { keep: false }), Some(Some(b"thr".to_vec())));
-        assert_eq!(buf.take(ReadMode::Line { keep: false }), Some(None));
+        assert_eq!(buf.take_vec(ReadMode::Line { keep: false }), Some(Some(b"thr".to_vec())));
+        assert_eq!(buf.take_vec(ReadMode::Line { keep: false }), Some(None));
     }
 
     #[test]
     fn exactly_waits_for_all_bytes_and_all_waits_for_eof() {
         let mut buf = filled(b"abc", false);
-        assert_eq!(buf.take(ReadMode::Exactly(4)), None);
-        assert_eq!(buf.take(ReadMode::All), None);
-        assert_eq!(buf.take(ReadMode::Upto(2)), Some(Some(b"ab".to_vec())));
+        assert_eq!(buf.take_vec(ReadMode::Exactly(4)), None);
+        assert_eq!(buf.take_vec(ReadMode::All), None);
+        assert_eq!(buf.take_vec(ReadMode::Upto(2)), Some(Some(b"ab".to_vec())));
         buf.eof = true;
-        assert_eq!(buf.take(ReadMode::All), Some(Some(b"c".to_vec())));
-        assert_eq!(buf.take(ReadMode::All), Some(Some(Vec::new())));
-        assert_eq!(buf.take(ReadMode::Upto(5)), Some(None));
+        assert_eq!(buf.take_vec(ReadMode::All), Some(Some(b"c".to_vec())));
+        assert_eq!(buf.take_vec(ReadMode::All), Some(Some(Vec::new())));
+        assert_eq!(buf.take_vec(ReadMode::Upto(5)), Some(None));
     }
 }

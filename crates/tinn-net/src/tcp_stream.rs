@@ -15,9 +15,6 @@ use crate::buffer::{ReadBuffer, ReadMode};
 use crate::closing::{Closing, Raced};
 use crate::error::NetError;
 
-/// What a finished read hands the task: bytes, end of stream, or a failure.
-type ReadResult = Result<Option<Vec<u8>>, NetError>;
-
 pub(crate) struct Stream {
     socket: TcpStream,
     local: SocketAddr,
@@ -59,28 +56,33 @@ impl Stream {
         NetError::io(op, self.remote, e)
     }
 
-    /// Serves `mode` from the buffer and whatever the socket has now; `None` means wait.
-    fn read_now(&self, mode: ReadMode) -> Option<ReadResult> {
+    /// Pulls what the socket has now into the buffer until `mode` can finish; false means wait.
+    fn fill_now(&self, mode: ReadMode) -> Result<bool, NetError> {
         let mut buffer = self.buffer.borrow_mut();
-        loop {
-            if let Some(result) = buffer.take(mode) {
-                return Some(Ok(result));
-            }
+        while !buffer.ready(mode) {
             match self.socket.try_read_buf(buffer.spare()) {
                 Ok(0) => buffer.eof = true,
                 Ok(_) => {}
-                Err(e) if e.kind() == ErrorKind::WouldBlock => return None,
-                Err(e) => return Some(Err(self.failure("read", e))),
+                Err(e) if e.kind() == ErrorKind::WouldBlock => return Ok(false),
+                Err(e) => return Err(self.failure("read", e)),
             }
         }
+        Ok(true)
     }
 
-    async fn read_until_ready(&self, mode: ReadMode) -> ReadResult {
-        loop {
-            if let Some(result) = self.read_now(mode) {
-                return result;
-            }
+    async fn fill(&self, mode: ReadMode) -> Result<(), NetError> {
+        while !self.fill_now(mode)? {
             self.socket.readable().await.map_err(|e| self.failure("read", e))?;
+        }
+        Ok(())
+    }
+
+    /// The Lua result of a read whose bytes are buffered: a string straight from the buffer,
+    /// or nil at end of stream.
+    fn take(&self, lua: &Lua, mode: ReadMode) -> LuaResult<MultiValue> {
+        match self.buffer.borrow_mut().take(mode, |bytes| lua.create_string(bytes)) {
+            Some(Some(string)) => string?.into_lua_multi(lua),
+            _ => Value::Nil.into_lua_multi(lua),
         }
     }
 
@@ -107,12 +109,8 @@ impl Stream {
     }
 }
 
-fn read_to_lua(lua: &Lua, result: ReadResult) -> LuaResult<MultiValue> {
-    match result {
-        Ok(Some(bytes)) => lua.create_string(bytes)?.into_lua_multi(lua),
-        Ok(None) => Value::Nil.into_lua_multi(lua),
-        Err(e) => (Value::Nil, e.to_string()).into_lua_multi(lua),
-    }
+fn failed(lua: &Lua, error: NetError) -> LuaResult<MultiValue> {
+    (Value::Nil, error.to_string()).into_lua_multi(lua)
 }
 
 fn closed(lua: &Lua) -> LuaResult<MultiValue> {
@@ -134,23 +132,27 @@ fn net_stream_read(lua: &Lua, handle: &TcpStreamHandle, (kind, count): (String, 
     let mode = parse_mode(&kind, count)?;
     let Some(stream) = handle.stream() else { return closed(lua) };
     let guard = match Arc::clone(&stream.read_lock).try_lock_owned() {
-        Ok(guard) => {
-            if let Some(result) = stream.read_now(mode) {
-                return read_to_lua(lua, result);
-            }
-            Some(guard)
-        }
+        Ok(guard) => match stream.fill_now(mode) {
+            Ok(true) => return stream.take(lua, mode),
+            Ok(false) => Some(guard),
+            Err(e) => return failed(lua, e),
+        },
         Err(_) => None, // another task is reading: queue behind it
     };
     tinn_reactor::start(lua, async move {
-        let _turn: OwnedMutexGuard<()> = match guard {
+        let turn: OwnedMutexGuard<()> = match guard {
             Some(guard) => guard,
             None => Arc::clone(&stream.read_lock).lock_owned().await,
         };
-        let outcome = stream.closing.race(stream.read_until_ready(mode)).await;
-        tinn_reactor::completion(move |lua| match outcome {
-            Raced::Done(result) => read_to_lua(lua, result),
-            Raced::Closed => closed(lua),
+        let outcome = stream.closing.race(stream.fill(mode)).await;
+        tinn_reactor::completion(move |lua| {
+            // the turn is held until the bytes are taken, so a queued reader cannot take them
+            let _turn = turn;
+            match outcome {
+                Raced::Done(Ok(())) => stream.take(lua, mode),
+                Raced::Done(Err(e)) => failed(lua, e),
+                Raced::Closed => closed(lua),
+            }
         })
     })
 }
@@ -162,7 +164,7 @@ fn net_stream_write(lua: &Lua, handle: &TcpStreamHandle, data: &[u8]) -> LuaResu
         Ok(guard) => match stream.write_now(data) {
             Ok(n) if n == total => return total.into_lua_multi(lua),
             Ok(n) => (Some(guard), data[n..].to_vec()),
-            Err(e) => return (Value::Nil, e.to_string()).into_lua_multi(lua),
+            Err(e) => return failed(lua, e),
         },
         Err(_) => (None, data.to_vec()), // another task is writing: queue behind it
     };
@@ -174,7 +176,7 @@ fn net_stream_write(lua: &Lua, handle: &TcpStreamHandle, data: &[u8]) -> LuaResu
         let outcome = stream.closing.race(stream.write_all(&rest)).await;
         tinn_reactor::completion(move |lua| match outcome {
             Raced::Done(Ok(())) => total.into_lua_multi(lua),
-            Raced::Done(Err(e)) => (Value::Nil, e.to_string()).into_lua_multi(lua),
+            Raced::Done(Err(e)) => failed(lua, e),
             Raced::Closed => closed(lua),
         })
     })
