@@ -61,4 +61,6 @@ script_tests! {
     net_streams_ipv6_ffi_close_and_handler_errors: "net/streams.lua";
     net_example_echo_client: "../examples/net/echo_client.lua";
     net_example_udp_ping_pong: "../examples/net/udp_ping_pong.lua";
+    // tinn.json
+    json_round_trips_and_errors: "json/json.lua";
 }

@@ -15,6 +15,7 @@ const EMBEDDED: &[(&str, &str)] = &[("tinn.clock", include_str!("../../../lua/ti
 /// Modules written in Rust: `require` name → constructor. The only list of them.
 const NATIVE: &[(&str, NativeModule)] = &[
     ("tinn.net", tinn_net::module),
+    ("tinn.json", tinn_json::module),
 ];
 
 /// The chunk name of an embedded module, so tracebacks read `tinn/clock:12`.

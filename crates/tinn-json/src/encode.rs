@@ -1,0 +1,195 @@
+//! Lua values → JSON text, walking tables directly so errors can name the path.
+
+use std::ffi::c_void;
+use std::fmt::Write as _;
+
+use mlua::{Lua, Result as LuaResult, Table, Value};
+
+use crate::OBJECT_MARKER;
+
+/// Nesting deeper than this is refused (serde_json refuses the same on decode).
+const MAX_DEPTH: usize = 128;
+
+/// Integral doubles below this are written without a fraction (`1`, not `1.0`), exactly.
+const EXACT_INTEGER_LIMIT: f64 = 9_007_199_254_740_992.0; // 2^53
+
+struct Encoder {
+    out: String,
+    pretty: bool,
+    sort_keys: bool,
+    object_marker: *const c_void,
+    /// Tables being encoded, outermost first: a table met again is a cycle.
+    open: Vec<*const c_void>,
+    /// `$`, `.key`, `[3]` segments for error messages.
+    path: Vec<String>,
+}
+
+fn fail(encoder: &Encoder, what: &str) -> mlua::Error {
+    mlua::Error::external(format!("json.encode: {what} at {}", encoder.path_text()))
+}
+
+impl Encoder {
+    fn path_text(&self) -> String {
+        let mut text = String::from("$");
+        for segment in &self.path {
+            text.push_str(segment);
+        }
+        text
+    }
+
+    fn newline(&mut self) {
+        if self.pretty {
+            self.out.push('\n');
+            for _ in 0..self.open.len() {
+                self.out.push_str("  ");
+            }
+        }
+    }
+
+    fn value(&mut self, value: &Value) -> LuaResult<()> {
+        match value {
+            Value::Nil => self.out.push_str("null"),
+            Value::LightUserData(ud) if ud.0.is_null() => self.out.push_str("null"),
+            Value::Boolean(b) => self.out.push_str(if *b { "true" } else { "false" }),
+            Value::Integer(i) => {
+                let _ = write!(self.out, "{i}");
+            }
+            Value::Number(n) => self.number(*n)?,
+            Value::String(s) => {
+                let text = s.to_str().map_err(|_| fail(self, "string is not valid UTF-8"))?;
+                self.string(&text);
+            }
+            Value::Table(table) => self.table(table)?,
+            other => return Err(fail(self, &format!("cannot encode a {}", other.type_name()))),
+        }
+        Ok(())
+    }
+
+    fn number(&mut self, n: f64) -> LuaResult<()> {
+        if !n.is_finite() {
+            return Err(fail(self, &format!("cannot encode {n} (JSON has no NaN or infinity)")));
+        }
+        if n.fract() == 0.0 && n.abs() < EXACT_INTEGER_LIMIT {
+            // integral and within 2^53, so the conversion is exact
+            let _ = write!(self.out, "{}", n as i64);
+        } else if let Ok(text) = serde_json::to_string(&n) {
+            // serde_json writes the shortest text that reads back as the same double (1e300)
+            self.out.push_str(&text);
+        }
+        Ok(())
+    }
+
+    fn string(&mut self, text: &str) {
+        // serde_json's escaping; writing to a String cannot fail
+        if let Ok(quoted) = serde_json::to_string(text) {
+            self.out.push_str(&quoted);
+        }
+    }
+
+    fn table(&mut self, table: &Table) -> LuaResult<()> {
+        let id = table.to_pointer();
+        if self.open.contains(&id) {
+            return Err(fail(self, "table contains itself (a cycle)"));
+        }
+        if self.open.len() >= MAX_DEPTH {
+            return Err(fail(self, &format!("nesting deeper than {MAX_DEPTH}")));
+        }
+        let marked_object = table.metatable().is_some_and(|mt| mt.to_pointer() == self.object_marker);
+        let length = table.raw_len();
+        let mut count = 0usize;
+        let mut string_keys = Vec::new();
+        let mut other_key = None;
+        for pair in table.pairs::<Value, Value>() {
+            let (key, _) = pair?;
+            count += 1;
+            match key {
+                Value::String(s) => string_keys.push(s),
+                Value::Integer(_) | Value::Number(_) => {}
+                other => other_key = Some(other.type_name()),
+            }
+        }
+        if let Some(kind) = other_key {
+            return Err(fail(self, &format!("cannot encode a table with a {kind} key")));
+        }
+        self.open.push(id);
+        let result = if count == length && !(marked_object && count == 0) && string_keys.is_empty() {
+            self.array(table, length)
+        } else if string_keys.len() == count {
+            self.object(table, string_keys)
+        } else {
+            Err(fail(self, "table mixes array items and keys, or has holes (use json.null for missing items)"))
+        };
+        self.open.pop();
+        result
+    }
+
+    fn array(&mut self, table: &Table, length: usize) -> LuaResult<()> {
+        self.out.push('[');
+        for index in 1..=length {
+            if index > 1 {
+                self.out.push(',');
+            }
+            self.newline();
+            self.path.push(format!("[{index}]"));
+            self.value(&table.raw_get::<Value>(index)?)?;
+            self.path.pop();
+        }
+        self.close_bracket(length, ']');
+        Ok(())
+    }
+
+    fn object(&mut self, table: &Table, mut keys: Vec<mlua::LuaString>) -> LuaResult<()> {
+        if self.sort_keys {
+            keys.sort_by(|a, b| a.as_bytes().cmp(&b.as_bytes()));
+        }
+        self.out.push('{');
+        for (position, key) in keys.iter().enumerate() {
+            if position > 0 {
+                self.out.push(',');
+            }
+            self.newline();
+            let name = key.to_str().map_err(|_| fail(self, "key is not valid UTF-8"))?.to_string();
+            self.string(&name);
+            self.out.push_str(if self.pretty { ": " } else { ":" });
+            self.path.push(format!(".{name}"));
+            self.value(&table.raw_get::<Value>(key)?)?;
+            self.path.pop();
+        }
+        self.close_bracket(keys.len(), '}');
+        Ok(())
+    }
+
+    fn close_bracket(&mut self, items: usize, bracket: char) {
+        if items > 0 && self.pretty {
+            self.out.push('\n');
+            for _ in 1..self.open.len() {
+                self.out.push_str("  ");
+            }
+        }
+        self.out.push(bracket);
+    }
+}
+
+/// `json.encode(value [, {pretty, sortKeys}])` → text, or `nil, message` naming the path of a
+/// value JSON cannot hold (function, NaN, cycle, mixed table, invalid UTF-8, nesting over 128)
+/// for the Lua wrapper to raise.
+pub(crate) fn json_encode(lua: &Lua, (value, options): (Value, Option<Table>)) -> LuaResult<(Value, Value)> {
+    let (pretty, sort_keys) = match &options {
+        Some(options) => (options.get::<Option<bool>>("pretty")?.unwrap_or(false), options.get::<Option<bool>>("sortKeys")?.unwrap_or(false)),
+        None => (false, false),
+    };
+    let marker: Table = lua.named_registry_value(OBJECT_MARKER)?;
+    let mut encoder = Encoder {
+        out: String::new(),
+        pretty,
+        sort_keys,
+        object_marker: marker.to_pointer(),
+        open: Vec::new(),
+        path: Vec::new(),
+    };
+    match encoder.value(&value) {
+        Ok(()) => Ok((Value::String(lua.create_string(&encoder.out)?), Value::Nil)),
+        Err(mlua::Error::ExternalError(message)) => Ok((Value::Nil, Value::String(lua.create_string(message.to_string())?))),
+        Err(other) => Err(other),
+    }
+}

@@ -1,0 +1,40 @@
+//! JSON for scripts; backs the Lua module `tinn.json` (DESIGN.md §4).
+//!
+//! `decode` parses with serde_json and builds Lua values in the same pass (no intermediate
+//! tree); `encode` walks Lua tables directly so it can apply tinn's rules: a table whose keys are
+//! exactly 1..n is an array, a table with string keys an object, an empty table `[]` unless
+//! marked with `json.object()`; `json.null` stands for JSON null in both directions. Errors name
+//! the position (`line 3 column 7`) or the path (`$.users[2].name`). Lua API: `types/json.lua`.
+
+mod decode;
+mod encode;
+
+use mlua::{Lua, Result as LuaResult, Table, Value};
+
+/// Registry key of the metatable that marks a table as a JSON object.
+const OBJECT_MARKER: &str = "tinn.json.object";
+
+/// Builds `tinn.json`.
+pub fn module(lua: &Lua) -> LuaResult<Table> {
+    let marker = lua.create_table()?;
+    marker.set("__name", "json.object")?;
+    lua.set_named_registry_value(OBJECT_MARKER, &marker)?;
+
+    let native = lua.create_table()?;
+    native.set("null", Value::NULL)?;
+    native.set("encode", lua.create_function(encode::json_encode)?)?;
+    native.set("decode", lua.create_function(decode::json_decode)?)?;
+    native.set("object", lua.create_function(json_object)?)?;
+    lua.load(include_str!("json.lua")).set_name("=tinn/json").call(native)
+}
+
+/// `json.object([t])`: marks `t` (or a new table) so that it encodes as an object even when empty.
+fn json_object(lua: &Lua, table: Option<Table>) -> LuaResult<Table> {
+    let table = match table {
+        Some(table) => table,
+        None => lua.create_table()?,
+    };
+    let marker: Table = lua.named_registry_value(OBJECT_MARKER)?;
+    table.set_metatable(Some(marker))?;
+    Ok(table)
+}
