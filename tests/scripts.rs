@@ -6,6 +6,7 @@
 //! that need more than a script (signals, C modules, the command line).
 
 mod cli;
+mod http;
 mod support;
 
 use support::{check_script, Expect};
@@ -63,4 +64,7 @@ script_tests! {
     net_example_udp_ping_pong: "../examples/net/udp_ping_pong.lua";
     // tinn.json
     json_round_trips_and_errors: "json/json.lua";
+    // tinn.http
+    http_server_and_client: "http/server_client.lua";
+    http_malformed_concurrent_and_large_bodies: "http/robustness.lua";
 }

@@ -8,7 +8,6 @@
 
 mod addr;
 mod buffer;
-mod closing;
 mod error;
 mod tcp_listener;
 mod tcp_stream;

@@ -10,7 +10,7 @@ use mlua::{IntoLuaMulti, Lua, MultiValue, Result as LuaResult, UserData, UserDat
 use socket2::{Domain, Socket, Type};
 use tokio::net::{TcpListener, TcpStream};
 
-use crate::closing::{Closing, Raced};
+use tinn_reactor::{Closing, Raced};
 use crate::error::NetError;
 use crate::tcp_stream::TcpStreamHandle;
 

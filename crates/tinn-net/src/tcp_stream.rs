@@ -12,7 +12,7 @@ use tokio::net::TcpStream;
 use tokio::sync::{Mutex, OwnedMutexGuard};
 
 use crate::buffer::{ReadBuffer, ReadMode};
-use crate::closing::{Closing, Raced};
+use tinn_reactor::{Closing, Raced};
 use crate::error::NetError;
 
 pub(crate) struct Stream {

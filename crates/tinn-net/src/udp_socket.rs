@@ -10,7 +10,7 @@ use mlua::{IntoLuaMulti, Lua, MultiValue, Result as LuaResult, UserData, UserDat
 use tokio::net::UdpSocket;
 
 use crate::addr;
-use crate::closing::{Closing, Raced};
+use tinn_reactor::{Closing, Raced};
 use crate::error::NetError;
 
 /// The largest datagram `receivefrom` returns unless asked for less.

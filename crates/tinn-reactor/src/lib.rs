@@ -30,6 +30,7 @@ use std::future::Future;
 
 use mlua::{IntoLuaMulti, LightUserData, Lua, MultiValue, Result as LuaResult, Value};
 use tokio::sync::mpsc::{unbounded_channel, UnboundedReceiver, UnboundedSender};
+use tokio::sync::Notify;
 use tokio::task::AbortHandle;
 
 /// Identifies one pending operation; unique for the life of a Lua state.
@@ -134,6 +135,42 @@ impl Completions {
     pub fn take(&mut self, reactor: &Reactor, into: &mut Vec<(OpId, Completion)>) {
         while let Ok(done) = self.completed_rx.try_recv() {
             reactor.accept(done, into);
+        }
+    }
+}
+
+/// A closed flag for a handle (socket, server) that wakes every operation pending on it, so they
+/// can finish with `nil, "closed"` at once.
+#[derive(Default)]
+pub struct Closing {
+    closed: Cell<bool>,
+    notify: Notify,
+}
+
+/// The outcome of an operation raced against `close()`.
+pub enum Raced<T> {
+    /// The operation finished first.
+    Done(T),
+    /// The handle was closed first; the operation was dropped.
+    Closed,
+}
+
+impl Closing {
+    /// Marks the handle closed and wakes everything racing against it.
+    pub fn close(&self) {
+        self.closed.set(true);
+        self.notify.notify_waiters();
+    }
+
+    /// Runs `op` until it finishes or the handle is closed, whichever comes first.
+    pub async fn race<T>(&self, op: impl Future<Output = T>) -> Raced<T> {
+        let closed = self.notify.notified();
+        if self.closed.get() {
+            return Raced::Closed;
+        }
+        tokio::select! {
+            _ = closed => Raced::Closed,
+            value = op => Raced::Done(value),
         }
     }
 }

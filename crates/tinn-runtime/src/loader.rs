@@ -16,6 +16,7 @@ const EMBEDDED: &[(&str, &str)] = &[("tinn.clock", include_str!("../../../lua/ti
 const NATIVE: &[(&str, NativeModule)] = &[
     ("tinn.net", tinn_net::module),
     ("tinn.json", tinn_json::module),
+    ("tinn.http", tinn_http::module),
 ];
 
 /// The chunk name of an embedded module, so tracebacks read `tinn/clock:12`.

@@ -1,0 +1,270 @@
+-- tinn.http: an HTTP/1.1 server whose handlers are tasks, and a client (docs/http.md).
+--
+--   local http = require("tinn.http")
+--   local server = assert(http.serve{ port = 0, handler = function(req, res)
+--     res:header("content-type", "text/plain"):send("hello " .. req.path)
+--   end })
+--   print(http.get("http://127.0.0.1:" .. server.port .. "/you").body)  --> hello /you
+--   server:close()
+
+local native = ...
+local reactor = require("tinn.reactor")
+
+local await = reactor.await
+local type, tostring, error, setmetatable, rawget, rawset = type, tostring, error, setmetatable, rawget, rawset
+local format, floor = string.format, math.floor
+
+local DEFAULT_MAX_HEADER_BYTES = 16 * 1024
+local DEFAULT_HEADER_TIMEOUT_MS = 10000
+local DEFAULT_MAX_BODY = 16 * 1024 * 1024
+local DEFAULT_BACKLOG = 1024
+
+local function argError(n, fname, msg, level)
+  error(format("bad argument #%d to '%s' (%s)", n, fname, msg), level or 3)
+end
+
+local function checkTimeout(ms, fname, n)
+  if ms ~= nil and (type(ms) ~= "number" or ms ~= ms or ms < 0) then
+    argError(n or 1, fname, "timeout must be a non-negative number of milliseconds, got " .. tostring(ms), 4)
+  end
+end
+
+local function option(opts, key, kind, default, fname)
+  local value = opts[key]
+  if value == nil then return default end
+  if type(value) ~= kind then argError(1, fname, format("'%s' must be a %s, got %s", key, kind, type(value)), 4) end
+  return value
+end
+
+-- Header tables keep lowercase names; lookups ignore case (`headers["Content-Type"]`).
+local Headers = {
+  __index = function(headers, name)
+    if type(name) == "string" then return rawget(headers, name:lower()) end
+  end,
+}
+
+local function unescape(s)
+  s = s:gsub("+", " ")
+  return (s:gsub("%%(%x%x)", function(hex) return string.char(tonumber(hex, 16)) end))
+end
+
+-- `a=1&b=x%20y&a=2` → { a = {"1", "2"}, b = "x y" }: a repeated key gives a list.
+local function parseQuery(raw)
+  local query = {}
+  if not raw then return query end
+  for pair in raw:gmatch("[^&]+") do
+    local key, value = pair:match("^([^=]*)=?(.*)$")
+    key, value = unescape(key), unescape(value)
+    local seen = query[key]
+    if seen == nil then
+      query[key] = value
+    elseif type(seen) == "table" then
+      seen[#seen + 1] = value
+    else
+      query[key] = { seen, value }
+    end
+  end
+  return query
+end
+
+---------------------------------------------------------------------------------------------------
+-- Requests and responses, as handlers see them
+---------------------------------------------------------------------------------------------------
+
+local Request = {}
+local RequestMeta = {
+  -- headers and query are made on first use: a handler that never looks pays nothing
+  __index = function(req, key)
+    if key == "headers" then
+      local headers = setmetatable(req.handle:headers(), Headers)
+      rawset(req, "headers", headers)
+      return headers
+    elseif key == "query" then
+      local query = parseQuery(req.rawQuery)
+      rawset(req, "query", query)
+      return query
+    end
+    return Request[key]
+  end,
+  __tostring = function(req) return format("Request(%s %s)", req.method, req.path) end,
+}
+
+--- req:body([maxBytes [, timeoutMs]]) -> the whole body (default limit 16 MiB) | nil, err
+function Request:body(maxBytes, timeoutMs)
+  if maxBytes ~= nil and (type(maxBytes) ~= "number" or maxBytes < 0) then
+    argError(1, "req:body", "maxBytes must be a non-negative number, got " .. tostring(maxBytes))
+  end
+  checkTimeout(timeoutMs, "req:body", 2)
+  local cached = rawget(self, "bodyText")
+  if cached then return cached end
+  local text, err = await(timeoutMs, self.handle:read(true, floor(maxBytes or DEFAULT_MAX_BODY)))
+  if text then rawset(self, "bodyText", text) end
+  return text, err
+end
+
+--- req:read([timeoutMs]) -> the next chunk of the body | nil at its end | nil, err
+function Request:read(timeoutMs)
+  checkTimeout(timeoutMs, "req:read", 1)
+  return await(timeoutMs, self.handle:read(false, 0))
+end
+
+local Response = {}
+Response.__index = Response
+
+--- res:status(code) -> res
+function Response:status(code)
+  if type(code) ~= "number" or code < 100 or code > 999 or code ~= floor(code) then
+    argError(1, "res:status", "status must be an integer 100-999, got " .. tostring(code))
+  end
+  self.statusCode = code
+  return self
+end
+
+--- res:header(name, value) -> res   (set before the first write or send)
+function Response:header(name, value)
+  if type(name) ~= "string" then argError(1, "res:header", "string expected, got " .. type(name)) end
+  if type(value) ~= "string" and type(value) ~= "number" then
+    argError(2, "res:header", "string expected, got " .. type(value))
+  end
+  self.headers[name:lower()] = tostring(value)
+  return self
+end
+
+local function raiseIfFailed(fname, ok, err)
+  if ok == nil and err ~= "closed" then error(fname .. ": " .. err, 3) end
+  return ok, err
+end
+
+--- res:send([body]) sends the whole response. Errors: raises if a response was already sent.
+function Response:send(body)
+  if body ~= nil and type(body) ~= "string" then argError(1, "res:send", "string expected, got " .. type(body)) end
+  return raiseIfFailed("res:send", self.handle:respond(self.statusCode, self.headers, body))
+end
+
+--- res:json(value) sends value as JSON with content-type application/json.
+function Response:json(value)
+  self.headers["content-type"] = "application/json"
+  return raiseIfFailed("res:json", self.handle:respond(self.statusCode, self.headers, tinn.json.encode(value)))
+end
+
+--- res:write(chunk [, timeoutMs]) streams a chunk (chunked encoding); the first write sends the
+--- status and headers. Waits while the client reads slower than the handler writes.
+--- Returns true, or nil, "closed" when the client went away.
+function Response:write(chunk, timeoutMs)
+  if type(chunk) ~= "string" then argError(1, "res:write", "string expected, got " .. type(chunk)) end
+  checkTimeout(timeoutMs, "res:write", 2)
+  if not self.handle:streaming() then
+    raiseIfFailed("res:write", self.handle:startStream(self.statusCode, self.headers))
+  end
+  return await(timeoutMs, self.handle:write(chunk))
+end
+
+--- res:finish() ends a streamed response (done for you when the handler returns).
+function Response:finish() self.handle:finish() end
+
+---------------------------------------------------------------------------------------------------
+-- Server
+---------------------------------------------------------------------------------------------------
+
+local function handleRequest(handler, handle)
+  local method, path, rawQuery, version, remoteAddress, remotePort = handle:info()
+  local req = setmetatable({
+    handle = handle, method = method, path = path, rawQuery = rawQuery, version = version,
+    remoteAddress = remoteAddress, remotePort = remotePort,
+  }, RequestMeta)
+  local res = setmetatable({ handle = handle, statusCode = 200, headers = {} }, Response)
+  local ok, err = xpcall(handler, reactor.traceback, req, res)
+  if not ok then
+    io.stderr:write(format("tinn: error in HTTP handler for %s %s: %s\n", method, path, tostring(err)))
+    if not handle:responded() then
+      handle:respond(500, { ["content-type"] = "text/plain" }, "Internal Server Error\n")
+    end
+  elseif not handle:responded() then
+    handle:respond(res.statusCode, res.headers, nil) -- the handler sent nothing: an empty body
+  end
+  handle:finish()
+end
+
+local function serverLoop(handle, handler)
+  while true do
+    local batch = await(nil, handle:nextRequests())
+    if not batch then return end -- closed
+    for i = 1, #batch do spawn(handleRequest, handler, batch[i]) end
+  end
+end
+
+local Server = {}
+Server.__index = Server
+
+function Server:close() self.handle:close() end
+
+function Server:isClosed() return self.handle:isClosed() end
+
+function Server:address() return self.host, self.port end
+
+function Server:__tostring()
+  local host = self.host:find(":", 1, true) and "[" .. self.host .. "]" or self.host
+  return format("HttpServer(http://%s:%d)", host, self.port)
+end
+
+local http = {}
+
+--- http.serve{host = "127.0.0.1", port, handler, reuseport, maxHeaderBytes = 16384,
+---   headerTimeoutMs = 10000, backlog = 1024} -> server | nil, err
+--- Each request runs handler(req, res) as its own task. The server runs until server:close().
+function http.serve(opts)
+  if type(opts) ~= "table" then argError(1, "http.serve", "options table expected, got " .. type(opts)) end
+  local host = option(opts, "host", "string", "127.0.0.1", "http.serve")
+  local port = option(opts, "port", "number", nil, "http.serve")
+  if port == nil or port ~= floor(port) or port < 0 or port > 65535 then
+    argError(1, "http.serve", "'port' must be an integer 0-65535, got " .. tostring(port))
+  end
+  local handler = opts.handler
+  if type(handler) ~= "function" then argError(1, "http.serve", "'handler' must be a function, got " .. type(handler)) end
+  local maxHeaderBytes = option(opts, "maxHeaderBytes", "number", DEFAULT_MAX_HEADER_BYTES, "http.serve")
+  local headerTimeoutMs = option(opts, "headerTimeoutMs", "number", DEFAULT_HEADER_TIMEOUT_MS, "http.serve")
+  local backlog = option(opts, "backlog", "number", DEFAULT_BACKLOG, "http.serve")
+  local reuseport = option(opts, "reuseport", "boolean", false, "http.serve")
+  local handle, err = native.serve(host, port, floor(maxHeaderBytes), floor(headerTimeoutMs), floor(backlog), reuseport)
+  if not handle then return nil, err end
+  local boundHost, boundPort = handle:address()
+  local server = setmetatable({ handle = handle, host = boundHost, port = boundPort }, Server)
+  server.task = spawn(serverLoop, handle, handler)
+  server.task:name(tostring(server))
+  return server
+end
+
+---------------------------------------------------------------------------------------------------
+-- Client
+---------------------------------------------------------------------------------------------------
+
+--- http.request{url, method = "GET", headers, body, timeout, followRedirects = true}
+---   -> { status, headers, body } | nil, err
+function http.request(opts)
+  if type(opts) == "string" then opts = { url = opts } end
+  if type(opts) ~= "table" then argError(1, "http.request", "options table or URL expected, got " .. type(opts)) end
+  local url = opts.url
+  if type(url) ~= "string" then argError(1, "http.request", "'url' must be a string, got " .. type(url)) end
+  local method = option(opts, "method", "string", "GET", "http.request"):upper()
+  local headers = option(opts, "headers", "table", nil, "http.request")
+  local body = option(opts, "body", "string", nil, "http.request")
+  local timeout = opts.timeout or opts.timeoutMs
+  checkTimeout(timeout, "http.request")
+  local follow = option(opts, "followRedirects", "boolean", true, "http.request")
+  local status, responseHeaders, responseBody = await(timeout, native.request(method, url, headers, body, follow))
+  if not status then return nil, responseHeaders end
+  return { status = status, headers = setmetatable(responseHeaders, Headers), body = responseBody }
+end
+
+--- http.get(url [, opts]) -> { status, headers, body } | nil, err
+function http.get(url, opts)
+  if type(url) ~= "string" then argError(1, "http.get", "URL string expected, got " .. type(url)) end
+  if opts ~= nil and type(opts) ~= "table" then argError(2, "http.get", "options table expected, got " .. type(opts)) end
+  local request = { url = url, method = "GET" }
+  for key, value in pairs(opts or {}) do request[key] = value end
+  return http.request(request)
+end
+
+http.parseQuery = parseQuery
+
+return http

@@ -1,0 +1,62 @@
+//! HTTP/1.1 for scripts; backs the Lua module `tinn.http` (DESIGN.md §4).
+//!
+//! The server ([`server`]) runs hyper on the event loop: each connection is a local task, each
+//! request is queued until the Lua side takes it and runs the handler as its own task; the
+//! response (whole, or streamed through a bounded channel) goes back through a oneshot. The
+//! client ([`client`]) is hyper-util's pooled client, one per Lua state. The Lua wrapper
+//! `http.lua` builds `req`/`res` objects and adds timeouts. Lua API: `types/http.lua`.
+
+mod body;
+mod client;
+mod request;
+mod server;
+
+use std::time::Duration;
+
+use mlua::{IntoLuaMulti, Lua, MultiValue, Result as LuaResult, Table, Value};
+
+pub use request::RequestHandle;
+pub use server::ServerHandle;
+
+/// Builds `tinn.http`: the native functions, wrapped by `http.lua`.
+pub fn module(lua: &Lua) -> LuaResult<Table> {
+    let native = lua.create_table()?;
+    native.set("serve", lua.create_function(http_serve)?)?;
+    native.set("request", lua.create_function(client::http_client_request)?)?;
+    tinn_reactor::wrap_module(lua, "=tinn/http", include_str!("http.lua"), native)
+}
+
+/// `native.serve(host, port, maxHeaderBytes, headerTimeoutMs, backlog, reusePort)` → server or
+/// nil, message. The wrapper has checked the arguments.
+fn http_serve(
+    lua: &Lua,
+    (host, port, max_header_bytes, header_timeout_ms, backlog, reuse_port): (String, u16, usize, u64, i32, bool),
+) -> LuaResult<MultiValue> {
+    let addr = match resolve_listen(&host, port) {
+        Ok(addr) => addr,
+        Err(message) => return (Value::Nil, message).into_lua_multi(lua),
+    };
+    let options = server::ServerOptions {
+        max_header_bytes,
+        header_timeout: Duration::from_millis(header_timeout_ms),
+        backlog,
+        reuse_port,
+    };
+    match server::serve(addr, options) {
+        Ok(server) => lua.create_userdata(server)?.into_lua_multi(lua),
+        Err(message) => (Value::Nil, message).into_lua_multi(lua),
+    }
+}
+
+fn resolve_listen(host: &str, port: u16) -> Result<std::net::SocketAddr, String> {
+    use std::net::ToSocketAddrs;
+    let bare = host.strip_prefix('[').and_then(|h| h.strip_suffix(']')).unwrap_or(host);
+    if let Ok(ip) = bare.parse::<std::net::IpAddr>() {
+        return Ok(std::net::SocketAddr::new(ip, port));
+    }
+    (host, port)
+        .to_socket_addrs()
+        .map_err(|e| format!("resolve '{host}': {e}"))?
+        .next()
+        .ok_or_else(|| format!("resolve '{host}': no addresses found"))
+}

@@ -1,0 +1,218 @@
+//! `Request`: one HTTP request as a handler sees it, and the way its response goes back. The
+//! request line comes over in one call; headers and body only when the handler asks.
+
+use std::cell::RefCell;
+use std::net::SocketAddr;
+use std::rc::Rc;
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Either, Full};
+use hyper::body::Incoming;
+use hyper::header::{HeaderName, HeaderValue};
+use hyper::{HeaderMap, Response, StatusCode};
+use mlua::{IntoLuaMulti, Lua, MultiValue, Result as LuaResult, Table, UserData, UserDataMethods, Value};
+use tokio::sync::{mpsc, oneshot};
+
+use crate::body::{ChannelBody, ResponseBody};
+use crate::server::Arrived;
+
+struct RequestState {
+    head: hyper::http::request::Parts,
+    peer: SocketAddr,
+    /// Taken out while a read is in flight, put back by its completion.
+    body: RefCell<Option<Incoming>>,
+    respond: RefCell<Option<oneshot::Sender<Response<ResponseBody>>>>,
+    stream: RefCell<Option<mpsc::Sender<Bytes>>>,
+}
+
+/// The userdata behind a handler's `req`/`res` pair.
+pub struct RequestHandle(Rc<RequestState>);
+
+impl RequestHandle {
+    pub(crate) fn new(arrived: Arrived) -> RequestHandle {
+        let (head, body) = arrived.request.into_parts();
+        RequestHandle(Rc::new(RequestState {
+            head,
+            peer: arrived.peer,
+            body: RefCell::new(Some(body)),
+            respond: RefCell::new(Some(arrived.respond)),
+            stream: RefCell::new(None),
+        }))
+    }
+}
+
+fn failure(lua: &Lua, message: impl Into<String>) -> LuaResult<MultiValue> {
+    (Value::Nil, message.into()).into_lua_multi(lua)
+}
+
+/// Lua's `{name = value}` headers as a HeaderMap; the error names the offending header.
+pub(crate) fn header_map(headers: Option<Table>) -> Result<HeaderMap, String> {
+    let mut map = HeaderMap::new();
+    let Some(headers) = headers else { return Ok(map) };
+    for pair in headers.pairs::<mlua::LuaString, mlua::LuaString>() {
+        let (name, value) = pair.map_err(|e| format!("headers must map strings to strings: {e}"))?;
+        let name_bytes = name.as_bytes();
+        let header = HeaderName::from_bytes(&name_bytes)
+            .map_err(|_| format!("invalid header name '{}'", String::from_utf8_lossy(&name_bytes)))?;
+        let value = HeaderValue::from_bytes(&value.as_bytes())
+            .map_err(|_| format!("invalid value for header '{header}'"))?;
+        map.append(header, value);
+    }
+    Ok(map)
+}
+
+/// A HeaderMap as a Lua table with lowercase names; repeated headers are joined with ", ".
+pub(crate) fn header_table(lua: &Lua, headers: &HeaderMap) -> LuaResult<Table> {
+    let table = lua.create_table_with_capacity(0, headers.keys_len())?;
+    for name in headers.keys() {
+        let mut joined = Vec::new();
+        for (index, value) in headers.get_all(name).iter().enumerate() {
+            if index > 0 {
+                joined.extend_from_slice(b", ");
+            }
+            joined.extend_from_slice(value.as_bytes());
+        }
+        table.raw_set(name.as_str(), lua.create_string(&joined)?)?;
+    }
+    Ok(table)
+}
+
+fn status_code(status: u16) -> Result<StatusCode, String> {
+    StatusCode::from_u16(status).map_err(|_| format!("invalid status code {status}"))
+}
+
+impl RequestState {
+    fn send(&self, response: Response<ResponseBody>) -> Result<(), &'static str> {
+        let respond = self.respond.borrow_mut().take().ok_or("the response was already sent")?;
+        // The connection may be gone already (client hung up); that is not the handler's error.
+        let _ = respond.send(response);
+        Ok(())
+    }
+
+    fn response(status: u16, headers: Option<Table>, body: ResponseBody) -> Result<Response<ResponseBody>, String> {
+        let mut response = Response::new(body);
+        *response.status_mut() = status_code(status)?;
+        *response.headers_mut() = header_map(headers)?;
+        Ok(response)
+    }
+}
+
+fn http_request_info(lua: &Lua, this: &RequestHandle, (): ()) -> LuaResult<MultiValue> {
+    let head = &this.0.head;
+    (
+        head.method.as_str(),
+        head.uri.path(),
+        head.uri.query(),
+        format!("{:?}", head.version),
+        this.0.peer.ip().to_string(),
+        this.0.peer.port(),
+    )
+        .into_lua_multi(lua)
+}
+
+/// Reads the body: all of it up to `max` bytes (`whole`), or the next chunk. nil at the end.
+fn http_request_read(lua: &Lua, this: &RequestHandle, (whole, max): (bool, usize)) -> LuaResult<MultiValue> {
+    let state = Rc::clone(&this.0);
+    let Some(mut body) = state.body.borrow_mut().take() else {
+        return failure(lua, "the request body is being read by another task");
+    };
+    tinn_reactor::start(lua, async move {
+        let mut collected: Vec<u8> = Vec::new();
+        let mut outcome: Result<Option<Bytes>, String> = Ok(None);
+        loop {
+            match body.frame().await {
+                None => break,
+                Some(Err(e)) => {
+                    outcome = Err(format!("read request body: {e}"));
+                    break;
+                }
+                Some(Ok(frame)) => {
+                    let Ok(data) = frame.into_data() else { continue }; // trailers
+                    if !whole {
+                        outcome = Ok(Some(data));
+                        break;
+                    }
+                    if collected.len() + data.len() > max {
+                        outcome = Err(format!("request body larger than {max} bytes"));
+                        break;
+                    }
+                    collected.extend_from_slice(&data);
+                }
+            }
+        }
+        if whole && outcome.as_ref().is_ok_and(Option::is_none) {
+            outcome = Ok(Some(Bytes::from(collected)));
+        }
+        tinn_reactor::completion(move |lua| {
+            *state.body.borrow_mut() = Some(body);
+            match outcome {
+                Ok(Some(bytes)) => lua.create_string(&bytes)?.into_lua_multi(lua),
+                Ok(None) => Value::Nil.into_lua_multi(lua),
+                Err(message) => failure(lua, message),
+            }
+        })
+    })
+}
+
+fn http_request_respond(lua: &Lua, this: &RequestHandle, (status, headers, body): (u16, Option<Table>, Option<mlua::LuaString>)) -> LuaResult<MultiValue> {
+    let bytes = body.map(|b| Bytes::copy_from_slice(&b.as_bytes())).unwrap_or_default();
+    let response = match RequestState::response(status, headers, Either::Left(Full::new(bytes))) {
+        Ok(response) => response,
+        Err(message) => return failure(lua, message),
+    };
+    match this.0.send(response) {
+        Ok(()) => true.into_lua_multi(lua),
+        Err(message) => failure(lua, message),
+    }
+}
+
+fn http_request_start_stream(lua: &Lua, this: &RequestHandle, (status, headers): (u16, Option<Table>)) -> LuaResult<MultiValue> {
+    let (sender, body) = ChannelBody::new();
+    let response = match RequestState::response(status, headers, Either::Right(body)) {
+        Ok(response) => response,
+        Err(message) => return failure(lua, message),
+    };
+    match this.0.send(response) {
+        Ok(()) => {
+            *this.0.stream.borrow_mut() = Some(sender);
+            true.into_lua_multi(lua)
+        }
+        Err(message) => failure(lua, message),
+    }
+}
+
+/// Queues a chunk of a streamed response; waits (the task, not the loop) while the client is
+/// slower than the handler.
+fn http_request_write(lua: &Lua, this: &RequestHandle, chunk: mlua::LuaString) -> LuaResult<MultiValue> {
+    let Some(sender) = this.0.stream.borrow().clone() else {
+        return failure(lua, "no streamed response was started");
+    };
+    let bytes = Bytes::copy_from_slice(&chunk.as_bytes());
+    let bytes = match sender.try_send(bytes) {
+        Ok(()) => return true.into_lua_multi(lua),
+        Err(mpsc::error::TrySendError::Closed(_)) => return failure(lua, "closed"),
+        Err(mpsc::error::TrySendError::Full(bytes)) => bytes,
+    };
+    tinn_reactor::start(lua, async move {
+        let sent = sender.send(bytes).await.is_ok();
+        tinn_reactor::completion(move |lua| if sent { true.into_lua_multi(lua) } else { failure(lua, "closed") })
+    })
+}
+
+impl UserData for RequestHandle {
+    fn add_methods<M: UserDataMethods<Self>>(methods: &mut M) {
+        methods.add_method("info", http_request_info);
+        methods.add_method("headers", |lua, this, ()| header_table(lua, &this.0.head.headers));
+        methods.add_method("read", http_request_read);
+        methods.add_method("respond", http_request_respond);
+        methods.add_method("startStream", http_request_start_stream);
+        methods.add_method("write", http_request_write);
+        // Ends a streamed response (the client sees the last chunk).
+        methods.add_method("finish", |_, this, ()| {
+            this.0.stream.borrow_mut().take();
+            Ok(())
+        });
+        methods.add_method("responded", |_, this, ()| Ok(this.0.respond.borrow().is_none()));
+        methods.add_method("streaming", |_, this, ()| Ok(this.0.stream.borrow().is_some()));
+    }
+}
