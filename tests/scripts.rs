@@ -62,6 +62,12 @@ script_tests! {
     net_streams_ipv6_ffi_close_and_handler_errors: "net/streams.lua";
     net_example_echo_client: "../examples/net/echo_client.lua";
     net_example_udp_ping_pong: "../examples/net/udp_ping_pong.lua";
+    // libraries (pure Lua, embedded)
+    lib_collections: "lua/collections_test.lua";
+    lib_fun: "lua/fun_test.lua";
+    lib_stopwatch: "lua/stopwatch_test.lua";
+    lib_striter_msiterators: "lua/striter_test.lua";
+    lib_text_utf16: "lua/text_test.lua";
     // tinn.json
     json_round_trips_and_errors: "json/json.lua";
     // tinn.http

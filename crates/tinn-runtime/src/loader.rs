@@ -10,7 +10,15 @@ pub type NativeModule = fn(&Lua) -> LuaResult<Table>;
 pub(crate) const SCHEDULER_SOURCE: &str = include_str!("../../../lua/tinn/scheduler.lua");
 
 /// Pure-Lua libraries from `lua/`, embedded at build time: `require` name → source.
-const EMBEDDED: &[(&str, &str)] = &[("tinn.clock", include_str!("../../../lua/tinn/clock.lua"))];
+const EMBEDDED: &[(&str, &str)] = &[
+    ("tinn.clock", include_str!("../../../lua/tinn/clock.lua")),
+    ("tinn.text", include_str!("../../../lua/tinn/text.lua")),
+    ("fun", include_str!("../../../lua/fun.lua")),
+    ("Collections", include_str!("../../../lua/Collections.lua")),
+    ("StopWatch", include_str!("../../../lua/StopWatch.lua")),
+    ("striter", include_str!("../../../lua/striter.lua")),
+    ("msiterators", include_str!("../../../lua/msiterators.lua")),
+];
 
 /// Modules written in Rust: `require` name → constructor. The only list of them.
 const NATIVE: &[(&str, NativeModule)] = &[
