@@ -7,6 +7,7 @@
 
 mod cli;
 mod http;
+mod http_examples;
 mod support;
 
 use support::{check_script, Expect};

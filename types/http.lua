@@ -1,0 +1,116 @@
+---@meta
+-- Type definitions for tinn.http (docs/http.md).
+
+---@class HttpRequest
+---@field method string
+---@field path string
+---@field rawQuery? string
+---@field query table<string, string|string[]>
+---@field headers table<string, string> lowercase names; lookups ignore case
+---@field version string
+---@field remoteAddress string
+---@field remotePort integer
+local HttpRequest = {}
+
+---The whole request body (default limit 16 MiB).
+---@async
+---@param maxBytes? integer
+---@param timeoutMs? number
+---@return string|nil body
+---@return string|nil err
+function HttpRequest:body(maxBytes, timeoutMs) end
+
+---The next chunk of the body, nil at its end.
+---@async
+---@param timeoutMs? number
+---@return string|nil chunk
+---@return string|nil err
+function HttpRequest:read(timeoutMs) end
+
+---@class HttpResponse
+local HttpResponse = {}
+
+---Errors: raises if `code` is not an integer 100-999.
+---@param code integer
+---@return HttpResponse
+function HttpResponse:status(code) end
+
+---@param name string
+---@param value string|number
+---@return HttpResponse
+function HttpResponse:header(name, value) end
+
+---Sends the whole response. Errors: raises if a response was already sent.
+---@param body? string
+---@return true|nil ok
+---@return string|nil err "closed" when the client is gone
+function HttpResponse:send(body) end
+
+---Sends `value` as JSON. Errors: as json.encode, or if a response was already sent.
+---@param value any
+---@return true|nil ok
+---@return string|nil err
+function HttpResponse:json(value) end
+
+---Streams a chunk; the first write sends status and headers.
+---@async
+---@param chunk string
+---@param timeoutMs? number
+---@return true|nil ok
+---@return string|nil err
+function HttpResponse:write(chunk, timeoutMs) end
+
+---Ends a streamed response.
+function HttpResponse:finish() end
+
+---@class HttpServer
+---@field host string
+---@field port integer
+---@field task Task the task taking requests
+local HttpServer = {}
+
+function HttpServer:close() end
+
+---@return boolean
+function HttpServer:isClosed() end
+
+---@return string host
+---@return integer port
+function HttpServer:address() end
+
+---@class HttpResult
+---@field status integer
+---@field headers table<string, string>
+---@field body string
+
+---@class tinn.http
+local http = {}
+
+---Starts a server; each request runs handler(req, res) as its own task.
+---Errors: raises on a missing handler, a bad port or options of the wrong type.
+---@param opts {host?: string, port: integer, handler: fun(req: HttpRequest, res: HttpResponse), reuseport?: boolean, maxHeaderBytes?: integer, headerTimeoutMs?: number, backlog?: integer}
+---@return HttpServer|nil server
+---@return string|nil err
+function http.serve(opts) end
+
+---Sends a request and reads the whole response.
+---Errors: raises on a missing URL or options of the wrong type.
+---@async
+---@param opts {url: string, method?: string, headers?: table<string, string>, body?: string, timeout?: number, followRedirects?: boolean}|string
+---@return HttpResult|nil response
+---@return string|nil err
+function http.request(opts) end
+
+---@async
+---@param url string
+---@param opts? {headers?: table<string, string>, timeout?: number, followRedirects?: boolean}
+---@return HttpResult|nil response
+---@return string|nil err
+function http.get(url, opts) end
+
+---Parses a query string into a table (a repeated key gives a list).
+---@param raw? string
+---@return table<string, string|string[]>
+function http.parseQuery(raw) end
+
+return http
