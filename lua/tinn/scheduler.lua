@@ -379,6 +379,13 @@ local function newTask(fn, nargs, ...)
   return task
 end
 
+-- A task whose body is a wrapper (delay, periodic, when...) but whose name comes from `fn`.
+local function spawnFor(fn, body, a, b)
+  local task = newTask(body, 2, a, b)
+  task.origin = fn
+  return task
+end
+
 local function spawn(fn, ...)
   checkFunction(fn, 1, "spawn")
   return newTask(fn, select("#", ...), ...)
@@ -460,9 +467,7 @@ end
 local function delay(fn, ms)
   checkFunction(fn, 1, "delay")
   checkMs(ms, 2, "delay", "delay")
-  local task = newTask(delayBody, 2, fn, ms)
-  task.origin = fn
-  return task
+  return spawnFor(fn, delayBody, fn, ms)
 end
 
 -- Ticks land on the grid start + k*ms; ticks missed while fn overran are skipped, not queued.
@@ -484,9 +489,7 @@ local function periodic(fn, ms)
   checkFunction(fn, 1, "periodic")
   checkMs(ms, 2, "periodic", "period")
   if ms == 0 then argError(2, "periodic", "period must be greater than 0") end
-  local task = newTask(periodicBody, 2, fn, ms)
-  task.origin = fn
-  return task
+  return spawnFor(fn, periodicBody, fn, ms)
 end
 
 local PREDICATE_FAILED = {}
@@ -546,9 +549,7 @@ end
 local function when(pred, fn)
   checkFunction(pred, 1, "when")
   checkFunction(fn, 2, "when")
-  local task = newTask(whenBody, 2, pred, fn)
-  task.origin = fn
-  return task
+  return spawnFor(fn, whenBody, pred, fn)
 end
 
 -- Edge-triggered: fn runs when pred turns truthy, then not again until pred has been falsy.
@@ -564,9 +565,7 @@ end
 local function whenever(pred, fn)
   checkFunction(pred, 1, "whenever")
   checkFunction(fn, 2, "whenever")
-  local task = newTask(wheneverBody, 2, pred, fn)
-  task.origin = fn
-  return task
+  return spawnFor(fn, wheneverBody, pred, fn)
 end
 
 local function checkSignalName(name, fname)
@@ -631,9 +630,7 @@ end
 local function onSignal(fn, name)
   checkFunction(fn, 1, "onSignal")
   checkSignalName(name, "onSignal")
-  local task = newTask(onSignalBody, 2, fn, name)
-  task.origin = fn
-  return task
+  return spawnFor(fn, onSignalBody, fn, name)
 end
 
 local function run(fn, ...)

@@ -19,20 +19,17 @@ local DEFAULT_HEADER_TIMEOUT_MS = 10000
 local DEFAULT_MAX_BODY = 16 * 1024 * 1024
 local DEFAULT_BACKLOG = 1024
 
-local function argError(n, fname, msg, level)
-  error(format("bad argument #%d to '%s' (%s)", n, fname, msg), level or 3)
-end
+local check = require("tinn.check")
+local argError = check.argError
 
 local function checkTimeout(ms, fname, n)
-  if ms ~= nil and (type(ms) ~= "number" or ms ~= ms or ms < 0) then
-    argError(n or 1, fname, "timeout must be a non-negative number of milliseconds, got " .. tostring(ms), 4)
-  end
+  check.timeout(ms, n or 1, fname, 1)
 end
 
 local function option(opts, key, kind, default, fname)
   local value = opts[key]
   if value == nil then return default end
-  if type(value) ~= kind then argError(1, fname, format("'%s' must be a %s, got %s", key, kind, type(value)), 4) end
+  if type(value) ~= kind then argError(1, fname, format("'%s' must be a %s, got %s", key, kind, type(value)), 1) end
   return value
 end
 

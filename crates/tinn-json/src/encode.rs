@@ -140,7 +140,7 @@ impl Encoder {
 
     fn object(&mut self, table: &Table, mut keys: Vec<mlua::LuaString>) -> LuaResult<()> {
         if self.sort_keys {
-            keys.sort_by(|a, b| a.as_bytes().cmp(&b.as_bytes()));
+            keys.sort_by_key(|key| key.as_bytes().to_vec());
         }
         self.out.push('{');
         for (position, key) in keys.iter().enumerate() {

@@ -22,26 +22,11 @@ local format = string.format
 local DEFAULT_READ = 65536
 local DEFAULT_BACKLOG = 511
 
--- `level` 3 blames the caller of the function that called argError; the checkers below sit
--- one call deeper (level 4), and `endpoint` one more (level 5).
-local function argError(n, fname, msg, level)
-  error(format("bad argument #%d to '%s' (%s)", n, fname, msg), level or 3)
-end
+local check = require("tinn.check")
+local argError, checkTimeout, checkPort = check.argError, check.timeout, check.port
 
-local function checkTimeout(ms, n, fname, level)
-  if ms ~= nil and (type(ms) ~= "number" or ms ~= ms or ms < 0) then
-    argError(n, fname, "timeout must be a non-negative number of milliseconds, got " .. tostring(ms), level or 4)
-  end
-end
-
-local function checkHost(host, n, fname, level)
-  if type(host) ~= "string" then argError(n, fname, "host string expected, got " .. type(host), level or 4) end
-end
-
-local function checkPort(port, n, fname, level)
-  if type(port) ~= "number" or port ~= floor(port) or port < 0 or port > 65535 then
-    argError(n, fname, "port must be an integer 0-65535, got " .. tostring(port), level or 4)
-  end
+local function checkHost(host, n, fname, depth)
+  if type(host) ~= "string" then argError(n, fname, "host string expected, got " .. type(host), (depth or 0) + 1) end
 end
 
 -- `host:port` as people write it, with brackets around IPv6 addresses.
@@ -254,10 +239,10 @@ local function endpoint(fname, host, port, opts)
     opts = host
     host, port = opts.host, opts.port
   end
-  checkHost(host, 1, fname, 5)
-  checkPort(port, 2, fname, 5)
+  checkHost(host, 1, fname, 1)
+  checkPort(port, 2, fname, 1)
   if opts ~= nil and type(opts) ~= "table" then
-    argError(3, fname, "options table expected, got " .. type(opts), 4)
+    argError(3, fname, "options table expected, got " .. type(opts), 1)
   end
   return host, port, opts or {}
 end

@@ -67,9 +67,7 @@ fn net_udp_receivefrom(lua: &Lua, handle: &UdpSocketHandle, max: Option<usize>) 
     tinn_reactor::start(lua, async move {
         let receive = async {
             loop {
-                if let Err(e) = udp.socket.readable().await {
-                    return Err(e);
-                }
+                udp.socket.readable().await?;
                 if let Some(result) = try_receive(&udp, max) {
                     return result;
                 }

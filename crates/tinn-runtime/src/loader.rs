@@ -12,6 +12,7 @@ pub(crate) const SCHEDULER_SOURCE: &str = include_str!("../../../lua/tinn/schedu
 /// Pure-Lua libraries from `lua/`, embedded at build time: `require` name → source.
 const EMBEDDED: &[(&str, &str)] = &[
     ("tinn.clock", include_str!("../../../lua/tinn/clock.lua")),
+    ("tinn.check", include_str!("../../../lua/tinn/check.lua")),
     ("tinn.text", include_str!("../../../lua/tinn/text.lua")),
     ("fun", include_str!("../../../lua/fun.lua")),
     ("Collections", include_str!("../../../lua/Collections.lua")),

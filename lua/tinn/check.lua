@@ -1,0 +1,34 @@
+-- tinn.check: argument checks shared by the module wrappers, worded as LuaJIT words its own
+-- (`bad argument #2 to 'tcp.connect' (port must be an integer 0-65535, got 70000)`) and blamed
+-- on the line that called the public function.
+--
+-- `level` counts like error()'s: how far the public function's caller is from the function
+-- that calls these helpers. A check made directly in the public function needs none; a check
+-- made in a helper of the public function passes 1 (one call deeper), and so on.
+
+local error, format, type, tostring, floor = error, string.format, type, tostring, math.floor
+
+local check = {}
+
+--- check.argError(n, fname, message [, depth]) raises `bad argument #n to 'fname' (message)`.
+function check.argError(n, fname, message, depth)
+  error(format("bad argument #%d to '%s' (%s)", n, fname, message), 3 + (depth or 0))
+end
+
+local argError = check.argError
+
+--- check.timeout(ms, n, fname [, depth]): nil or a non-negative number of milliseconds.
+function check.timeout(ms, n, fname, depth)
+  if ms ~= nil and (type(ms) ~= "number" or ms ~= ms or ms < 0) then
+    argError(n, fname, "timeout must be a non-negative number of milliseconds, got " .. tostring(ms), (depth or 0) + 1)
+  end
+end
+
+--- check.port(port, n, fname [, depth]): an integer 0-65535.
+function check.port(port, n, fname, depth)
+  if type(port) ~= "number" or port ~= floor(port) or port < 0 or port > 65535 then
+    argError(n, fname, "port must be an integer 0-65535, got " .. tostring(port), (depth or 0) + 1)
+  end
+end
+
+return check
