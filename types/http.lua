@@ -96,7 +96,7 @@ function http.serve(opts) end
 ---Sends a request and reads the whole response.
 ---Errors: raises on a missing URL or options of the wrong type.
 ---@async
----@param opts {url: string, method?: string, headers?: table<string, string>, body?: string, timeout?: number, followRedirects?: boolean}|string
+---@param opts {url: string, method?: string, headers?: table<string, string>, body?: string, timeout?: number, followRedirects?: boolean, ca?: string}|string
 ---@return HttpResult|nil response
 ---@return string|nil err
 function http.request(opts) end

@@ -1,35 +1,77 @@
-//! The HTTP client: one pooled hyper client per Lua state, so requests to the same host reuse
-//! kept-alive connections.
+//! The HTTP client: pooled hyper clients per Lua state (one per set of trusted CAs), so
+//! requests to the same host reuse kept-alive connections. HTTPS through rustls.
 
+use std::collections::HashMap;
 use std::rc::Rc;
+use std::sync::Arc;
 
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
 use hyper::{Method, Request, StatusCode};
+use hyper_rustls::HttpsConnector;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
 use mlua::{IntoLuaMulti, Lua, MultiValue, Result as LuaResult, Table, Value};
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::CertificateDer;
 
 use crate::request::{header_map, header_table};
 
 /// Redirects followed before a request gives up.
 const MAX_REDIRECTS: usize = 10;
 
-type HttpClient = Client<HttpConnector, Full<Bytes>>;
+type HttpClient = Client<HttpsConnector<HttpConnector>, Full<Bytes>>;
 
-/// The per-state client, kept in the Lua state's app data.
-struct Pool(Rc<HttpClient>);
+/// The per-state clients, keyed by the extra CA (PEM) they trust; `None` is the system roots.
+#[derive(Default)]
+struct Pools(HashMap<Option<String>, Rc<HttpClient>>);
 
-fn pooled(lua: &Lua) -> Rc<HttpClient> {
-    if let Some(pool) = lua.app_data_ref::<Pool>() {
-        return Rc::clone(&pool.0);
+/// Trust: the system's roots, plus the PEM certificates in `ca` when given.
+fn tls_config(ca: Option<&str>) -> Result<rustls::ClientConfig, String> {
+    let mut roots = rustls::RootCertStore::empty();
+    // A machine without a CA bundle can still reach servers whose CA the script names.
+    for cert in rustls_native_certs::load_native_certs().certs {
+        let _ = roots.add(cert);
     }
-    let mut connector = HttpConnector::new();
-    connector.set_nodelay(true);
+    if let Some(pem) = ca {
+        let mut added = 0;
+        for cert in CertificateDer::pem_slice_iter(pem.as_bytes()) {
+            let cert = cert.map_err(|e| format!("ca: not a PEM certificate: {e}"))?;
+            roots.add(cert).map_err(|e| format!("ca: unusable certificate: {e}"))?;
+            added += 1;
+        }
+        if added == 0 {
+            return Err("ca: no PEM certificate found".to_string());
+        }
+    }
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    Ok(rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| format!("tls: {e}"))?
+        .with_root_certificates(roots)
+        .with_no_client_auth())
+}
+
+fn pooled(lua: &Lua, ca: Option<String>) -> Result<Rc<HttpClient>, String> {
+    if lua.app_data_ref::<Pools>().is_none() {
+        lua.set_app_data(Pools::default());
+    }
+    let mut pools = lua.app_data_mut::<Pools>().ok_or("http client pools are missing")?;
+    if let Some(client) = pools.0.get(&ca) {
+        return Ok(Rc::clone(client));
+    }
+    let mut http = HttpConnector::new();
+    http.set_nodelay(true);
+    http.enforce_http(false);
+    let connector = hyper_rustls::HttpsConnectorBuilder::new()
+        .with_tls_config(tls_config(ca.as_deref())?)
+        .https_or_http()
+        .enable_http1()
+        .wrap_connector(http);
     let client = Rc::new(Client::builder(TokioExecutor::new()).build(connector));
-    lua.set_app_data(Pool(Rc::clone(&client)));
-    client
+    pools.0.insert(ca, Rc::clone(&client));
+    Ok(client)
 }
 
 /// What a finished request hands back: status, headers, body.
@@ -48,8 +90,8 @@ async fn fetch(
     follow_redirects: bool,
 ) -> Result<Fetched, String> {
     for _ in 0..=MAX_REDIRECTS {
-        if url.scheme() != "http" {
-            return Err(format!("request '{url}': unsupported scheme '{}' (tinn speaks http:// so far)", url.scheme()));
+        if url.scheme() != "http" && url.scheme() != "https" {
+            return Err(format!("request '{url}': unsupported scheme '{}' (use http:// or https://)", url.scheme()));
         }
         let mut request = Request::builder()
             .method(method.clone())
@@ -84,11 +126,11 @@ async fn fetch(
     Err(format!("request '{url}': more than {MAX_REDIRECTS} redirects"))
 }
 
-/// `native.request(method, url, headers, body, followRedirects)` → status, headers, body, or
-/// nil, message.
+/// `native.request(method, url, headers, body, followRedirects, ca)` → status, headers, body,
+/// or nil, message.
 pub(crate) fn http_client_request(
     lua: &Lua,
-    (method, url, headers, body, follow_redirects): (String, String, Option<Table>, Option<mlua::LuaString>, bool),
+    (method, url, headers, body, follow_redirects, ca): (String, String, Option<Table>, Option<mlua::LuaString>, bool, Option<String>),
 ) -> LuaResult<MultiValue> {
     let method = match Method::from_bytes(method.as_bytes()) {
         Ok(method) => method,
@@ -103,7 +145,10 @@ pub(crate) fn http_client_request(
         Err(message) => return (Value::Nil, message).into_lua_multi(lua),
     };
     let body = body.map(|b| Bytes::copy_from_slice(&b.as_bytes())).unwrap_or_default();
-    let client = pooled(lua);
+    let client = match pooled(lua, ca) {
+        Ok(client) => client,
+        Err(message) => return (Value::Nil, message).into_lua_multi(lua),
+    };
     tinn_reactor::start(lua, async move {
         let outcome = fetch(client, method, url, headers, body, follow_redirects).await;
         tinn_reactor::completion(move |lua| match outcome {

@@ -235,8 +235,9 @@ end
 -- Client
 ---------------------------------------------------------------------------------------------------
 
---- http.request{url, method = "GET", headers, body, timeout, followRedirects = true}
+--- http.request{url, method = "GET", headers, body, timeout, followRedirects = true, ca}
 ---   -> { status, headers, body } | nil, err
+--- `ca` (PEM text or a PEM file's path) adds certificates to trust beside the system's.
 function http.request(opts)
   if type(opts) == "string" then opts = { url = opts } end
   if type(opts) ~= "table" then argError(1, "http.request", "options table or URL expected, got " .. type(opts)) end
@@ -248,7 +249,15 @@ function http.request(opts)
   local timeout = opts.timeout or opts.timeoutMs
   checkTimeout(timeout, "http.request")
   local follow = option(opts, "followRedirects", "boolean", true, "http.request")
-  local status, responseHeaders, responseBody = await(timeout, native.request(method, url, headers, body, follow))
+  local ca = option(opts, "ca", "string", nil, "http.request")
+  if ca and not ca:find("-----BEGIN", 1, true) then
+    -- a path to a PEM file
+    local file, err = io.open(ca, "rb")
+    if not file then return nil, "ca: " .. err end
+    ca = file:read("*a")
+    file:close()
+  end
+  local status, responseHeaders, responseBody = await(timeout, native.request(method, url, headers, body, follow, ca))
   if not status then return nil, responseHeaders end
   return { status = status, headers = setmetatable(responseHeaders, Headers), body = responseBody }
 end
