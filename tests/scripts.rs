@@ -74,4 +74,5 @@ script_tests! {
     // tinn.http
     http_server_and_client: "http/server_client.lua";
     http_malformed_concurrent_and_large_bodies: "http/robustness.lua";
+    http_websocket_echo_chat_and_vanishing_client: "http/websocket.lua";
 }

@@ -63,6 +63,43 @@ function HttpResponse:write(chunk, timeoutMs) end
 ---Ends a streamed response.
 function HttpResponse:finish() end
 
+---Answers a WebSocket handshake with 101 and returns the WebSocket.
+---@async
+---@return WebSocket|nil ws
+---@return string|nil err when the request is not a handshake
+function HttpResponse:upgrade() end
+
+---@class WebSocket
+local WebSocket = {}
+
+---Sends a text message, or {binary = bytes}.
+---Errors: raises if the message is neither a string nor {binary = string}.
+---@async
+---@param message string|{binary: string}
+---@param timeoutMs? number
+---@return true|nil ok
+---@return string|nil err
+function WebSocket:send(message, timeoutMs) end
+
+---Receives the next message: data and "text"/"binary"; nil, "closed", code, reason at the end.
+---@async
+---@param timeoutMs? number
+---@return string|nil data
+---@return string kind "text", "binary", "closed", "timeout" or an error
+---@return integer|nil code
+---@return string|nil reason
+function WebSocket:receive(timeoutMs) end
+
+---Sends a close frame and releases the socket.
+---@async
+---@param code? integer 1000-4999
+---@param reason? string
+---@return true
+function WebSocket:close(code, reason) end
+
+---@return boolean
+function WebSocket:isClosed() end
+
 ---@class HttpServer
 ---@field host string
 ---@field port integer
@@ -107,6 +144,14 @@ function http.request(opts) end
 ---@return HttpResult|nil response
 ---@return string|nil err
 function http.get(url, opts) end
+
+---Connects to a ws:// URL.
+---@async
+---@param url string
+---@param opts? {timeout?: number}
+---@return WebSocket|nil ws
+---@return string|nil err
+function http.websocket(url, opts) end
 
 ---Parses a query string into a table (a repeated key gives a list).
 ---@param raw? string

@@ -162,3 +162,35 @@ pub(crate) fn http_client_request(
         })
     })
 }
+
+/// `native.websocket(url)` → WebSocket, or nil, message. `ws://` only for now.
+pub(crate) fn http_websocket_connect(lua: &Lua, url: String) -> LuaResult<MultiValue> {
+    let parsed = match url::Url::parse(&url) {
+        Ok(parsed) if parsed.scheme() == "ws" => parsed,
+        Ok(parsed) => {
+            return (Value::Nil, format!("websocket '{url}': unsupported scheme '{}' (use ws://)", parsed.scheme())).into_lua_multi(lua)
+        }
+        Err(e) => return (Value::Nil, format!("invalid URL '{url}': {e}")).into_lua_multi(lua),
+    };
+    let host = parsed.host_str().unwrap_or_default().trim_start_matches('[').trim_end_matches(']').to_string();
+    let port = parsed.port_or_known_default().unwrap_or(80);
+    tinn_reactor::start(lua, async move {
+        let outcome = async {
+            let tcp = tokio::net::TcpStream::connect((host.as_str(), port))
+                .await
+                .map_err(|e| format!("websocket '{url}': connect: {e}"))?;
+            // the handshake is a few small writes; Nagle would only delay it
+            let _ = tcp.set_nodelay(true);
+            let io: Box<dyn crate::websocket::Io> = Box::new(tcp);
+            tokio_tungstenite::client_async(url.as_str(), io)
+                .await
+                .map(|(stream, _)| stream)
+                .map_err(|e| format!("websocket '{url}': {e}"))
+        }
+        .await;
+        tinn_reactor::completion(move |lua| match outcome {
+            Ok(stream) => lua.create_userdata(crate::websocket::WebSocketHandle::new(stream))?.into_lua_multi(lua),
+            Err(message) => (Value::Nil, message).into_lua_multi(lua),
+        })
+    })
+}

@@ -160,6 +160,51 @@ end
 function Response:finish() self.handle:finish() end
 
 ---------------------------------------------------------------------------------------------------
+-- WebSockets
+---------------------------------------------------------------------------------------------------
+
+local WebSocket = {}
+WebSocket.__index = WebSocket
+
+--- ws:send(text | {binary = bytes} [, timeoutMs]) -> true | nil, err
+function WebSocket:send(message, timeoutMs)
+  checkTimeout(timeoutMs, "ws:send", 2)
+  if type(message) == "string" then
+    return await(timeoutMs, self.handle:send("text", message))
+  elseif type(message) == "table" and type(message.binary) == "string" then
+    return await(timeoutMs, self.handle:send("binary", message.binary))
+  end
+  argError(1, "ws:send", "text string or {binary = string} expected, got " .. type(message))
+end
+
+--- ws:receive([timeoutMs]) -> data, "text" | "binary"; nil, "closed", code, reason when the peer
+--- closed; nil, "timeout"
+function WebSocket:receive(timeoutMs)
+  checkTimeout(timeoutMs, "ws:receive", 1)
+  return await(timeoutMs, self.handle:receive())
+end
+
+--- ws:close([code = 1000 [, reason]]) sends a close frame; tasks waiting on ws get nil, "closed".
+function WebSocket:close(code, reason)
+  if code ~= nil and (type(code) ~= "number" or code < 1000 or code > 4999) then
+    argError(1, "ws:close", "close code must be 1000-4999, got " .. tostring(code))
+  end
+  if reason ~= nil and type(reason) ~= "string" then argError(2, "ws:close", "string expected, got " .. type(reason)) end
+  return await(nil, self.handle:close(code, reason))
+end
+
+function WebSocket:isClosed() return self.handle:isClosed() end
+
+function WebSocket:__tostring() return format("WebSocket(%s)", self.peer or "?") end
+
+--- res:upgrade() answers a WebSocket handshake -> ws | nil, err (not a handshake)
+function Response:upgrade()
+  local handle, err = await(nil, self.handle:upgrade())
+  if not handle then return nil, err end
+  return setmetatable({ handle = handle, peer = self.peer }, WebSocket)
+end
+
+---------------------------------------------------------------------------------------------------
 -- Server
 ---------------------------------------------------------------------------------------------------
 
@@ -169,7 +214,8 @@ local function handleRequest(handler, handle)
     handle = handle, method = method, path = path, rawQuery = rawQuery, version = version,
     remoteAddress = remoteAddress, remotePort = remotePort,
   }, RequestMeta)
-  local res = setmetatable({ handle = handle, statusCode = 200, headers = {} }, Response)
+  local res = setmetatable({ handle = handle, statusCode = 200, headers = {},
+    peer = remoteAddress .. ":" .. remotePort }, Response)
   local ok, err = xpcall(handler, reactor.traceback, req, res)
   if not ok then
     io.stderr:write(format("tinn: error in HTTP handler for %s %s: %s\n", method, path, tostring(err)))
@@ -269,6 +315,17 @@ function http.get(url, opts)
   local request = { url = url, method = "GET" }
   for key, value in pairs(opts or {}) do request[key] = value end
   return http.request(request)
+end
+
+--- http.websocket(url [, {timeout}]) -> ws | nil, err   (ws:// URLs)
+function http.websocket(url, opts)
+  if type(url) ~= "string" then argError(1, "http.websocket", "URL string expected, got " .. type(url)) end
+  if opts ~= nil and type(opts) ~= "table" then argError(2, "http.websocket", "options table expected, got " .. type(opts)) end
+  local timeout = opts and opts.timeout
+  checkTimeout(timeout, "http.websocket", 2)
+  local handle, err = await(timeout, native.websocket(url))
+  if not handle then return nil, err end
+  return setmetatable({ handle = handle, peer = url }, WebSocket)
 end
 
 http.parseQuery = parseQuery

@@ -10,6 +10,7 @@ mod body;
 mod client;
 mod request;
 mod server;
+mod websocket;
 
 use std::time::Duration;
 
@@ -17,12 +18,14 @@ use mlua::{IntoLuaMulti, Lua, MultiValue, Result as LuaResult, Table, Value};
 
 pub use request::RequestHandle;
 pub use server::ServerHandle;
+pub use websocket::WebSocketHandle;
 
 /// Builds `tinn.http`: the native functions, wrapped by `http.lua`.
 pub fn module(lua: &Lua) -> LuaResult<Table> {
     let native = lua.create_table()?;
     native.set("serve", lua.create_function(http_serve)?)?;
     native.set("request", lua.create_function(client::http_client_request)?)?;
+    native.set("websocket", lua.create_function(client::http_websocket_connect)?)?;
     tinn_reactor::wrap_module(lua, "=tinn/http", include_str!("http.lua"), native)
 }
 

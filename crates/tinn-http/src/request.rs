@@ -13,7 +13,11 @@ use hyper::{HeaderMap, Response, StatusCode};
 use mlua::{IntoLuaMulti, Lua, MultiValue, Result as LuaResult, Table, UserData, UserDataMethods, Value};
 use tokio::sync::{mpsc, oneshot};
 
+use tokio_tungstenite::tungstenite::protocol::Role;
+use tokio_tungstenite::WebSocketStream;
+
 use crate::body::{ChannelBody, ResponseBody};
+use crate::websocket::{Io, WebSocketHandle};
 use crate::server::Arrived;
 
 struct RequestState {
@@ -21,6 +25,8 @@ struct RequestState {
     peer: SocketAddr,
     /// Taken out while a read is in flight, put back by its completion.
     body: RefCell<Option<Incoming>>,
+    /// hyper's handle for taking over the connection after a `101 Switching Protocols`.
+    upgrade: RefCell<Option<hyper::upgrade::OnUpgrade>>,
     respond: RefCell<Option<oneshot::Sender<Response<ResponseBody>>>>,
     stream: RefCell<Option<mpsc::Sender<Bytes>>>,
 }
@@ -30,11 +36,13 @@ pub struct RequestHandle(Rc<RequestState>);
 
 impl RequestHandle {
     pub(crate) fn new(arrived: Arrived) -> RequestHandle {
-        let (head, body) = arrived.request.into_parts();
+        let (mut head, body) = arrived.request.into_parts();
+        let upgrade = head.extensions.remove::<hyper::upgrade::OnUpgrade>();
         RequestHandle(Rc::new(RequestState {
             head,
             peer: arrived.peer,
             body: RefCell::new(Some(body)),
+            upgrade: RefCell::new(upgrade),
             respond: RefCell::new(Some(arrived.respond)),
             stream: RefCell::new(None),
         }))
@@ -199,6 +207,50 @@ fn http_request_write(lua: &Lua, this: &RequestHandle, chunk: mlua::LuaString) -
     })
 }
 
+/// Answers a WebSocket handshake with `101 Switching Protocols` and, once hyper hands over the
+/// connection, returns the WebSocket.
+fn http_request_upgrade(lua: &Lua, this: &RequestHandle, (): ()) -> LuaResult<MultiValue> {
+    let headers = &this.0.head.headers;
+    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).unwrap_or("");
+    if !header("upgrade").eq_ignore_ascii_case("websocket") || header("sec-websocket-version") != "13" {
+        return failure(lua, "not a WebSocket handshake (needs upgrade: websocket and sec-websocket-version: 13)");
+    }
+    let key = header("sec-websocket-key");
+    if key.is_empty() {
+        return failure(lua, "not a WebSocket handshake (no sec-websocket-key)");
+    }
+    let accept = tokio_tungstenite::tungstenite::handshake::derive_accept_key(key.as_bytes());
+    let Some(on_upgrade) = this.0.upgrade.borrow_mut().take() else {
+        return failure(lua, "the connection cannot be upgraded");
+    };
+    let mut response = Response::new(Either::Left(Full::new(Bytes::new())));
+    *response.status_mut() = StatusCode::SWITCHING_PROTOCOLS;
+    let response_headers = response.headers_mut();
+    response_headers.insert(hyper::header::UPGRADE, HeaderValue::from_static("websocket"));
+    response_headers.insert(hyper::header::CONNECTION, HeaderValue::from_static("Upgrade"));
+    match HeaderValue::from_str(&accept) {
+        Ok(value) => response_headers.insert(hyper::header::SEC_WEBSOCKET_ACCEPT, value),
+        Err(_) => return failure(lua, "websocket: bad accept key"),
+    };
+    if let Err(message) = this.0.send(response) {
+        return failure(lua, message);
+    }
+    tinn_reactor::start(lua, async move {
+        let upgraded = on_upgrade.await;
+        let outcome = match upgraded {
+            Ok(upgraded) => {
+                let io: Box<dyn Io> = Box::new(hyper_util::rt::TokioIo::new(upgraded));
+                Ok(WebSocketStream::from_raw_socket(io, Role::Server, None).await)
+            }
+            Err(e) => Err(format!("websocket upgrade: {e}")),
+        };
+        tinn_reactor::completion(move |lua| match outcome {
+            Ok(stream) => lua.create_userdata(WebSocketHandle::new(stream))?.into_lua_multi(lua),
+            Err(message) => failure(lua, message),
+        })
+    })
+}
+
 impl UserData for RequestHandle {
     fn add_methods<M: UserDataMethods<Self>>(methods: &mut M) {
         methods.add_method("info", http_request_info);
@@ -207,6 +259,7 @@ impl UserData for RequestHandle {
         methods.add_method("respond", http_request_respond);
         methods.add_method("startStream", http_request_start_stream);
         methods.add_method("write", http_request_write);
+        methods.add_method("upgrade", http_request_upgrade);
         // Ends a streamed response (the client sees the last chunk).
         methods.add_method("finish", |_, this, ()| {
             this.0.stream.borrow_mut().take();

@@ -126,7 +126,7 @@ async fn serve_connection(server: Rc<Server>, options: Rc<ServerOptions>, stream
         .timer(TokioTimer::new())
         .header_read_timeout(options.header_timeout)
         .max_buf_size(options.max_header_bytes.max(MIN_HEADER_BYTES));
-    let connection = builder.serve_connection(TokioIo::new(stream), service);
+    let connection = builder.serve_connection(TokioIo::new(stream), service).with_upgrades();
     if let Raced::Done(Err(e)) = server.closing.race(connection).await {
         if e.is_timeout() {
             use std::io::Write;
