@@ -58,3 +58,13 @@ local deep = {}
 for _ = 1, 200 do deep = { deep } end
 try(function() local r = json.encode(deep) return r end)
 try(function() local r = json.decode(42) return r end)
+-- regression: a table whose length operator sees a border at 4 but which also holds [7] must not
+-- lose the 7 (it is refused as having holes), and objects larger than mlua's reference stack
+-- encode (keys are not held as Lua references)
+local holes = { 1, 2, nil, 4 }
+holes[7] = 7
+print(pcall(function() local r = json.encode(holes) return r end))
+local big = {}
+for i = 1, 20000 do big["k" .. i] = i end
+local sorted = json.decode(json.encode(big, { sortKeys = true }))
+print("20000 keys", sorted.k1, sorted.k20000)

@@ -95,30 +95,28 @@ impl Encoder {
             return Err(fail(self, &format!("nesting deeper than {MAX_DEPTH}")));
         }
         let marked_object = table.metatable().is_some_and(|mt| mt.to_pointer() == self.object_marker);
-        let length = table.raw_len();
-        let mut count = 0usize;
-        let mut string_keys = Vec::new();
+        // First pass: classify the keys. No Lua value is kept past its step: mlua can hold only
+        // a few thousand references at once, and tables can be far larger.
+        let (mut indexes, mut max_index, mut names, mut others) = (0usize, 0usize, 0usize, false);
         let mut other_key = None;
         for pair in table.pairs::<Value, Value>() {
-            let (key, _) = pair?;
-            count += 1;
-            match key {
-                Value::String(s) => string_keys.push(s),
-                Value::Integer(_) | Value::Number(_) => {}
+            match pair?.0 {
+                Value::String(_) => names += 1,
+                Value::Integer(i) => others |= !count_index(&mut indexes, &mut max_index, i as f64),
+                Value::Number(n) => others |= !count_index(&mut indexes, &mut max_index, n),
                 other => other_key = Some(other.type_name()),
             }
         }
         if let Some(kind) = other_key {
             return Err(fail(self, &format!("cannot encode a table with a {kind} key")));
         }
+        // distinct indexes that fill 1..max exactly: an array with no hole and nothing lost
+        let is_array = names == 0 && !others && indexes == max_index && !(marked_object && indexes == 0);
+        if !is_array && (indexes > 0 || others) {
+            return Err(fail(self, "table mixes array items and keys, or has holes (use json.null for missing items)"));
+        }
         self.open.push(id);
-        let result = if count == length && !(marked_object && count == 0) && string_keys.is_empty() {
-            self.array(table, length)
-        } else if string_keys.len() == count {
-            self.object(table, string_keys)
-        } else {
-            Err(fail(self, "table mixes array items and keys, or has holes (use json.null for missing items)"))
-        };
+        let result = if is_array { self.array(table, max_index) } else { self.object(table) };
         self.open.pop();
         result
     }
@@ -138,24 +136,44 @@ impl Encoder {
         Ok(())
     }
 
-    fn object(&mut self, table: &Table, mut keys: Vec<mlua::LuaString>) -> LuaResult<()> {
-        if self.sort_keys {
-            keys.sort_by_key(|key| key.as_bytes().to_vec());
+    fn field(&mut self, position: usize, name: &str, value: &Value) -> LuaResult<()> {
+        if position > 0 {
+            self.out.push(',');
         }
+        self.newline();
+        self.string(name);
+        self.out.push_str(if self.pretty { ": " } else { ":" });
+        self.path.push(format!(".{name}"));
+        self.value(value)?;
+        self.path.pop();
+        Ok(())
+    }
+
+    fn object(&mut self, table: &Table) -> LuaResult<()> {
         self.out.push('{');
-        for (position, key) in keys.iter().enumerate() {
-            if position > 0 {
-                self.out.push(',');
+        let mut count = 0;
+        if self.sort_keys {
+            // keys copied out as Rust strings, so sorting holds no Lua references
+            let mut names = Vec::new();
+            for pair in table.pairs::<mlua::LuaString, Value>() {
+                let name = pair?.0.to_str().map_err(|_| fail(self, "key is not valid UTF-8"))?.to_string();
+                names.push(name);
             }
-            self.newline();
-            let name = key.to_str().map_err(|_| fail(self, "key is not valid UTF-8"))?.to_string();
-            self.string(&name);
-            self.out.push_str(if self.pretty { ": " } else { ":" });
-            self.path.push(format!(".{name}"));
-            self.value(&table.raw_get::<Value>(key)?)?;
-            self.path.pop();
+            names.sort();
+            for name in &names {
+                let value: Value = table.raw_get(name.as_str())?;
+                self.field(count, name, &value)?;
+                count += 1;
+            }
+        } else {
+            for pair in table.pairs::<mlua::LuaString, Value>() {
+                let (key, value) = pair?;
+                let name = key.to_str().map_err(|_| fail(self, "key is not valid UTF-8"))?.to_string();
+                self.field(count, &name, &value)?;
+                count += 1;
+            }
         }
-        self.close_bracket(keys.len(), '}');
+        self.close_bracket(count, '}');
         Ok(())
     }
 
@@ -168,6 +186,17 @@ impl Encoder {
         }
         self.out.push(bracket);
     }
+}
+
+/// Counts a numeric key as an array index when it is a positive integer; false otherwise.
+fn count_index(indexes: &mut usize, max_index: &mut usize, key: f64) -> bool {
+    // LuaJIT arrays stop far below 2^31; larger keys cannot be array items
+    if key.fract() != 0.0 || !(1.0..=f64::from(i32::MAX)).contains(&key) {
+        return false;
+    }
+    *indexes += 1;
+    *max_index = (*max_index).max(key as usize); // integral and in range, so exact
+    true
 }
 
 /// `json.encode(value [, {pretty, sortKeys}])` → text, or `nil, message` naming the path of a
