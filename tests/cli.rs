@@ -2,8 +2,9 @@
 
 use std::io::Write;
 use std::process::Stdio;
-use std::time::Duration;
 
+#[cfg(unix)]
+use crate::support::interrupt;
 use crate::support::{status_of, tinn};
 
 fn run(args: &[&str]) -> (i32, String, String) {
@@ -72,33 +73,6 @@ fn stop_sets_the_exit_status() {
     assert_eq!(run(&["-e", "spawn(function() sleep(5) stop(9) end) sleep(1000)"]).0, 9);
     assert_eq!(run(&["-e", "error('boom')"]).0, 1);
     assert_eq!(run(&["-e", "print('fine')"]).0, 0);
-}
-
-/// Starts a script, waits until it printed its first line, sends `signals`, returns the result.
-#[cfg(unix)]
-fn interrupt(script: &str, signals: &[i32]) -> (i32, String, String) {
-    use std::io::{BufRead, BufReader, Read};
-    let mut child = tinn()
-        .args(["-e", script])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn tinn");
-    let mut stdout = BufReader::new(child.stdout.take().expect("stdout"));
-    let mut first = String::new();
-    stdout.read_line(&mut first).expect("the script prints a first line");
-    for &signal in signals {
-        // SAFETY: kill only sends a signal to our own child process.
-        unsafe { libc::kill(child.id() as i32, signal) };
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    let mut rest = String::new();
-    stdout.read_to_string(&mut rest).expect("read stdout");
-    let mut stderr = String::new();
-    child.stderr.take().expect("stderr").read_to_string(&mut stderr).expect("read stderr");
-    let status = child.wait().expect("wait");
-    let output = std::process::Output { status, stdout: Vec::new(), stderr: Vec::new() };
-    (status_of(&output), first + &rest, stderr)
 }
 
 #[cfg(unix)]

@@ -6,6 +6,7 @@
 //! that need more than a script (signals, C modules, the command line).
 
 mod cli;
+mod fs_signals;
 mod http;
 mod http_examples;
 mod support;
@@ -75,4 +76,16 @@ script_tests! {
     http_server_and_client: "http/server_client.lua";
     http_malformed_concurrent_and_large_bodies: "http/robustness.lua";
     http_websocket_echo_chat_and_vanishing_client: "http/websocket.lua";
+    // fs and log
+    fs_files: "fs/files.lua";
+    fs_errors_missing_and_permission_denied: "fs/errors.lua";
+    fs_large_file_round_trip: "fs/large.lua";
+    fs_concurrent_readers_and_writers: "fs/concurrent.lua";
+    fs_atomic_write_keeps_old_content_on_failure: "fs/atomic.lua";
+    fs_timeouts: "fs/timeouts.lua";
+    fs_example_copy_file: "../examples/copy_file.lua";
+    log_levels_format_flush_close: "log/basic.lua";
+    log_rotation: "log/rotation.lua";
+    log_flushed_at_exit: "log/exit_flush.lua";
+    log_timeouts: "log/timeouts.lua";
 }

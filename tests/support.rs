@@ -55,3 +55,30 @@ pub fn status_of(output: &Output) -> i32 {
     }
     output.status.code().unwrap_or(-1)
 }
+
+/// Starts a script, waits until it printed its first line, sends `signals`, returns the result.
+#[cfg(unix)]
+pub fn interrupt(script: &str, signals: &[i32]) -> (i32, String, String) {
+    use std::io::{BufRead, BufReader, Read};
+    let mut child = tinn()
+        .args(["-e", script])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn tinn");
+    let mut stdout = BufReader::new(child.stdout.take().expect("stdout"));
+    let mut first = String::new();
+    stdout.read_line(&mut first).expect("the script prints a first line");
+    for &signal in signals {
+        // SAFETY: kill only sends a signal to our own child process.
+        unsafe { libc::kill(child.id() as i32, signal) };
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let mut rest = String::new();
+    stdout.read_to_string(&mut rest).expect("read stdout");
+    let mut stderr = String::new();
+    child.stderr.take().expect("stderr").read_to_string(&mut stderr).expect("read stderr");
+    let status = child.wait().expect("wait");
+    let output = std::process::Output { status, stdout: Vec::new(), stderr: Vec::new() };
+    (status_of(&output), first + &rest, stderr)
+}

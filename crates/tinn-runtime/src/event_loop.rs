@@ -11,6 +11,9 @@ use crate::sys::{OsSignal, OsSignals};
 /// `tick` returns this instead of a wait hint when the program must end.
 const EXIT: f64 = -2.0;
 
+/// How long blocking work still running at exit may take before the process leaves without it.
+const BLOCKING_GRACE: Duration = Duration::from_secs(1);
+
 /// The scheduler's entry points, as returned by `lua/tinn/scheduler.lua`.
 pub(crate) struct Scheduler {
     pub(crate) tick: Function,
@@ -30,6 +33,10 @@ pub(crate) fn run(lua: &Lua, scheduler: &Scheduler, completions: &mut Completion
     if let Some(reactor) = lua.app_data_ref::<Reactor>() {
         reactor.cancel_all();
     }
+    // A blocking call a script stopped waiting for (a timed-out open of a FIFO, say) can run on
+    // forever; dropping the runtime would wait for it. Give such calls a moment, then leave.
+    drop(local);
+    runtime.shutdown_timeout(BLOCKING_GRACE);
     Ok(status)
 }
 

@@ -24,6 +24,8 @@ const EMBEDDED: &[(&str, &str)] = &[
 /// Modules written in Rust: `require` name → constructor. The only list of them.
 const NATIVE: &[(&str, NativeModule)] = &[
     ("tinn.net", tinn_net::module),
+    ("tinn.fs", tinn_fs::module),
+    ("tinn.log", tinn_fs::log_module),
     ("tinn.json", tinn_json::module),
     ("tinn.http", tinn_http::module),
 ];
