@@ -15,10 +15,12 @@ impl Drop for Example {
     }
 }
 
-/// Starts `examples/http/<name>` on a free port; returns it with its base URL.
-fn start(name: &str) -> Example {
+/// Starts `examples/http/<name>` on a free port (with `extra` arguments); returns it with its
+/// base URL.
+fn start(name: &str, extra: &[&str]) -> Example {
     let mut child = tinn()
         .args([&format!("../examples/http/{name}"), "0"])
+        .args(extra)
         .stdout(Stdio::piped())
         .spawn()
         .expect("start the example");
@@ -39,13 +41,13 @@ fn curl(args: &[&str]) -> String {
 
 #[test]
 fn hello_example_answers() {
-    let example = start("hello.lua");
+    let example = start("hello.lua", &[]);
     assert_eq!(curl(&[&format!("{}/", example.1)]), "Hello, World!\n");
 }
 
 #[test]
 fn json_api_example_routes() {
-    let example = start("json_api.lua");
+    let example = start("json_api.lua", &[]);
     let base = &example.1;
     assert_eq!(curl(&[&format!("{base}/todos")]), "[]");
     // object keys come in no fixed order, so check fields
@@ -58,4 +60,14 @@ fn json_api_example_routes() {
     assert!(curl(&["-X", "POST", "-d", "not json", &format!("{base}/todos")]).contains("expected a JSON object"));
     assert!(curl(&[&format!("{base}/todos/9")]).contains("no todo 9"));
     assert!(curl(&[&format!("{base}/nope")]).contains("no route for GET /nope"));
+}
+
+#[test]
+fn static_example_streams_files_and_refuses_escapes() {
+    let example = start("static.lua", &["http"]);
+    let base = &example.1;
+    let expected = std::fs::read_to_string(crate::support::tests_dir().join("http/robustness.lua")).expect("read the file");
+    assert_eq!(curl(&[&format!("{base}/robustness.lua")]), expected);
+    assert!(curl(&[&format!("{base}/missing.txt")]).starts_with("not found"));
+    assert_eq!(curl(&["--path-as-is", &format!("{base}/../Cargo.toml")]), "bad path\n");
 }
