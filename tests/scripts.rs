@@ -6,9 +6,14 @@
 //! that need more than a script (signals, C modules, the command line).
 
 mod cli;
+mod cmodules;
+mod docs;
 mod fs_signals;
 mod http;
 mod http_examples;
+mod repl;
+mod test_runner;
+mod types;
 mod support;
 
 use support::{check_script, Expect};
@@ -88,4 +93,6 @@ script_tests! {
     log_rotation: "log/rotation.lua";
     log_flushed_at_exit: "log/exit_flush.lua";
     log_timeouts: "log/timeouts.lua";
+    // Lua C modules
+    c_modules_cjson_and_lpeg_from_debian: "cmodules/cjson_lpeg.lua";
 }

@@ -132,6 +132,7 @@ function stop(code) end
 
 ---Installs `fn(err, task)` as the handler of uncaught task errors (nil removes it).
 ---@param fn? fun(err: any, task: Task)
+---@return fun(err: any, task: Task)|nil previous the handler it replaced
 function onError(fn) end
 
 ---@class TaskInfo

@@ -646,9 +646,12 @@ local function stop(code)
   stopping = true
 end
 
+-- Returns the handler it replaces, so a caller (the test runner) can put it back.
 local function onError(fn)
   if fn ~= nil then checkFunction(fn, 1, "onError") end
+  local previous = errorHandler
   errorHandler = fn
+  return previous
 end
 
 local function atExit(fn)

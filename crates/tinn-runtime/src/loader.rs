@@ -14,6 +14,8 @@ const EMBEDDED: &[(&str, &str)] = &[
     ("tinn.clock", include_str!("../../../lua/tinn/clock.lua")),
     ("tinn.check", include_str!("../../../lua/tinn/check.lua")),
     ("tinn.text", include_str!("../../../lua/tinn/text.lua")),
+    ("tinn.inspect", include_str!("../../../lua/tinn/inspect.lua")),
+    ("tinn.test", include_str!("../../../lua/tinn/test.lua")),
     ("fun", include_str!("../../../lua/fun.lua")),
     ("Collections", include_str!("../../../lua/Collections.lua")),
     ("StopWatch", include_str!("../../../lua/StopWatch.lua")),
@@ -51,6 +53,38 @@ pub(crate) fn install(lua: &Lua) -> LuaResult<()> {
     let loaders: Table = package.get("loaders")?;
     let searcher = lua.create_function(search_builtin)?;
     loaders.raw_insert(2, searcher)?;
+    add_system_paths(&package)
+}
+
+/// Where Debian and Ubuntu install Lua 5.1 modules (`apt install lua-cjson lua-lpeg`), which
+/// LuaJIT's own defaults (`/usr/local/...`) miss: C modules first, then pure Lua.
+const SYSTEM_CPATH: &[&str] = &["/usr/lib/{multiarch}/lua/5.1/?.so", "/usr/lib/lua/5.1/?.so"];
+const SYSTEM_PATH: &[&str] = &["/usr/share/lua/5.1/?.lua", "/usr/share/lua/5.1/?/init.lua"];
+
+/// Appends the system folders to `package.cpath` / `package.path` unless `LUA_CPATH` /
+/// `LUA_PATH` is set: then the user's value is what LuaJIT made of it, untouched.
+fn add_system_paths(package: &Table) -> LuaResult<()> {
+    if !cfg!(target_os = "linux") {
+        return Ok(());
+    }
+    // Debian's multiarch tuple for this build (x86_64-linux-gnu, aarch64-linux-gnu, ...).
+    let multiarch = match std::env::consts::ARCH {
+        "x86" => "i386-linux-gnu".to_string(),
+        "arm" => "arm-linux-gnueabihf".to_string(),
+        "powerpc64" if cfg!(target_endian = "little") => "powerpc64le-linux-gnu".to_string(),
+        arch => format!("{arch}-linux-gnu"),
+    };
+    for (variable, field, folders) in [("LUA_CPATH", "cpath", SYSTEM_CPATH), ("LUA_PATH", "path", SYSTEM_PATH)] {
+        if std::env::var_os(variable).is_some() {
+            continue;
+        }
+        let mut value: String = package.get(field)?;
+        for folder in folders {
+            value.push(';');
+            value.push_str(&folder.replace("{multiarch}", &multiarch));
+        }
+        package.set(field, value)?;
+    }
     Ok(())
 }
 

@@ -1,11 +1,17 @@
-//! `tinn`: run LuaJIT scripts on a cooperative scheduler (DESIGN.md §1). This crate only parses
-//! the command line, hands the script to `tinn-runtime` and maps the outcome to an exit status.
+//! `tinn`: run LuaJIT scripts on a cooperative scheduler (DESIGN.md §1). This crate parses the
+//! command line, hands the script to `tinn-runtime` and maps the outcome to an exit status; it
+//! also holds the interactive REPL (`repl`), the `tinn test` runner (`test_runner`) and
+//! `tinn types` (`types`).
+
+mod repl;
+mod test_runner;
+mod types;
 
 use std::io::{IsTerminal, Read};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::Parser;
+use clap::{Parser, Subcommand};
 use tinn_runtime::{Runtime, RuntimeError, Script};
 
 // Lua's memory (every table, closure and coroutine stack) goes through Rust's global allocator;
@@ -18,9 +24,21 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
     name = "tinn",
     version = tinn_runtime::VERSION,
     about = "Run LuaJIT scripts on a cooperative task scheduler with async IO",
-    after_help = "Examples:\n  tinn hello.lua            run a script (its tasks, timers and IO) to completion\n  tinn -e 'print(1 + 1)'    run a string\n  echo 'print(1)' | tinn    run standard input"
+    args_conflicts_with_subcommands = true,
+    disable_help_subcommand = true,
+    after_help = "Examples:\n  \
+        tinn hello.lua            run a script (its tasks, timers and IO) to completion\n  \
+        tinn -e 'print(1 + 1)'    run a string\n  \
+        echo 'print(1)' | tinn    run standard input\n  \
+        tinn                      on a terminal: the REPL (each entry runs as a task)\n  \
+        tinn test                 run tests/**/*_test.lua\n  \
+        tinn types                set up lua-language-server for tinn in this folder\n\n\
+        A script named like a command runs as `tinn ./test`."
 )]
 struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+
     /// Run CODE instead of a script file; remaining arguments become `arg[1..]`.
     #[arg(short = 'e', value_name = "CODE")]
     execute: Option<String>,
@@ -30,28 +48,67 @@ struct Cli {
     script_and_args: Vec<String>,
 }
 
-fn main() -> ExitCode {
-    let cli = Cli::parse();
-    match run(cli) {
-        Ok(status) => ExitCode::from(u8::try_from(status).unwrap_or(1)),
-        Err(message) => {
-            eprintln!("tinn: {message}");
-            ExitCode::FAILURE
-        }
-    }
+#[derive(Subcommand)]
+enum Command {
+    /// Run test files (`*_test.lua` under tests/ by default); ends with `N passed, N failed`.
+    ///
+    /// Each file runs in a fresh Lua state, each test as a task with a time limit. The exit
+    /// status is 1 when a test failed or no test file was found. See docs/test.md.
+    Test {
+        /// Test files and directories to search (default: tests).
+        paths: Vec<PathBuf>,
+        /// Run only tests whose full name ("describe > test") contains PATTERN or matches it as
+        /// a Lua pattern.
+        #[arg(long, value_name = "PATTERN")]
+        filter: Option<String>,
+        /// The default timeout of each test in milliseconds (5000).
+        #[arg(long, value_name = "MS")]
+        timeout: Option<u64>,
+    },
+    /// Write type definitions and a .luarc.json for lua-language-server.
+    ///
+    /// The definitions go to DIR/.tinn/types; DIR/.luarc.json is created, or updated keeping its
+    /// other settings, so the editor completes and documents tinn's words and modules.
+    Types {
+        /// The project folder.
+        dir: Option<PathBuf>,
+    },
 }
 
-fn run(cli: Cli) -> Result<i32, RuntimeError> {
-    let (script, args) = match (cli.execute, cli.script_and_args.split_first()) {
-        (Some(code), _) => (Script::Source { code, name: "(command line)".into() }, cli.script_and_args.clone()),
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let status = match cli.command {
+        Some(Command::Test { paths, filter, timeout }) => {
+            test_runner::run(test_runner::Options { paths, filter, timeout_ms: timeout })
+        }
+        Some(Command::Types { dir }) => match types::write(&dir.unwrap_or_else(|| PathBuf::from("."))) {
+            Ok(done) => {
+                println!("{done}");
+                0
+            }
+            Err(message) => {
+                eprintln!("tinn types: {message}");
+                1
+            }
+        },
+        None => match run(cli.execute, cli.script_and_args) {
+            Ok(status) => status,
+            Err(message) => {
+                eprintln!("tinn: {message}");
+                1
+            }
+        },
+    };
+    ExitCode::from(u8::try_from(status).unwrap_or(1))
+}
+
+fn run(execute: Option<String>, script_and_args: Vec<String>) -> Result<i32, RuntimeError> {
+    let (script, args) = match (execute, script_and_args.split_first()) {
+        (Some(code), _) => (Script::Source { code, name: "(command line)".into() }, script_and_args.clone()),
         (None, Some((first, rest))) if first == "-" => (stdin_script()?, rest.to_vec()),
         (None, Some((first, rest))) => (Script::File(PathBuf::from(first)), rest.to_vec()),
         (None, None) if !std::io::stdin().is_terminal() => (stdin_script()?, Vec::new()),
-        (None, None) => {
-            // The interactive REPL is tracked separately; until it lands, say how to run things.
-            eprintln!("tinn {}: no script given. Run `tinn script.lua`, `tinn -e 'code'` or see `tinn --help`.", tinn_runtime::VERSION);
-            return Ok(2);
-        }
+        (None, None) => return repl::run(),
     };
     Runtime::new()?.run(script, &args)
 }

@@ -1,0 +1,160 @@
+//! The REPL, driven through a real terminal: tmux runs `tinn` in a pane, the test types into it
+//! and reads the screen (`.ci/run` installs tmux).
+
+use std::path::PathBuf;
+use std::process::Command;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use crate::support::tests_dir;
+
+/// How long a step may take before the test fails and prints the screen.
+const STEP_TIMEOUT: Duration = Duration::from_secs(10);
+
+static SESSIONS: AtomicUsize = AtomicUsize::new(0);
+
+/// A tmux server of our own (its own socket) running tinn in one pane; killed on drop.
+struct Terminal {
+    socket: String,
+    history: PathBuf,
+}
+
+impl Terminal {
+    fn start() -> Terminal {
+        let n = SESSIONS.fetch_add(1, Ordering::SeqCst);
+        let socket = format!("tinn-repl-test-{}-{n}", std::process::id());
+        let history = std::env::temp_dir().join(format!("{socket}.history"));
+        let _ = std::fs::remove_file(&history);
+        // The pane's shell line: tinn, then its exit status, then a pause so the screen stays.
+        let command = format!(
+            "env -u LUA_PATH -u LUA_CPATH TINN_HISTORY='{}' '{}'; echo \"EXITED $?\"; sleep 60",
+            history.display(),
+            env!("CARGO_BIN_EXE_tinn")
+        );
+        let status = Command::new("tmux")
+            .args(["-L", &socket, "-f", "/dev/null", "new-session", "-d", "-s", "repl", "-x", "120", "-y", "50"])
+            .arg("-c")
+            .arg(tests_dir())
+            .arg(command)
+            .status()
+            .expect("tmux runs (.ci/run installs it)");
+        assert!(status.success(), "tmux new-session failed");
+        let terminal = Terminal { socket, history };
+        terminal.wait_for("Type .help for help");
+        terminal
+    }
+
+    fn tmux(&self, args: &[&str]) -> String {
+        let output = Command::new("tmux").args(["-L", &self.socket]).args(args).output().expect("tmux runs");
+        String::from_utf8_lossy(&output.stdout).into_owned()
+    }
+
+    /// Types `text` literally (tmux would read words like `end` as key names) and presses Enter.
+    fn line(&self, text: &str) {
+        self.tmux(&["send-keys", "-t", "repl", "-l", text]);
+        self.tmux(&["send-keys", "-t", "repl", "Enter"]);
+    }
+
+    fn key(&self, key: &str) {
+        self.tmux(&["send-keys", "-t", "repl", key]);
+    }
+
+    /// The whole pane, scroll-back included.
+    fn screen(&self) -> String {
+        self.tmux(&["capture-pane", "-t", "repl", "-p", "-J", "-S", "-200"])
+    }
+
+    /// Waits until the screen contains `text`; returns the screen.
+    fn wait_for(&self, text: &str) -> String {
+        let deadline = Instant::now() + STEP_TIMEOUT;
+        loop {
+            let screen = self.screen();
+            if screen.contains(text) {
+                return screen;
+            }
+            assert!(Instant::now() < deadline, "the screen never showed {text:?}:\n{screen}");
+            std::thread::sleep(Duration::from_millis(25));
+        }
+    }
+}
+
+impl Drop for Terminal {
+    fn drop(&mut self) {
+        self.tmux(&["kill-server"]);
+        let _ = std::fs::remove_file(&self.history);
+    }
+}
+
+#[test]
+fn multi_line_function_and_printed_values() {
+    let t = Terminal::start();
+    t.line("function twice(n)");
+    t.wait_for(">> ");
+    t.line("  return n * 2");
+    t.line("end");
+    t.line("=twice(21) .. '!'");
+    t.wait_for("\"42!\"");
+    // every value of a multi-value result (strings quoted, so not the typed 'two')
+    t.line("=1, 'two'");
+    t.wait_for("\"two\"");
+    // bare expressions print too; tables in full, cycles safe
+    t.line("t = { 1, { a = 'x' } } t.self = t");
+    t.line("t");
+    t.wait_for("{ 1, { a = \"x\" }, self = <cycle> }");
+    // the first value is kept in _
+    t.line("=#_ + 100");
+    t.wait_for("102");
+    // a syntax error is reported and the REPL goes on
+    t.line("x = = 1");
+    t.wait_for("stdin:1: unexpected symbol near '='");
+    t.line(".exit");
+    t.wait_for("EXITED 0");
+    let history = std::fs::read_to_string(&t.history).expect("the history file was written");
+    assert!(history.contains("function twice(n)"), "history keeps the multi-line entry: {history}");
+}
+
+#[test]
+fn sleep_tasks_and_sockets_at_the_prompt() {
+    let t = Terminal::start();
+    let started = Instant::now();
+    t.line("t0 = tinn.now() sleep(500) print('slept ' .. tostring(tinn.now() - t0 >= 499))");
+    t.wait_for("slept true");
+    assert!(started.elapsed() >= Duration::from_millis(500), "the prompt waited for the entry");
+    // a task spawned at the prompt keeps running while the prompt waits for the next line
+    t.line("spawn(function() sleep(300) print('background ' .. 'done') end)");
+    t.wait_for("background done");
+    // a TCP round trip on loopback inside one entry
+    t.line(
+        "net = require('tinn.net') s = net.tcp.listen('127.0.0.1', 0) \
+         spawn(function() local c = s:accept() c:write(c:read('l') .. '!\\n') c:close() end) \
+         c = net.tcp.connect('127.0.0.1', s.port) c:write('echo\\n') print('got ' .. c:read('l')) c:close() s:close()",
+    );
+    t.wait_for("got echo!");
+    t.key("C-d");
+    t.wait_for("EXITED 0");
+}
+
+#[test]
+fn ctrl_c_cancels_the_running_entry_not_the_repl() {
+    let t = Terminal::start();
+    t.line("print('sleeping') sleep(30000) print('not ' .. 'reached')");
+    t.wait_for("sleeping");
+    std::thread::sleep(Duration::from_millis(200));
+    t.key("C-c");
+    t.wait_for("(cancelled)");
+    t.line("print('still ' .. 'here')");
+    let screen = t.wait_for("still here");
+    assert!(!screen.contains("not reached"), "{screen}");
+    // at the prompt, Ctrl-C discards the input; a second one says how to leave
+    t.tmux(&["send-keys", "-t", "repl", "-l", "half typed"]);
+    t.key("C-c");
+    t.key("C-c");
+    t.wait_for("(to leave, press Ctrl-D or type .exit)");
+    // an error in a task started at the prompt is printed; the REPL keeps going
+    t.line("spawn(function() error('from a task') end)");
+    t.wait_for("from a task");
+    t.line("print(1 + 1 .. ' ok')");
+    t.wait_for("2 ok");
+    t.line(".exit");
+    t.wait_for("EXITED 0");
+}
