@@ -12,9 +12,9 @@ mod fs_signals;
 mod http;
 mod http_examples;
 mod repl;
+mod support;
 mod test_runner;
 mod types;
-mod support;
 
 use support::{check_script, Expect};
 
@@ -58,6 +58,7 @@ script_tests! {
     task_list: "runtime/task_list.lua";
     many_tasks: "runtime/many_tasks.lua";
     ffi_bit_jit: "runtime/ffi_bit_jit.lua";
+    c_modules_cjson_and_lpeg_from_debian: "cmodules/cjson_lpeg.lua";
     require_beside_script: "runtime/require_beside.lua";
     // tinn.net
     net_echo_1mb_through_100_connections: "net/echo_many.lua";
@@ -93,6 +94,21 @@ script_tests! {
     log_rotation: "log/rotation.lua";
     log_flushed_at_exit: "log/exit_flush.lua";
     log_timeouts: "log/timeouts.lua";
-    // Lua C modules
-    c_modules_cjson_and_lpeg_from_debian: "cmodules/cjson_lpeg.lua";
+    // tinn.process
+    process_pipes_env_cwd: "process/pipes.lua";
+    process_wait_kill_timeouts_exec: "process/waits.lua";
+    process_errors_name_the_command: "process/errors.lua";
+    process_example_cat_and_exec: "../examples/process/cat.lua";
+    // tinn.sys
+    sys_values_match_proc: "sys/info.lua";
+    sys_batteries_and_monitors_from_sysfs: "sys/hardware.lua";
+    sys_example_report: "../examples/sys/report.lua";
+    // DeviceRecordSet
+    devices_match_sys_and_iterate_statelessly: "devices/devices.lua";
+    devices_example_storage: "../examples/devices/storage.lua";
+    // tinn.journal / ChangeJournal
+    journal_reasons_masks_offline_changes_and_deleted_root: "journal/basic.lua";
+    journal_100k_operations_in_order_with_reader_restart: "journal/burst.lua";
+    journal_overflow_reported_and_rescanned: "journal/overflow.lua";
+    journal_example_watch_with_periodic_tick: "../examples/journal/watch.lua";
 }

@@ -7,7 +7,6 @@
 //! IPv4 and IPv6. Lua API: `types/net.lua`, docs: `docs/net.md`.
 
 mod addr;
-mod buffer;
 mod error;
 mod tcp_listener;
 mod tcp_stream;

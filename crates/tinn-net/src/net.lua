@@ -19,7 +19,6 @@ local await = reactor.await
 local type, tostring, error, setmetatable, floor = type, tostring, error, setmetatable, math.floor
 local format = string.format
 
-local DEFAULT_READ = 65536
 local DEFAULT_BACKLOG = 511
 
 local check = require("tinn.check")
@@ -51,48 +50,7 @@ local function wrapStream(handle, timeoutMs)
   }, Stream)
 end
 
-local READ_FORMATS = { l = "line", L = "linekeep", a = "all" }
-
---- stream:read([n | "l" | "L" | "a" [, timeoutMs]]) -> string | nil at end of stream | nil, err
---- A number reads up to n bytes (default 64 KiB) as soon as any arrive; "l" reads a line
---- without its end-of-line, "L" with it; "a" reads until the peer closes.
-function Stream:read(pattern, timeoutMs)
-  checkTimeout(timeoutMs, 2, "stream:read")
-  local kind, count
-  if pattern == nil then
-    kind, count = "upto", DEFAULT_READ
-  elseif type(pattern) == "number" then
-    if pattern < 1 or pattern ~= floor(pattern) then
-      argError(1, "stream:read", "byte count must be a positive integer, got " .. tostring(pattern))
-    end
-    kind, count = "upto", pattern
-  elseif type(pattern) == "string" then
-    kind = READ_FORMATS[pattern:gsub("^%*", "")]
-    if not kind then argError(1, "stream:read", "format must be 'l', 'L', 'a' or a number, got '" .. pattern .. "'") end
-  else
-    argError(1, "stream:read", "format must be 'l', 'L', 'a' or a number, got " .. type(pattern))
-  end
-  return await(timeoutMs or self.timeout, self.handle:read(kind, count))
-end
-
---- stream:readExactly(n [, timeoutMs]) -> n bytes | fewer at end of stream | nil, err
-function Stream:readExactly(n, timeoutMs)
-  if type(n) ~= "number" or n < 1 or n ~= floor(n) then
-    argError(1, "stream:readExactly", "byte count must be a positive integer, got " .. tostring(n))
-  end
-  checkTimeout(timeoutMs, 2, "stream:readExactly")
-  return await(timeoutMs or self.timeout, self.handle:read("exactly", n))
-end
-
---- for line in stream:lines() do ... end  (raises on a read error; ends at end of stream)
-function Stream:lines(timeoutMs)
-  checkTimeout(timeoutMs, 1, "stream:lines")
-  return function()
-    local line, err = self:read("l", timeoutMs)
-    if line == nil and err ~= nil then error("stream:lines: " .. err, 2) end
-    return line
-  end
-end
+require("tinn.stream").addReaders(Stream, "stream")
 
 --- stream:write(s [, timeoutMs]) or stream:write(ptr, len [, timeoutMs]) -> bytes written | nil, err
 --- An ffi pointer is written from its memory without making a Lua string.

@@ -11,7 +11,7 @@ use mlua::{IntoLuaMulti, Lua, MultiValue, Result as LuaResult, UserData, UserDat
 use tokio::net::TcpStream;
 use tokio::sync::{Mutex, OwnedMutexGuard};
 
-use crate::buffer::{ReadBuffer, ReadMode};
+use tinn_reactor::read_buffer::{ReadBuffer, ReadMode};
 use tinn_reactor::{Closing, Raced};
 use crate::error::NetError;
 
@@ -117,19 +117,9 @@ fn closed(lua: &Lua) -> LuaResult<MultiValue> {
     (Value::Nil, "closed").into_lua_multi(lua)
 }
 
-fn parse_mode(kind: &str, count: Option<usize>) -> LuaResult<ReadMode> {
-    Ok(match (kind, count) {
-        ("upto", Some(n)) => ReadMode::Upto(n),
-        ("exactly", Some(n)) => ReadMode::Exactly(n),
-        ("line", _) => ReadMode::Line { keep: false },
-        ("linekeep", _) => ReadMode::Line { keep: true },
-        ("all", _) => ReadMode::All,
-        _ => return Err(mlua::Error::runtime(format!("tinn.net: unknown read mode '{kind}'"))),
-    })
-}
 
 fn net_stream_read(lua: &Lua, handle: &TcpStreamHandle, (kind, count): (String, Option<usize>)) -> LuaResult<MultiValue> {
-    let mode = parse_mode(&kind, count)?;
+    let mode = ReadMode::parse(&kind, count).map_err(mlua::Error::runtime)?;
     let Some(stream) = handle.stream() else { return closed(lua) };
     let guard = match Arc::clone(&stream.read_lock).try_lock_owned() {
         Ok(guard) => match stream.fill_now(mode) {

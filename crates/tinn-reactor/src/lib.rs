@@ -24,6 +24,8 @@
 //! }
 //! ```
 
+pub mod read_buffer;
+
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::future::Future;

@@ -13,6 +13,7 @@ pub(crate) const SCHEDULER_SOURCE: &str = include_str!("../../../lua/tinn/schedu
 const EMBEDDED: &[(&str, &str)] = &[
     ("tinn.clock", include_str!("../../../lua/tinn/clock.lua")),
     ("tinn.check", include_str!("../../../lua/tinn/check.lua")),
+    ("tinn.stream", include_str!("../../../lua/tinn/stream.lua")),
     ("tinn.text", include_str!("../../../lua/tinn/text.lua")),
     ("tinn.inspect", include_str!("../../../lua/tinn/inspect.lua")),
     ("tinn.test", include_str!("../../../lua/tinn/test.lua")),
@@ -30,6 +31,11 @@ const NATIVE: &[(&str, NativeModule)] = &[
     ("tinn.log", tinn_fs::log_module),
     ("tinn.json", tinn_json::module),
     ("tinn.http", tinn_http::module),
+    ("tinn.process", tinn_process::module),
+    ("tinn.sys", tinn_sys::module),
+    ("DeviceRecordSet", tinn_sys::device_record_set_module),
+    ("tinn.journal", tinn_journal::module),
+    ("ChangeJournal", tinn_journal::module),
 ];
 
 /// The chunk name of an embedded module, so tracebacks read `tinn/clock:12`.

@@ -1,28 +1,46 @@
-//! Bytes received but not yet handed to the script, and the read modes that consume them.
+//! Bytes a stream (socket, pipe) received but the script has not read yet, and the read modes
+//! that consume them: the one definition of `read(n | "l" | "L" | "a")` semantics.
 
-/// How much a single socket read asks the kernel for.
-pub(crate) const READ_CHUNK: usize = 64 * 1024;
+/// How much a single read asks the kernel for.
+pub const READ_CHUNK: usize = 64 * 1024;
 
 /// What a `read` call wants.
 #[derive(Debug, Clone, Copy)]
-pub(crate) enum ReadMode {
+pub enum ReadMode {
     /// Up to n bytes, as soon as any are there.
     Upto(usize),
     /// Exactly n bytes (fewer only at end of stream).
     Exactly(usize),
     /// One line; `keep` keeps the `\n` (and a `\r` before it).
-    Line { keep: bool },
+    Line {
+        /// Keep the `\n` (and a `\r` before it).
+        keep: bool,
+    },
     /// Everything until the peer closes.
     All,
 }
 
 /// A byte buffer consumed from the front without moving the rest on every read.
 #[derive(Default)]
-pub(crate) struct ReadBuffer {
+pub struct ReadBuffer {
     bytes: Vec<u8>,
     start: usize,
     /// The peer has closed its side: no more bytes will come.
-    pub(crate) eof: bool,
+    pub eof: bool,
+}
+
+impl ReadMode {
+    /// The mode a Lua wrapper names: `upto`/`exactly` with a count, `line`, `linekeep`, `all`.
+    pub fn parse(kind: &str, count: Option<usize>) -> Result<ReadMode, String> {
+        Ok(match (kind, count) {
+            ("upto", Some(n)) => ReadMode::Upto(n),
+            ("exactly", Some(n)) => ReadMode::Exactly(n),
+            ("line", _) => ReadMode::Line { keep: false },
+            ("linekeep", _) => ReadMode::Line { keep: true },
+            ("all", _) => ReadMode::All,
+            _ => return Err(format!("unknown read mode '{kind}'")),
+        })
+    }
 }
 
 impl ReadBuffer {
@@ -42,7 +60,7 @@ impl ReadBuffer {
     }
 
     /// Free room at the end for the next socket read, compacting consumed bytes first.
-    pub(crate) fn spare(&mut self) -> &mut Vec<u8> {
+    pub fn spare(&mut self) -> &mut Vec<u8> {
         if self.start > 0 && self.start * 2 >= self.bytes.len() {
             self.bytes.drain(..self.start);
             self.start = 0;
@@ -75,14 +93,14 @@ impl ReadBuffer {
     }
 
     /// Whether a read in `mode` can finish now.
-    pub(crate) fn ready(&self, mode: ReadMode) -> bool {
+    pub fn ready(&self, mode: ReadMode) -> bool {
         self.plan(mode).is_some()
     }
 
     /// The result `mode` can take now, passed through `f`: `Some(Some(f(bytes)))`, `Some(None)`
     /// at end of stream, or `None` when more bytes must arrive first. Reading everything from
     /// an ended stream gives "" like io.read.
-    pub(crate) fn take<R>(&mut self, mode: ReadMode, f: impl FnOnce(&[u8]) -> R) -> Option<Option<R>> {
+    pub fn take<R>(&mut self, mode: ReadMode, f: impl FnOnce(&[u8]) -> R) -> Option<Option<R>> {
         let (len, consumed) = self.plan(mode)?;
         if consumed == 0 && !matches!(mode, ReadMode::All) {
             return Some(None);

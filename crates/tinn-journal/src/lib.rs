@@ -1,0 +1,28 @@
+//! A change journal of a directory tree; backs the Lua modules `tinn.journal` and
+//! `ChangeJournal` (DESIGN.md §4).
+//!
+//! [`JournalHandle`] watches a tree with inotify (new subdirectories are watched as they
+//! appear) from a task on the event loop, numbers every change with a usn that only grows and
+//! appends it to a journal file, so a reader can resume after its last usn, also after a
+//! restart. A kernel queue overflow is recorded as an `OVERFLOW` entry followed by what a rescan
+//! found changed against the last known tree state. Lua API: `types/journal.lua`, docs:
+//! `docs/journal.md`.
+
+mod inotify;
+mod journal;
+
+use mlua::{Lua, Result as LuaResult, Table};
+
+pub use journal::JournalHandle;
+
+/// Builds `tinn.journal`: the native functions, wrapped by `journal.lua`.
+pub fn module(lua: &Lua) -> LuaResult<Table> {
+    let native = lua.create_table()?;
+    native.set("open", lua.create_function(journal::open)?)?;
+    let reasons = lua.create_table()?;
+    for (name, bit) in journal::REASONS {
+        reasons.set(*name, *bit)?;
+    }
+    native.set("reasons", reasons)?;
+    tinn_reactor::wrap_module(lua, "=tinn/journal", include_str!("journal.lua"), native)
+}

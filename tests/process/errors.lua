@@ -1,0 +1,22 @@
+-- A missing command names the command; misuse raises at the caller's line.
+local process = require("tinn.process")
+print(process.spawn{ cmd = "nosuchcmd" })
+print(process.spawn("nosuchcmd"))
+print(process.exec("nosuchcmd", "arg"))
+print(process.spawn{ cmd = "true", cwd = "/no/such/dir" })
+
+local function raises(f, ...)
+  local ok, err = pcall(f, ...)
+  assert(not ok, "expected an error")
+  print((tostring(err):gsub("^[^:]*:%d+: ", "")))
+end
+raises(process.spawn, 42)
+raises(process.spawn, { cmd = "true", stdout = "file" })
+raises(process.spawn, { cmd = "true", args = { {} } })
+raises(process.spawn, { cmd = "true", env = { X = {} } })
+raises(process.exec, nil)
+local p = assert(process.spawn{ cmd = "true", stdout = "pipe" })
+raises(p.stdout.read, p.stdout, "x")
+raises(p.kill, p, "NOSUCH")
+raises(p.wait, p, -1)
+print("exit", p:wait())

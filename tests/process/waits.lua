@@ -1,0 +1,36 @@
+-- wait/kill/timeouts suspend only the calling task; exec collects output and status.
+local process = require("tinn.process")
+
+local ticks = 0
+spawn(function() for _ = 1, 5 do sleep(20) ticks = ticks + 1 end end)
+local slow = assert(process.spawn{ cmd = "sh", args = { "-c", "sleep 0.3; exit 4" } })
+print("other task ran while waiting", slow:wait() == 4, ticks == 5)
+
+local sleeper = assert(process.spawn{ cmd = "sleep", args = { "10" } })
+print("wait timeout", sleeper:wait(30))
+print("kill", sleeper:kill())
+print("after kill", sleeper:wait())
+print("kill again", sleeper:kill())
+
+local hung = assert(process.spawn{ cmd = "sleep", args = { "10" } })
+print("kill by name", hung:kill("SIGKILL"))
+print("after KILL", hung:wait())
+
+local silent = assert(process.spawn{ cmd = "sleep", args = { "10" }, stdout = "pipe" })
+print("read timeout", silent.stdout:read("l", 30))
+silent:kill()
+print("read after kill", silent.stdout:read("l"))
+silent:wait()
+
+print("exec", process.exec("echo", "hello", 42))
+print("exec status and stderr", process.exec("sh", "-c", "printf out; printf err >&2; exit 3"))
+print("exec killed", process.exec("sh", "-c", "printf partial; kill -9 $$"))
+print("stdin null", process.exec("cat"))
+
+-- closing a pipe wakes a task reading it
+local quiet = assert(process.spawn{ cmd = "sleep", args = { "10" }, stdout = "pipe" })
+spawn(function() sleep(20) quiet.stdout:close() end)
+print("closed while reading", quiet.stdout:read("a"))
+print("read after close", quiet.stdout:read(1))
+quiet:kill()
+quiet:wait()
