@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
-use signal_hook::iterator::Signals;
+use signal_hook::iterator::{Handle, Signals};
 use tokio::sync::mpsc::{unbounded_channel, UnboundedReceiver};
 
 use super::OsSignal;
@@ -17,12 +17,15 @@ use super::OsSignal;
 pub(crate) struct OsSignals {
     received: UnboundedReceiver<OsSignal>,
     interrupt_pending: Arc<AtomicBool>,
+    /// Closing it ends the listener thread (a process may run many runtimes one after another).
+    listener: Handle,
 }
 
 impl OsSignals {
     /// Starts listening; from now on these signals no longer kill the process by default.
     pub(crate) fn listen() -> std::io::Result<OsSignals> {
         let mut signals = Signals::new([SIGINT, SIGTERM, SIGHUP])?;
+        let listener = signals.handle();
         let (sender, received) = unbounded_channel();
         let interrupt_pending = Arc::new(AtomicBool::new(false));
         let pending = Arc::clone(&interrupt_pending);
@@ -42,7 +45,7 @@ impl OsSignals {
                 }
             }
         })?;
-        Ok(OsSignals { received, interrupt_pending })
+        Ok(OsSignals { received, interrupt_pending, listener })
     }
 
     /// The next signal; pending forever once the listener thread has stopped.
@@ -56,5 +59,11 @@ impl OsSignals {
     /// A script handled the interrupt: the next Ctrl-C goes to the script again.
     pub(crate) fn interrupt_handled(&self) {
         self.interrupt_pending.store(false, Ordering::SeqCst);
+    }
+}
+
+impl Drop for OsSignals {
+    fn drop(&mut self) {
+        self.listener.close();
     }
 }
