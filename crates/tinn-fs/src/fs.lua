@@ -24,40 +24,31 @@ local MAX_INTEGER = 2 ^ 53
 
 local EMPTY = setmetatable({}, { __newindex = function() error("fs: options table is read-only", 2) end })
 
--- `level` 3 blames the caller of the function that called argError; the checkers sit one
--- call deeper (level 4).
-local function argError(n, fname, msg, level)
-  error(format("bad argument #%d to '%s' (%s)", n, fname, msg), level or 3)
-end
-
-local function checkTimeout(ms, n, fname, level)
-  if ms ~= nil and (type(ms) ~= "number" or ms ~= ms or ms < 0) then
-    argError(n, fname, "timeout must be a non-negative number of milliseconds, got " .. tostring(ms), level or 4)
-  end
-end
+local check = require("tinn.check")
+local argError, checkTimeout = check.argError, check.timeout
 
 local function checkPath(path, n, fname)
-  if type(path) ~= "string" then argError(n, fname, "string expected, got " .. type(path), 4) end
+  if type(path) ~= "string" then argError(n, fname, "string expected, got " .. type(path), 1) end
 end
 
 -- The last argument: nil, a timeout in ms, or an options table (with `timeout`).
 local function options(opts, n, fname)
   if opts == nil then return EMPTY end
   if type(opts) == "number" then
-    checkTimeout(opts, n, fname, 5)
+    checkTimeout(opts, n, fname, 1)
     return { timeout = opts }
   end
   if type(opts) ~= "table" then
-    argError(n, fname, "options table or timeout expected, got " .. type(opts), 4)
+    argError(n, fname, "options table or timeout expected, got " .. type(opts), 1)
   end
-  checkTimeout(opts.timeout, n, fname, 5)
+  checkTimeout(opts.timeout, n, fname, 1)
   return opts
 end
 
 local function flag(opts, name, n, fname)
   local value = opts[name]
   if value ~= nil and type(value) ~= "boolean" then
-    argError(n, fname, format("option '%s' must be a boolean, got %s", name, type(value)), 4)
+    argError(n, fname, format("option '%s' must be a boolean, got %s", name, type(value)), 1)
   end
   return value == true
 end

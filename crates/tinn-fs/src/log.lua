@@ -26,21 +26,14 @@ local DEFAULT_BUFFER_SIZE = 64 * 1024
 local MAX_KEEP = 1000
 local MAX_INTEGER = 2 ^ 53
 
-local function argError(n, fname, msg, level)
-  error(format("bad argument #%d to '%s' (%s)", n, fname, msg), level or 3)
-end
-
-local function checkTimeout(ms, n, fname, level)
-  if ms ~= nil and (type(ms) ~= "number" or ms ~= ms or ms < 0) then
-    argError(n, fname, "timeout must be a non-negative number of milliseconds, got " .. tostring(ms), level or 4)
-  end
-end
+local check = require("tinn.check")
+local argError, checkTimeout = check.argError, check.timeout
 
 local function checkLevel(level, n, fname)
   local index = LEVELS[level]
   if not index then
     argError(n, fname, "level must be 'debug', 'info', 'warn' or 'error', got " ..
-      (type(level) == "string" and "'" .. level .. "'" or tostring(level)), 4)
+      (type(level) == "string" and "'" .. level .. "'" or tostring(level)), 1)
   end
   return index
 end
@@ -51,7 +44,7 @@ local function count(opts, name, default, min, max)
   if value == nil then return default end
   if type(value) ~= "number" or value ~= floor(value) or value < min or value > max then
     argError(2, "log.open", format("option '%s' must be an integer %d-%s, got %s", name, min,
-      max == MAX_INTEGER and "2^53" or tostring(max), tostring(value)), 4)
+      max == MAX_INTEGER and "2^53" or tostring(max), tostring(value)), 1)
   end
   return value
 end
