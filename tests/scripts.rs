@@ -111,4 +111,16 @@ script_tests! {
     journal_100k_operations_in_order_with_reader_restart: "journal/burst.lua";
     journal_overflow_reported_and_rescanned: "journal/overflow.lua";
     journal_example_watch_with_periodic_tick: "../examples/journal/watch.lua";
+    // tinn.worker
+    worker_ping_pong_100k_messages: "worker/ping_pong.lua";
+    worker_fan_out_fan_in_over_4_workers: "worker/fan_out.lua";
+    worker_10mb_binary_string_message: "worker/large_message.lua";
+    worker_nested_tables_round_trip_equal: "worker/nested_tables.lua";
+    worker_bad_messages_name_the_path: "worker/bad_messages.lua";
+    worker_errors_reach_join: "worker/errors.lua";
+    worker_quit_while_receiving_or_sleeping: "worker/quit.lua";
+    worker_100_workers_leave_no_thread_or_fd: "worker/no_thread_leak.lua";
+    worker_full_queue_suspends_only_the_poster: "worker/backpressure.lua";
+    worker_example_ping_pong: "../examples/workers/ping_pong.lua";
+    worker_example_pool: "../examples/workers/pool.lua";
 }

@@ -318,11 +318,18 @@ local function requestExit(code)
 end
 
 -- An error no task handled: onError's handler, or print and fail fast (DESIGN.md §3).
+local keptError = nil -- nil: print uncaught errors; false / text: a worker keeps the first
 local function reportUncaught(task, err, trace)
   if errorHandler then
     local ok, handlerErr = pcall(errorHandler, err, task)
     if ok then return end
     writeStderr(format("tinn: error in onError handler: %s\n", tostring(handlerErr)))
+  elseif keptError ~= nil then
+    -- a worker: the first error goes to the parent's join instead of stderr
+    if keptError == false then
+      keptError = format("%s%s\n%s", task.tid == 1 and "" or format("error in task %d (%s): ", task.tid,
+        taskName(task)), tostring(err), trace or "stack traceback: (none)")
+    end
   else
     writeStderr(format("tinn: error in task %d (%s): %s\n%s\n", task.tid, taskName(task),
       tostring(err), trace or "stack traceback: (none)"))
@@ -330,6 +337,11 @@ local function reportUncaught(task, err, trace)
   exitCode = 1
   requestExit(1)
 end
+
+-- Workers keep their first uncaught error (text with traceback) for the parent: keepErrors()
+-- switches it on, keptError() reads it (nil when there was none).
+local function keepErrors() keptError = keptError or false end
+local function keptErrorText() return keptError or nil end
 
 -- A joiner still waiting when the task fails receives the error, so it is not uncaught.
 local function hasLiveJoiner(task)
@@ -887,6 +899,8 @@ return {
   shutdown = shutdown,
   deliverSignal = deliverSignal,
   spawnMain = spawnMain,
+  keepErrors = keepErrors,
+  keptError = keptErrorText,
   -- for the `tinn` table
   tasks = tasks,
   atExit = atExit,

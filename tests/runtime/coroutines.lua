@@ -3,7 +3,7 @@
 local function numbers(limit)
   return coroutine.wrap(function()
     for i = 1, limit do
-      sleep(1) -- suspends the task, not the generator's consumer
+      sleep(30) -- suspends the task (long enough that the other task surely finishes first)
       coroutine.yield(i)
     end
   end)

@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use mlua::{Function, Lua, Result as LuaResult, Table, Value};
 use tinn_reactor::{Completion, Completions, OpId, Reactor};
+use tokio::sync::mpsc::UnboundedReceiver;
 
 use crate::sys::{OsSignal, OsSignals};
 
@@ -21,15 +22,25 @@ pub(crate) struct Scheduler {
     pub(crate) deliver_signal: Function,
 }
 
-/// Runs the scheduler until the program ends; returns the exit status.
-pub(crate) fn run(lua: &Lua, scheduler: &Scheduler, completions: &mut Completions) -> Result<i32, crate::RuntimeError> {
+/// Runs the scheduler until the program ends; returns the exit status. Signals come from the OS,
+/// or, when `named` is given (a worker's runtime), from that channel only: a thread that is not
+/// the program must not take the process's signals.
+pub(crate) fn run(
+    lua: &Lua,
+    scheduler: &Scheduler,
+    completions: &mut Completions,
+    named: Option<UnboundedReceiver<String>>,
+) -> Result<i32, crate::RuntimeError> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .map_err(crate::RuntimeError::EventLoop)?;
-    let signals = OsSignals::listen().map_err(crate::RuntimeError::EventLoop)?;
+    let signals = match named {
+        Some(_) => None,
+        None => Some(OsSignals::listen().map_err(crate::RuntimeError::EventLoop)?),
+    };
     let local = tokio::task::LocalSet::new();
-    let status = local.block_on(&runtime, drive(lua, scheduler, completions, signals))?;
+    let status = local.block_on(&runtime, drive(lua, scheduler, completions, signals, named))?;
     if let Some(reactor) = lua.app_data_ref::<Reactor>() {
         reactor.cancel_all();
     }
@@ -44,7 +55,8 @@ async fn drive(
     lua: &Lua,
     scheduler: &Scheduler,
     completions: &mut Completions,
-    mut signals: OsSignals,
+    mut signals: Option<OsSignals>,
+    mut named: Option<UnboundedReceiver<String>>,
 ) -> LuaResult<i32> {
     let mut completed: Vec<(OpId, Completion)> = Vec::new();
     loop {
@@ -70,10 +82,18 @@ async fn drive(
         let wait = (hint > 0.0).then(|| Duration::try_from_secs_f64(hint / 1000.0).unwrap_or(Duration::MAX));
         tokio::select! {
             _ = completions.wait(&reactor, &mut completed) => {}
-            signal = signals.next() => {
+            signal = next_os_signal(&mut signals) => {
                 drop(reactor);
-                if let Some(status) = deliver(scheduler, &signals, signal)? {
+                if let Some(status) = deliver(scheduler, signals.as_ref(), signal)? {
                     return Ok(status);
+                }
+            }
+            name = next_named_signal(&mut named) => {
+                drop(reactor);
+                // A named signal nobody waits for (a worker's QUIT) ends the program cleanly.
+                let handled: bool = scheduler.deliver_signal.call(name)?;
+                if !handled {
+                    return scheduler.shutdown.call(0);
                 }
             }
             _ = sleep_for(wait), if wait.is_some() => {}
@@ -87,11 +107,30 @@ async fn sleep_for(wait: Option<Duration>) {
     }
 }
 
+async fn next_os_signal(signals: &mut Option<OsSignals>) -> OsSignal {
+    match signals {
+        Some(signals) => signals.next().await,
+        None => std::future::pending().await,
+    }
+}
+
+/// The next named signal; pending forever without a source or once every sender is gone.
+async fn next_named_signal(named: &mut Option<UnboundedReceiver<String>>) -> String {
+    if let Some(receiver) = named {
+        if let Some(name) = receiver.recv().await {
+            return name;
+        }
+    }
+    std::future::pending().await
+}
+
 /// Hands an OS signal to the tasks waiting for it; with none, ends the program as a shell would.
-fn deliver(scheduler: &Scheduler, signals: &OsSignals, signal: OsSignal) -> LuaResult<Option<i32>> {
+fn deliver(scheduler: &Scheduler, signals: Option<&OsSignals>, signal: OsSignal) -> LuaResult<Option<i32>> {
     let handled: bool = scheduler.deliver_signal.call(signal.name())?;
     if handled {
-        signals.interrupt_handled();
+        if let Some(signals) = signals {
+            signals.interrupt_handled();
+        }
         return Ok(None);
     }
     let status: i32 = scheduler.shutdown.call(signal.exit_status())?;

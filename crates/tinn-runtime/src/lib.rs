@@ -20,6 +20,7 @@ mod error;
 mod event_loop;
 mod loader;
 mod sys;
+mod worker;
 
 use std::path::{Path, PathBuf};
 
@@ -53,6 +54,9 @@ pub struct Runtime {
     completions: std::cell::RefCell<tinn_reactor::Completions>,
     scheduler: Scheduler,
     spawn_main: Function,
+    /// Named signals fed by the runtime's owner (a worker's parent); replaces OS signals.
+    named_signals: std::cell::RefCell<Option<tokio::sync::mpsc::UnboundedReceiver<String>>>,
+    exports: Table,
 }
 
 impl Runtime {
@@ -62,6 +66,7 @@ impl Runtime {
         // meant to have (DESIGN.md §5); it does not weaken Rust's guarantees by itself.
         let lua = unsafe { Lua::unsafe_new() };
         let completions = std::cell::RefCell::new(tinn_reactor::Reactor::install(&lua));
+        lua.set_app_data(worker::launcher());
         loader::install(&lua)?;
         // stdout is line-buffered so output shows up in pipes and logs as it is printed.
         lua.load("io.stdout:setvbuf('line')").set_name("=tinn/init").exec()?;
@@ -82,7 +87,14 @@ impl Runtime {
             deliver_signal: exports.get("deliverSignal")?,
         };
         install_tinn_table(&lua, &exports)?;
-        Ok(Runtime { spawn_main: exports.get("spawnMain")?, lua, completions, scheduler })
+        Ok(Runtime {
+            spawn_main: exports.get("spawnMain")?,
+            lua,
+            completions,
+            scheduler,
+            named_signals: std::cell::RefCell::new(None),
+            exports,
+        })
     }
 
     /// The Lua state, for embedders that add their own globals before [`Runtime::run`].
@@ -102,7 +114,19 @@ impl Runtime {
             call_args.push_back(Value::String(self.lua.create_string(arg)?));
         }
         let _: Value = self.spawn_main.call(call_args)?;
-        event_loop::run(&self.lua, &self.scheduler, &mut self.completions.borrow_mut())
+        self.run_loop()
+    }
+
+    /// Signals for this runtime come from `signals` (e.g. `QUIT` from a worker's parent) instead
+    /// of the OS; a name no task waits for ends the program with status 0.
+    pub fn set_signal_source(&self, signals: tokio::sync::mpsc::UnboundedReceiver<String>) {
+        *self.named_signals.borrow_mut() = Some(signals);
+    }
+
+    /// Runs the event loop until the program ends (after task 1 was spawned).
+    fn run_loop(&self) -> Result<i32, RuntimeError> {
+        let named = self.named_signals.borrow_mut().take();
+        event_loop::run(&self.lua, &self.scheduler, &mut self.completions.borrow_mut(), named)
     }
 
     fn load_main(&self, script: &Script) -> Result<Function, RuntimeError> {

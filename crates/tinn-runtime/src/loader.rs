@@ -36,6 +36,7 @@ const NATIVE: &[(&str, NativeModule)] = &[
     ("DeviceRecordSet", tinn_sys::device_record_set_module),
     ("tinn.journal", tinn_journal::module),
     ("ChangeJournal", tinn_journal::module),
+    ("tinn.worker", tinn_worker::module),
 ];
 
 /// The chunk name of an embedded module, so tracebacks read `tinn/clock:12`.

@@ -1,0 +1,3 @@
+-- A worker for errors.lua that fails at a known line.
+local t = nil
+return t.field
