@@ -7,6 +7,7 @@
 
 mod cli;
 mod cmodules;
+mod dns;
 mod docs;
 mod fs_signals;
 mod http;
@@ -111,6 +112,9 @@ script_tests! {
     journal_100k_operations_in_order_with_reader_restart: "journal/burst.lua";
     journal_overflow_reported_and_rescanned: "journal/overflow.lua";
     journal_example_watch_with_periodic_tick: "../examples/journal/watch.lua";
+    // tinn.dns (the dnsmasq tests are in dns.rs)
+    dns_hostile_server_lies_dropped_truncation_over_tcp_timeouts_rcodes: "dns/hostile.lua";
+    dns_resolve_from_hosts_file_and_misuse: "dns/system.lua";
     // tinn.worker
     worker_ping_pong_100k_messages: "worker/ping_pong.lua";
     worker_fan_out_fan_in_over_4_workers: "worker/fan_out.lua";

@@ -37,6 +37,8 @@ const NATIVE: &[(&str, NativeModule)] = &[
     ("tinn.journal", tinn_journal::module),
     ("ChangeJournal", tinn_journal::module),
     ("tinn.worker", tinn_worker::module),
+    ("tinn.dns", tinn_dns::module),
+    ("DNSNameServer", tinn_dns::name_server_module),
 ];
 
 /// The chunk name of an embedded module, so tracebacks read `tinn/clock:12`.
