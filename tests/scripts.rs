@@ -69,6 +69,7 @@ script_tests! {
     net_no_descriptor_leak: "net/no_fd_leak.lua";
     net_udp: "net/udp.lua";
     net_streams_ipv6_ffi_close_and_handler_errors: "net/streams.lua";
+    net_host_names_resolve_through_tinn_dns: "net/names.lua";
     net_example_echo_client: "../examples/net/echo_client.lua";
     net_example_udp_ping_pong: "../examples/net/udp_ping_pong.lua";
     // libraries (pure Lua, embedded)

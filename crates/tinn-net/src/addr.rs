@@ -24,20 +24,19 @@ pub(crate) fn literal(host: &str, port: u16) -> Option<SocketAddr> {
     bare.parse::<IpAddr>().ok().map(|ip| SocketAddr::new(ip, port))
 }
 
-/// Resolves `host` (a literal needs no lookup; names go through the OS resolver on tokio's
-/// blocking pool, so the scheduler keeps running).
+/// Resolves `host` through tinn.dns (/etc/hosts, then the nameservers of /etc/resolv.conf) on
+/// the event loop; a literal needs no lookup. IPv4 addresses come first.
 pub(crate) async fn resolve(host: &str, port: u16) -> Result<Vec<SocketAddr>, NetError> {
     if let Some(addr) = literal(host, port) {
         return Ok(vec![addr]);
     }
-    let addrs: Vec<SocketAddr> = tokio::net::lookup_host((host, port))
+    let ips = tinn_dns::lookup_ip(host, None)
         .await
-        .map_err(|e| NetError::io("resolve", host, e))?
-        .collect();
-    if addrs.is_empty() {
+        .map_err(|e| NetError::Resolve { host: host.to_string(), reason: e.to_string() })?;
+    if ips.is_empty() {
         return Err(NetError::NoAddress(host.to_string()));
     }
-    Ok(addrs)
+    Ok(ips.into_iter().map(|ip| SocketAddr::new(ip, port)).collect())
 }
 
 /// `host:port` as people write it (`[::1]:80` for IPv6).

@@ -19,6 +19,14 @@ pub enum NetError {
     /// A host name that resolved to no address.
     #[error("resolve '{0}': no addresses found")]
     NoAddress(String),
+    /// A host name tinn.dns could not resolve (`NXDOMAIN`, `timeout`, ...).
+    #[error("resolve '{host}': {reason}")]
+    Resolve {
+        /// The name as given.
+        host: String,
+        /// tinn.dns's answer.
+        reason: String,
+    },
 }
 
 impl NetError {
