@@ -11,7 +11,8 @@
 //! (a closure that turns the Rust result into Lua values on the Lua thread) is queued; the
 //! event loop in `tinn-runtime` owns the queue ([`Completions`]), drains it and hands every
 //! completion back to Lua in one call. Cancelling an operation (timeout, task cancelled,
-//! socket closed) aborts its future at once, which drops whatever it held.
+//! socket closed) drops its future at once, with whatever it held, before the cancelling task
+//! goes on.
 //!
 //! ```ignore
 //! fn net_read(lua: &Lua, stream: &Stream) -> LuaResult<LuaMultiValue> {
@@ -28,7 +29,10 @@ pub mod read_buffer;
 
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
-use std::future::Future;
+use std::future::{poll_fn, Future};
+use std::pin::Pin;
+use std::rc::Rc;
+use std::task::Poll;
 
 use mlua::{IntoLuaMulti, LightUserData, Lua, MultiValue, Result as LuaResult, Value};
 use tokio::sync::mpsc::{unbounded_channel, UnboundedReceiver, UnboundedSender};
@@ -60,10 +64,31 @@ pub fn pending() -> Value {
     Value::LightUserData(LightUserData(std::ptr::addr_of!(PENDING_MARKER) as *mut _))
 }
 
+/// An operation's future, shared by its tokio task (which polls it) and the reactor (which
+/// drops it when the operation is cancelled).
+type OpSlot = Rc<RefCell<Option<Pin<Box<dyn Future<Output = Completion>>>>>>;
+
+/// What the reactor holds of a started operation.
+struct PendingOp {
+    task: AbortHandle,
+    future: OpSlot,
+}
+
+impl PendingOp {
+    /// Stops the operation and drops its future now, not at the executor's next turn, so what
+    /// it held (a message taken off a queue, bytes waiting to be sent) is back in place before
+    /// the cancelling task goes on.
+    fn cancel(self) {
+        self.task.abort();
+        let future = self.future.try_borrow_mut().ok().and_then(|mut slot| slot.take());
+        drop(future);
+    }
+}
+
 /// Per-Lua-state registry of pending operations; lives in the Lua state's app data.
 pub struct Reactor {
     next_id: Cell<OpId>,
-    pending: RefCell<HashMap<OpId, AbortHandle>>,
+    pending: RefCell<HashMap<OpId, PendingOp>>,
     completed_tx: UnboundedSender<(OpId, Completion)>,
 }
 
@@ -88,15 +113,18 @@ impl Reactor {
 
     /// Aborts an operation; its completion, if already queued, is dropped by the Lua side.
     pub fn cancel(&self, id: OpId) {
-        if let Some(handle) = self.pending.borrow_mut().remove(&id) {
-            handle.abort();
+        // Out of the map before dropping: the future's drop may start or cancel other ops.
+        let op = self.pending.borrow_mut().remove(&id);
+        if let Some(op) = op {
+            op.cancel();
         }
     }
 
     /// Aborts every pending operation (used at exit).
     pub fn cancel_all(&self) {
-        for (_, handle) in self.pending.borrow_mut().drain() {
-            handle.abort();
+        let ops: Vec<PendingOp> = self.pending.borrow_mut().drain().map(|(_, op)| op).collect();
+        for op in ops {
+            op.cancel();
         }
     }
 
@@ -114,12 +142,20 @@ impl Reactor {
         let id = self.next_id.get() + 1;
         self.next_id.set(id);
         let tx = self.completed_tx.clone();
-        let handle = tokio::task::spawn_local(async move {
-            let done = op.await;
+        let future: OpSlot = Rc::new(RefCell::new(Some(Box::pin(op))));
+        let polled = Rc::clone(&future);
+        let task = tokio::task::spawn_local(async move {
+            let done = poll_fn(|cx| match polled.borrow_mut().as_mut() {
+                Some(op) => op.as_mut().poll(cx).map(Some),
+                None => Poll::Ready(None),
+            })
+            .await;
             // The receiver lives as long as the Lua state; a send error means it is shutting down.
-            let _ = tx.send((id, done));
+            if let Some(done) = done {
+                let _ = tx.send((id, done));
+            }
         });
-        self.pending.borrow_mut().insert(id, handle.abort_handle());
+        self.pending.borrow_mut().insert(id, PendingOp { task: task.abort_handle(), future });
         id
     }
 }
@@ -184,11 +220,26 @@ pub fn start<F>(lua: &Lua, op: F) -> LuaResult<MultiValue>
 where
     F: Future<Output = Completion> + 'static,
 {
+    start_tracked(lua, op).map(|(_, parked)| parked)
+}
+
+/// Like [`start`], also returning the operation's id, for a caller that later asks
+/// [`is_pending`] whether some task still waits on it.
+pub fn start_tracked<F>(lua: &Lua, op: F) -> LuaResult<(OpId, MultiValue)>
+where
+    F: Future<Output = Completion> + 'static,
+{
     let reactor = lua
         .app_data_ref::<Reactor>()
         .ok_or_else(|| mlua::Error::runtime("tinn: IO needs the tinn event loop (no reactor in this Lua state)"))?;
     let id = reactor.start(op);
-    (pending(), id).into_lua_multi(lua)
+    Ok((id, (pending(), id).into_lua_multi(lua)?))
+}
+
+/// `true` while operation `id` has neither been handed back nor cancelled. A cancelled
+/// operation's future may not have been dropped yet, but no task waits for it any more.
+pub fn is_pending(lua: &Lua, id: OpId) -> bool {
+    lua.app_data_ref::<Reactor>().is_some_and(|reactor| reactor.pending.borrow().contains_key(&id))
 }
 
 /// Cancels operation `id` of `lua`'s reactor; a no-op for ids already finished.
