@@ -28,3 +28,177 @@ fn ctrl_c_flushes_buffered_log_lines() {
     let lines: Vec<&str> = logged.lines().map(|line| line.split_once(' ').map_or(line, |(_, rest)| rest)).collect();
     assert_eq!(lines, ["INFO line 1", "INFO line 2", "INFO line 3"], "log file:\n{logged}");
 }
+
+// Workers at exit (issue 10): the process waits, within a grace period, for the workers it sent
+// QUIT to, so their exit hooks run and their tinn.log lines reach the disk.
+
+/// A fresh, empty temp directory for one test; removed by the caller.
+#[cfg(unix)]
+fn worker_temp_dir(test: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("tinn-{test}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    dir
+}
+
+/// Runs `tests/<script> <args>`, waits for its first stdout line, then (if given) sends `signal`;
+/// kills it if it has not ended `limit` later. Returns status, stdout, stderr and how long it
+/// took to end after the first line.
+#[cfg(unix)]
+fn run_and_signal(
+    script: &str,
+    args: &[&str],
+    signal: Option<i32>,
+    limit: std::time::Duration,
+) -> (i32, String, String, std::time::Duration) {
+    use std::io::{BufRead, BufReader, Read};
+    use std::time::Instant;
+    let mut child = crate::support::tinn()
+        .arg(script)
+        .args(args)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn tinn");
+    let mut stdout = BufReader::new(child.stdout.take().expect("stdout"));
+    let mut first = String::new();
+    stdout.read_line(&mut first).expect("the script prints a first line");
+    let started = Instant::now();
+    if let Some(signal) = signal {
+        // SAFETY: kill only sends a signal to our own child process.
+        unsafe { libc::kill(child.id() as i32, signal) };
+    }
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("wait") {
+            break status;
+        }
+        if started.elapsed() > limit {
+            let _ = child.kill();
+            break child.wait().expect("wait");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    };
+    let elapsed = started.elapsed();
+    let mut rest = String::new();
+    stdout.read_to_string(&mut rest).expect("read stdout");
+    let mut stderr = String::new();
+    child.stderr.take().expect("stderr").read_to_string(&mut stderr).expect("read stderr");
+    let output = std::process::Output { status, stdout: Vec::new(), stderr: Vec::new() };
+    (crate::support::status_of(&output), first + &rest, stderr, elapsed)
+}
+
+/// A log file's messages, without the timestamps.
+#[cfg(unix)]
+fn logged_messages(path: &std::path::Path) -> Vec<String> {
+    let text = std::fs::read_to_string(path).unwrap_or_default();
+    text.lines().map(|line| line.split_once(' ').map_or(line, |(_, rest)| rest).to_string()).collect()
+}
+
+#[cfg(unix)]
+#[test]
+fn ctrl_c_quits_workers_and_flushes_their_logs() {
+    let dir = worker_temp_dir("worker-sigint");
+    let dir_arg = dir.display().to_string();
+    let limit = std::time::Duration::from_secs(10);
+    let (status, stdout, stderr, elapsed) =
+        run_and_signal("worker_signals/ctrl_c.lua", &[&dir_arg], Some(libc::SIGINT), limit);
+    let logs = [logged_messages(&dir.join("worker1.log")), logged_messages(&dir.join("worker2.log"))];
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_eq!((status, stdout.as_str()), (130, "ready\n"), "stderr: {stderr}");
+    assert!(stderr.is_empty(), "stderr: {stderr}");
+    assert!(elapsed < std::time::Duration::from_secs(2), "took {elapsed:?} to exit");
+    // flushMs is a minute: only the workers' exit hooks can have written these files, and
+    // they end with the line written when QUIT arrived.
+    let last = ["INFO worker 1 exit hook", "INFO worker 2 got QUIT"];
+    for (index, (lines, last)) in logs.iter().zip(last).enumerate() {
+        let number = index + 1;
+        assert!(lines.len() >= 3, "worker {number} log: {lines:?}");
+        assert_eq!(lines[0], format!("INFO worker {number} started"), "worker {number} log: {lines:?}");
+        assert_eq!(lines[1], format!("INFO worker {number} tick 1"), "worker {number} log: {lines:?}");
+        assert_eq!(lines[lines.len() - 1], last, "worker {number} log: {lines:?}");
+        let ticks = &lines[1..lines.len() - 1];
+        for (tick, line) in ticks.iter().enumerate() {
+            assert_eq!(*line, format!("INFO worker {number} tick {}", tick + 1), "worker {number} log: {lines:?}");
+        }
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn stop_waits_for_nested_workers_exit_hooks() {
+    let dir = worker_temp_dir("worker-stop");
+    let dir_arg = dir.display().to_string();
+    let limit = std::time::Duration::from_secs(10);
+    let (status, stdout, stderr, elapsed) = run_and_signal("worker_signals/stop_nested.lua", &[&dir_arg], None, limit);
+    let outer = std::fs::read_to_string(dir.join("outer.txt")).unwrap_or_default();
+    let inner = std::fs::read_to_string(dir.join("inner.txt")).unwrap_or_default();
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_eq!((status, stdout.as_str()), (3, "stopping\n"), "stderr: {stderr}");
+    assert!(stderr.is_empty(), "stderr: {stderr}");
+    assert!(elapsed < std::time::Duration::from_secs(2), "took {elapsed:?} to exit");
+    assert_eq!((outer.as_str(), inner.as_str()), ("outer exit hook ran\n", "inner exit hook ran\n"));
+}
+
+#[cfg(unix)]
+#[test]
+fn join_after_quit_waits_for_the_workers_own_workers() {
+    let dir = worker_temp_dir("worker-join-nested");
+    let dir_arg = dir.display().to_string();
+    let limit = std::time::Duration::from_secs(10);
+    let (status, stdout, stderr, _) = run_and_signal("worker_signals/join_nested.lua", &[&dir_arg], None, limit);
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_eq!(
+        (status, stdout.as_str()),
+        (0, "join\t0\tdone\ninner file\tinner exit hook ran\n\n"),
+        "stderr: {stderr}"
+    );
+    assert!(stderr.is_empty(), "stderr: {stderr}");
+}
+
+#[cfg(unix)]
+#[test]
+fn ctrl_c_with_a_worker_that_never_yields_exits_after_the_grace_period() {
+    let limit = std::time::Duration::from_secs(10);
+    let (status, stdout, stderr, elapsed) =
+        run_and_signal("worker_signals/spinning.lua", &[], Some(libc::SIGINT), limit);
+    assert_eq!((status, stdout.as_str()), (130, "ready\n"), "stderr: {stderr}");
+    assert_eq!(stderr, "tinn: 1 worker did not stop within 2 s (spinner)\n");
+    // The grace period is 2 s; the margin is for a loaded machine.
+    let range = std::time::Duration::from_millis(1900)..std::time::Duration::from_secs(5);
+    assert!(range.contains(&elapsed), "took {elapsed:?} to exit");
+}
+
+#[cfg(unix)]
+#[test]
+fn ctrl_c_while_waiting_for_a_stuck_worker_exits_at_once() {
+    use std::time::Duration;
+    let mut child = crate::support::tinn()
+        .arg("worker_signals/spinning.lua")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("spawn tinn");
+    let mut stdout = std::io::BufReader::new(child.stdout.take().expect("stdout"));
+    let mut first = String::new();
+    std::io::BufRead::read_line(&mut stdout, &mut first).expect("the script prints a first line");
+    // The first Ctrl-C ends the program; the second, during the 2 s wait, ends the process.
+    // SAFETY: kill only sends a signal to our own child process.
+    unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
+    std::thread::sleep(Duration::from_millis(300));
+    let started = std::time::Instant::now();
+    // SAFETY: as above.
+    unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("wait") {
+            break status;
+        }
+        if started.elapsed() > Duration::from_secs(5) {
+            let _ = child.kill();
+            break child.wait().expect("wait");
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    let output = std::process::Output { status, stdout: Vec::new(), stderr: Vec::new() };
+    assert_eq!(crate::support::status_of(&output), 130);
+    assert!(started.elapsed() < Duration::from_millis(1000), "took {:?}", started.elapsed());
+}

@@ -113,3 +113,11 @@ fn the_projects_lua_tests_pass() {
     assert_eq!(status, 0, "{stdout}\n{stderr}");
     assert!(last_line(&stdout).ends_with(" passed, 0 failed"), "{stdout}");
 }
+
+#[test]
+fn a_worker_left_running_is_quit_when_the_file_ends() {
+    let (status, stdout, stderr) = tinn_test(&["worker/fixtures/worker_left_running_test.lua"]);
+    assert_eq!(status, 0, "{stdout}{stderr}");
+    assert!(stdout.contains("worker got QUIT"), "the worker was quit, not waited for: {stdout}");
+    assert_eq!(last_line(&stdout), "1 passed, 0 failed", "{stdout}");
+}

@@ -485,6 +485,9 @@ local function runFile(path, filter, timeout)
     end
   end
   counts.finished = true
+  -- Ends the file's program even if it started workers that would keep it running; they are
+  -- sent QUIT, and the CLI waits for them before the next file.
+  stop(0)
 end
 
 --- results() -> passed, failed, finished: the counts so far (read by the CLI after a file).

@@ -37,7 +37,7 @@ local stopped = worker.spawn("stop(3)")
 print("stop(3)", stopped:join())
 
 -- A worker in an endless loop: the parent's timers keep running; stop() ends the program.
-local spinner = worker.spawn("local x = 0 while true do x = x + 1 end")
+local spinner = worker.spawn("local x = 0 while true do x = x + 1 end", { name = "spinner" })
 local ticks = 0
 local t0 = tinn.now()
 while ticks < 5 do sleep(10) ticks = ticks + 1 end

@@ -28,6 +28,7 @@ use mlua::{Function, Lua, MultiValue, Table, Value};
 
 pub use error::RuntimeError;
 pub use loader::NativeModule;
+pub use worker::{wait_for_workers, WORKER_GRACE};
 
 use event_loop::Scheduler;
 
@@ -66,7 +67,7 @@ impl Runtime {
         // meant to have (DESIGN.md §5); it does not weaken Rust's guarantees by itself.
         let lua = unsafe { Lua::unsafe_new() };
         let completions = std::cell::RefCell::new(tinn_reactor::Reactor::install(&lua));
-        lua.set_app_data(worker::launcher());
+        lua.set_app_data(worker::launcher(None));
         loader::install(&lua)?;
         // stdout is line-buffered so output shows up in pipes and logs as it is printed.
         lua.load("io.stdout:setvbuf('line')").set_name("=tinn/init").exec()?;

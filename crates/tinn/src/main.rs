@@ -99,7 +99,23 @@ fn main() -> ExitCode {
             }
         },
     };
+    // The runtime is gone, so its workers were sent QUIT; exiting now would kill them before
+    // their exit hooks ran (tinn.log lines still buffered would be lost).
+    wait_for_workers();
     ExitCode::from(u8::try_from(status).unwrap_or(1))
+}
+
+/// Waits (at most [`tinn_runtime::WORKER_GRACE`]) for the workers still running to end, and
+/// says which ones did not: a worker that never yields cannot be stopped, and tinn must not
+/// hang on it.
+pub(crate) fn wait_for_workers() {
+    let stuck = tinn_runtime::wait_for_workers(tinn_runtime::WORKER_GRACE);
+    if !stuck.is_empty() {
+        let count = stuck.len();
+        let plural = if count == 1 { "worker" } else { "workers" };
+        let seconds = tinn_runtime::WORKER_GRACE.as_secs_f64();
+        eprintln!("tinn: {count} {plural} did not stop within {seconds} s ({})", stuck.join(", "));
+    }
 }
 
 fn run(execute: Option<String>, script_and_args: Vec<String>) -> Result<i32, RuntimeError> {

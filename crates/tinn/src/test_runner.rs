@@ -126,11 +126,17 @@ fn run_file(file: &Path, options: &Options) -> FileOutcome {
         options.filter.clone().unwrap_or_default(),
         options.timeout_ms.map(|ms| ms.to_string()).unwrap_or_default(),
     ];
-    let status = match runtime.run(Script::Source { code: RUNNER_SOURCE.into(), name: "tinn/test-runner".into() }, &args) {
+    let status = runtime.run(Script::Source { code: RUNNER_SOURCE.into(), name: "tinn/test-runner".into() }, &args);
+    let counts = results(&runtime);
+    // Workers the file left running were sent QUIT with its runtime; the next file must not
+    // start while they still run (they may write the files it reads).
+    drop(runtime);
+    crate::wait_for_workers();
+    let status = match status {
         Ok(status) => status,
         Err(err) => return failure(err.to_string()),
     };
-    let (passed, failed, finished) = match results(&runtime) {
+    let (passed, failed, finished) = match counts {
         Ok(counts) => counts,
         Err(err) => return failure(format!("the test framework did not report: {err}")),
     };

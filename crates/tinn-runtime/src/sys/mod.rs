@@ -3,12 +3,12 @@
 #[cfg(unix)]
 mod unix;
 #[cfg(unix)]
-pub(crate) use unix::OsSignals;
+pub(crate) use unix::{ExitOnInterrupt, OsSignals};
 
 #[cfg(not(unix))]
 mod other;
 #[cfg(not(unix))]
-pub(crate) use other::OsSignals;
+pub(crate) use other::{ExitOnInterrupt, OsSignals};
 
 /// An OS signal the scheduler delivers as a named signal (DESIGN.md §2).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -16,3 +16,12 @@ impl OsSignals {
 
     pub(crate) fn interrupt_handled(&self) {}
 }
+
+/// Ctrl-C while the process waits for its workers (nothing to install here).
+pub(crate) struct ExitOnInterrupt;
+
+impl ExitOnInterrupt {
+    pub(crate) fn install() -> ExitOnInterrupt {
+        ExitOnInterrupt
+    }
+}

@@ -67,3 +67,25 @@ impl Drop for OsSignals {
         self.listener.close();
     }
 }
+
+/// While installed, SIGINT ends the process at once with status 130: once the event loop has
+/// ended nobody takes signals, and a Ctrl-C while the process waits for its workers must not be
+/// swallowed.
+pub(crate) struct ExitOnInterrupt(Option<signal_hook::SigId>);
+
+impl ExitOnInterrupt {
+    /// Installs the action; without it (the OS refused) Ctrl-C is ignored until the wait ends.
+    pub(crate) fn install() -> ExitOnInterrupt {
+        // SAFETY: the action only calls _exit, which is async-signal-safe.
+        let id = unsafe { signal_hook::low_level::register(SIGINT, || signal_hook::low_level::exit(130)) };
+        ExitOnInterrupt(id.ok())
+    }
+}
+
+impl Drop for ExitOnInterrupt {
+    fn drop(&mut self) {
+        if let Some(id) = self.0.take() {
+            signal_hook::low_level::unregister(id);
+        }
+    }
+}

@@ -1,0 +1,13 @@
+-- Ctrl-C with a worker that never yields: QUIT cannot reach it, so tinn waits the grace period,
+-- warns on stderr and exits 130 anyway.
+local worker = require("tinn.worker")
+
+local spinner = worker.spawn([[
+  require("tinn.worker").post("ready")
+  local x = 0
+  while true do x = x + 1 end
+]], { name = "spinner" })
+assert(spinner:receive(5000) == "ready")
+print("ready")
+io.stdout:flush()
+sleep(60000)
