@@ -1,36 +1,96 @@
--- Worker benchmarks (issue 10), run by bench/run: message round trips per second between the
--- program and one worker, the same over a loopback TCP socket inside one worker (two threads
--- vs one event loop), and a CPU-bound job (counting primes) on 1 worker vs one per core.
+-- Worker benchmarks (issue 10), run by bench/run: message round trips between the program and
+-- a worker and between two workers over a channel, against the same two workers talking over a
+-- loopback TCP socket (and one event loop talking to itself over TCP, for scale); moving a 1 MiB
+-- buffer vs copying a 1 MiB string; a CPU-bound job (counting primes) on 1 worker vs one per core.
 local worker = require("tinn.worker")
 local net = require("tinn.net")
 local clock = tinn.now
 
-local ROUND_TRIPS = 100000
+local ROUND_TRIPS = 50000
 
 local function report(name, value, unit, extra)
-  io.write(string.format("%-44s %10.1f %-6s%s\n", name, value, unit, extra or ""))
+  io.write(string.format("%-48s %10.1f %-6s%s\n", name, value, unit, extra or ""))
 end
 
--- parent <-> worker message round trips
-local echo = worker.spawn([[
+local function perSecond(count, fn)
+  local t0 = clock()
+  fn()
+  return count / ((clock() - t0) / 1000)
+end
+
+-- parent <-> worker
+local ECHO = [[
   local worker = require("tinn.worker")
   while true do
-    local n = worker.receive()
-    if n == nil then return end
-    worker.post(n)
+    local msg = worker.receive()
+    if msg == nil then return end
+    worker.post(msg)
   end
-]])
-local t0 = clock()
-for i = 1, ROUND_TRIPS do
-  echo:post(i)
-  echo:receive()
-end
-local workerRate = ROUND_TRIPS / ((clock() - t0) / 1000)
+]]
+local echo = worker.spawn(ECHO)
+local parentRate = perSecond(ROUND_TRIPS, function()
+  for i = 1, ROUND_TRIPS do
+    echo:post(i)
+    echo:receive()
+  end
+end)
 echo:post(nil)
 echo:join()
-report("worker round trips (parent <-> 1 worker)", workerRate, "/s")
+report("round trips, program <-> worker (messages)", parentRate, "/s")
 
--- the same over loopback TCP, client and server tasks on one event loop
+-- worker <-> worker: the same two workers, over a channel and then over TCP
+local PINGER = [[
+  local worker = require("tinn.worker")
+  local net = require("tinn.net")
+  local count, peer = worker.args.count, worker.args.peer
+  local t0 = tinn.now()
+  for i = 1, count do
+    peer:post(i)
+    peer:receive()
+  end
+  local viaChannel = count / ((tinn.now() - t0) / 1000)
+  peer:post(nil)
+  local port = worker.receive()
+  local client = assert(net.tcp.connect("127.0.0.1", port))
+  t0 = tinn.now()
+  for i = 1, count do
+    client:write(i .. "\n")
+    client:read("l")
+  end
+  local viaTcp = count / ((tinn.now() - t0) / 1000)
+  client:close()
+  return viaChannel, viaTcp
+]]
+local ECHOER = [[
+  local worker = require("tinn.worker")
+  local net = require("tinn.net")
+  local peer = worker.args.peer
+  while true do
+    local n = peer:receive()
+    if n == nil then break end
+    peer:post(n)
+  end
+  local server = assert(net.tcp.listen("127.0.0.1", 0))
+  worker.post(server.port)
+  local stream = server:accept()
+  while true do
+    local line = stream:read("l")
+    if not line then break end
+    stream:write(line .. "\n")
+  end
+  server:close()
+]]
+local a, b = worker.channel()
+local pinger = worker.spawn(PINGER, { args = { count = ROUND_TRIPS, peer = a } })
+local echoer = worker.spawn(ECHOER, { args = { peer = b } })
+pinger:post(echoer:receive())
+local viaChannel, viaTcp = pinger:join()
+echoer:join()
+report("round trips, worker <-> worker (channel)", viaChannel, "/s")
+report("round trips, worker <-> worker (TCP loopback)", viaTcp, "/s",
+  string.format("  channel/tcp = %.2fx", viaChannel / viaTcp))
+
+-- one event loop talking to itself over TCP (no thread switch), for scale
 local server = assert(net.tcp.listen("127.0.0.1", 0))
 spawn(server.serve, server, function(stream)
   while true do
@@ -40,16 +100,38 @@ spawn(server.serve, server, function(stream)
   end
 end)
 local client = assert(net.tcp.connect("127.0.0.1", server.port))
-t0 = clock()
-for i = 1, ROUND_TRIPS / 4 do
-  client:write(i .. "\n")
-  client:read("l")
-end
-local tcpRate = (ROUND_TRIPS / 4) / ((clock() - t0) / 1000)
+local oneLoop = perSecond(ROUND_TRIPS, function()
+  for i = 1, ROUND_TRIPS do
+    client:write(i .. "\n")
+    client:read("l")
+  end
+end)
 client:close()
 server:close()
-report("TCP loopback round trips (1 thread)", tcpRate, "/s",
-  string.format("  worker/tcp = %.2fx", workerRate / tcpRate))
+report("round trips, TCP loopback inside one event loop", oneLoop, "/s")
+
+-- 1 MiB each way: a buffer that moves vs a string that is copied
+local MIB, LARGE = 1024 * 1024, 2000
+local bouncer = worker.spawn(ECHO)
+local buf = worker.buffer(MIB)
+local moveRate = perSecond(LARGE, function()
+  for _ = 1, LARGE do
+    bouncer:post(buf)
+    buf = bouncer:receive()
+  end
+end)
+local text = string.rep("x", MIB)
+local copyRate = perSecond(LARGE, function()
+  for _ = 1, LARGE do
+    bouncer:post(text)
+    text = bouncer:receive()
+  end
+end)
+bouncer:post(nil)
+bouncer:join()
+report("1 MiB round trips, buffer (moved)", moveRate, "/s")
+report("1 MiB round trips, string (copied)", copyRate, "/s",
+  string.format("  moved/copied = %.2fx", moveRate / copyRate))
 
 -- primes: the same jobs on 1 worker, then on one worker per core
 local COUNTER = [[

@@ -126,6 +126,10 @@ script_tests! {
     worker_quit_while_receiving_or_sleeping: "worker/quit.lua";
     worker_100_workers_leave_no_thread_or_fd: "worker/no_thread_leak.lua";
     worker_full_queue_suspends_only_the_poster: "worker/backpressure.lua";
+    worker_timed_out_receives_strand_no_message: "worker/receive_race.lua";
+    worker_buffers_move_without_copying: "worker/buffers.lua";
+    worker_channels_connect_workers_directly: "worker/channels.lua";
+    worker_spawn_paths_from_cwd_or_the_calling_script: "worker/paths.lua";
     worker_example_ping_pong: "../examples/workers/ping_pong.lua";
     worker_example_pool: "../examples/workers/pool.lua";
 }

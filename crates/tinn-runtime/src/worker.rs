@@ -11,7 +11,7 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use mlua::{Function, Table, Value};
-use tinn_worker::{Launcher, Message, Outcome, WorkerScript, WorkerStart};
+use tinn_worker::{Launcher, Outcome, Parcel, WorkerScript, WorkerStart};
 
 use crate::{Runtime, Script};
 
@@ -124,11 +124,10 @@ pub(crate) fn launcher(parent: Option<u64>) -> Launcher {
             .spawn(move || {
                 let _registered = registered;
                 let id = start.id;
-                let args = start.args().clone();
                 let WorkerStart { name, script, endpoint, signals, reply, .. } = start;
                 // The runtime is dropped inside `run`, which sent QUIT to the workers this one
                 // started; `join` must mean they ended too (their logs flushed), so wait for them.
-                let outcome = run(id, name, script, args, endpoint, signals);
+                let outcome = run(id, name, script, endpoint, signals);
                 REGISTRY.wait(WORKER_GRACE, false, |worker| worker.parent == Some(id));
                 reply.send(outcome);
             })
@@ -145,7 +144,6 @@ fn run(
     id: u64,
     name: String,
     script: WorkerScript,
-    args: Message,
     endpoint: tinn_worker::Endpoint,
     signals: tokio::sync::mpsc::UnboundedReceiver<String>,
 ) -> Outcome {
@@ -153,7 +151,7 @@ fn run(
     let lua = runtime.lua();
     // Workers this one starts are its children in the registry.
     lua.set_app_data(launcher(Some(id)));
-    tinn_worker::install_endpoint(lua, endpoint);
+    let args = tinn_worker::install_endpoint(lua, endpoint).map_err(text)?;
     runtime.set_signal_source(signals);
     runtime.exports.get::<Function>("keepErrors").and_then(|f| f.call::<()>(())).map_err(text)?;
     let script = match script {
@@ -162,7 +160,6 @@ fn run(
     };
     let main = runtime.load_main(&script).map_err(text)?;
     runtime.set_arg(&script, &[]).map_err(text)?;
-    let args = args.to_lua(lua).map_err(text)?;
     let task: Table = runtime.spawn_main.call((main, args)).map_err(text)?;
     let status = runtime.run_loop().map_err(text)?;
     outcome(&runtime, &task, status).map_err(text)?
@@ -182,17 +179,10 @@ fn outcome(runtime: &Runtime, task: &Table, status: i32) -> mlua::Result<Outcome
     Ok(match (state.as_str(), results) {
         ("done", Some(results)) => {
             let count: usize = results.get("n")?;
-            let mut values = Vec::with_capacity(count);
-            for index in 1..=count {
-                let value: Value = results.raw_get(index)?;
-                match Message::from_lua(&value, "worker", &format!("return value #{index}")) {
-                    Ok(message) => values.push(message),
-                    Err(text) => return Ok(Err(text)),
-                }
-            }
-            Ok(values)
+            let values = (1..=count).map(|index| results.raw_get::<Value>(index)).collect::<mlua::Result<Vec<_>>>()?;
+            Parcel::pack(runtime.lua(), &values, "worker", |index| format!("return value #{index}")).map(|(parcel, _)| parcel)
         }
         ("failed", Some(results)) => Err(results.raw_get::<Value>(2)?.to_string()?),
-        _ => Ok(Vec::new()),
+        _ => Ok(Parcel::empty()),
     })
 }

@@ -1,43 +1,51 @@
 //! Workers ("computicles", DESIGN.md §4-§5) for scripts; backs the Lua module `tinn.worker`.
 //!
 //! A worker is an OS thread with its own Lua state and scheduler; it shares nothing with its
-//! parent but two bounded message channels (one each way) and a channel of named signals
-//! (`handle:quit()` sends `QUIT`). Main types: [`Message`] (what crosses), [`Launcher`] (how a
-//! thread is started: `tinn-runtime` installs one in every Lua state, since this crate cannot
-//! depend on the runtime), [`WorkerStart`] (everything a new worker needs) and the userdata
-//! handle scripts get from `worker.spawn`. Waiting (`post` on a full queue, `receive`, `join`)
+//! parent but a channel (a bounded queue each way, see `port.rs`) and a channel of named signals
+//! (`handle:quit()` sends `QUIT`). Main types: [`Parcel`] (what crosses: copied values and moved
+//! buffers and channel ends), [`Launcher`] (how a thread is started: `tinn-runtime` installs one
+//! in every Lua state, since this crate cannot depend on the runtime), [`WorkerStart`]
+//! (everything a new worker needs) and the userdata handle scripts get from `worker.spawn`. Waiting (`post` on a full queue, `receive`, `join`)
 //! parks only the calling task through `tinn-reactor`; a running worker keeps its parent alive
 //! through an operation that completes when the thread ends. Lua API: `types/worker.lua`,
 //! docs: `docs/worker.md`.
 
+mod buffer;
 mod message;
+mod port;
 
-use std::cell::RefCell;
-use std::collections::VecDeque;
+use std::cell::{Cell, RefCell};
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use mlua::{
-    IntoLuaMulti, Lua, MultiValue, LuaString, Result as LuaResult, Table, UserData, UserDataFields,
-    UserDataMethods, Value,
+    Function, IntoLuaMulti, LightUserData, Lua, LuaString, MultiValue, RegistryKey, Result as LuaResult, Table,
+    UserData, UserDataFields, UserDataMethods, UserDataRef, Value,
 };
-use tokio::sync::mpsc::error::{TryRecvError, TrySendError};
-use tokio::sync::mpsc::{channel, unbounded_channel, Receiver, Sender, UnboundedReceiver, UnboundedSender};
-use tokio::sync::{oneshot, Mutex, Notify};
+use tokio::sync::mpsc::{unbounded_channel, UnboundedReceiver, UnboundedSender};
+use tokio::sync::{oneshot, Notify};
 
-pub use message::{Message, MAX_DEPTH};
+use buffer::Buffer;
+use port::{LivePort, Port};
 
-/// Messages each queue holds before `post` suspends the posting task (back-pressure).
+pub use message::{Detached, Message, Moved, Parcel, MAX_DEPTH};
+pub use port::PortEnds;
+
+/// Messages each queue holds before `post` suspends the posting task (back-pressure), unless
+/// `worker.channel(capacity)` says otherwise.
 pub const QUEUE_CAPACITY: usize = 256;
+
+/// The largest capacity `worker.channel` accepts.
+pub const MAX_CAPACITY: usize = 1 << 20;
 
 /// The named signal `handle:quit()` delivers in the worker.
 pub const QUIT_SIGNAL: &str = "QUIT";
 
 /// What a worker hands back to `join`: its main chunk's return values, or its error text with
 /// a traceback.
-pub type Outcome = Result<Vec<Message>, String>;
+pub type Outcome = Result<Parcel, String>;
 
 /// Worker ids are unique in the process, across nested workers.
 static NEXT_ID: AtomicU64 = AtomicU64::new(0);
@@ -51,13 +59,14 @@ pub enum WorkerScript {
     Code(String),
 }
 
-/// The worker's ends of its channels; installed in the worker's Lua state with [`install_endpoint`].
+/// The worker's end of its channel and its arguments; installed in the worker's Lua state
+/// with [`install_endpoint`].
 pub struct Endpoint {
     id: u64,
     name: String,
-    args: Message,
-    to_parent: Sender<Message>,
-    from_parent: Receiver<Message>,
+    /// Sent once the thread has started, so a failed start can give moved values back.
+    args: std::sync::mpsc::Receiver<Parcel>,
+    ends: PortEnds,
 }
 
 /// Sends the worker's [`Outcome`] to the parent; dropping it unsent tells the parent the
@@ -79,7 +88,7 @@ pub struct WorkerStart {
     pub name: String,
     /// What to run as task 1.
     pub script: WorkerScript,
-    /// The worker's channel ends and `worker.args`.
+    /// The worker's channel end and `worker.args`.
     pub endpoint: Endpoint,
     /// Named signals for the worker's event loop (`QUIT`).
     pub signals: UnboundedReceiver<String>,
@@ -87,21 +96,23 @@ pub struct WorkerStart {
     pub reply: Reply,
 }
 
-impl WorkerStart {
-    /// `worker.args`, also passed to the main chunk as `...`.
-    pub fn args(&self) -> &Message {
-        &self.endpoint.args
-    }
-}
-
 /// Starts a worker thread; stored in a Lua state's app data by `tinn-runtime`.
 #[derive(Clone)]
 pub struct Launcher(pub Arc<dyn Fn(WorkerStart) -> std::io::Result<()> + Send + Sync>);
 
+const ARGS_KEY: &str = "tinn.worker.args";
+
 /// Makes `lua` a worker's state: `tinn.worker` then offers `receive`, `post`, `args`, `id`.
-pub fn install_endpoint(lua: &Lua, endpoint: Endpoint) {
-    let Endpoint { id, name, args, to_parent, from_parent } = endpoint;
-    lua.set_app_data(WorkerSide { id, name, args, to_parent, inbox: Inbox::new(from_parent) });
+/// Returns `worker.args` (also the main chunk's `...`).
+pub fn install_endpoint(lua: &Lua, endpoint: Endpoint) -> LuaResult<Value> {
+    let Endpoint { id, name, args, ends } = endpoint;
+    lua.set_app_data(WorkerSide { id, name, port: LivePort::new(ends) });
+    let args = match args.recv() {
+        Ok(parcel) => parcel.unpack(lua)?.pop_front().unwrap_or(Value::Nil),
+        Err(_) => Value::Nil,
+    };
+    lua.set_named_registry_value(ARGS_KEY, &args)?;
+    Ok(args)
 }
 
 /// Builds `tinn.worker`: the native functions, wrapped by `worker.lua`.
@@ -111,142 +122,146 @@ pub fn module(lua: &Lua) -> LuaResult<Table> {
     native.set("cpus", lua.create_function(worker_cpus)?)?;
     native.set("post", lua.create_function(worker_post)?)?;
     native.set("receive", lua.create_function(worker_receive)?)?;
+    native.set("channel", lua.create_function(worker_channel)?)?;
+    native.set("portPost", lua.create_function(port_post)?)?;
+    native.set("portReceive", lua.create_function(port_receive)?)?;
+    native.set(
+        "portClose",
+        lua.create_function(|_, port: UserDataRef<Port>| {
+            port.close();
+            Ok(())
+        })?,
+    )?;
+    native.set("buffer", lua.create_function(buffer::buffer_new)?)?;
+    native.set("bufferSize", lua.create_function(|lua, b: UserDataRef<Buffer>| buffer::buffer_size(lua, &b))?)?;
+    native.set("bufferPointer", lua.create_function(|lua, b: UserDataRef<Buffer>| buffer::buffer_pointer(lua, &b))?)?;
+    native.set("bufferMoved", lua.create_function(|lua, b: UserDataRef<Buffer>| buffer::buffer_moved(lua, &b))?)?;
+    native.set(
+        "bufferString",
+        lua.create_function(|lua, (b, offset, length): (UserDataRef<Buffer>, Option<i64>, Option<i64>)| {
+            buffer::buffer_string(lua, &b, offset, length)
+        })?,
+    )?;
+    native.set("setClass", lua.create_function(|lua, (kind, class): (String, Value)| {
+        lua.set_named_registry_value(&class_key(&kind), class)
+    })?)?;
+    native.set("MISUSE", misuse())?;
+    native.set("args", lua.create_function(|lua, ()| lua.named_registry_value::<Value>(ARGS_KEY))?)?;
     if let Some(side) = lua.app_data_ref::<WorkerSide>() {
         native.set("isWorker", true)?;
         native.set("id", side.id)?;
         native.set("name", side.name.as_str())?;
-        native.set("args", side.args.to_lua(lua)?)?;
     } else {
         native.set("isWorker", false)?;
     }
     tinn_reactor::wrap_module(lua, "=tinn/worker", include_str!("worker.lua"), native)
 }
 
+fn class_key(kind: &str) -> String {
+    format!("tinn.worker.class.{kind}")
+}
+
+/// The `__index` that `worker.lua` registered for `kind` (Port, Buffer), loading `tinn.worker`
+/// first when this state has not yet (a port can arrive in a worker's args before any require).
+pub(crate) fn lua_class(lua: &Lua, kind: &str) -> LuaResult<Value> {
+    let class: Value = lua.named_registry_value(&class_key(kind))?;
+    if !class.is_nil() {
+        return Ok(class);
+    }
+    lua.globals().get::<Function>("require")?.call::<()>("tinn.worker")?;
+    lua.named_registry_value(&class_key(kind))
+}
+
+/// The marker before an error message a receive returns for misuse (a moved or closed end);
+/// `false` would be ambiguous there, since `false` is a message.
+static MISUSE_MARKER: u8 = 0;
+
+fn misuse() -> LightUserData {
+    LightUserData(std::ptr::addr_of!(MISUSE_MARKER) as *mut _)
+}
+
 /// The worker's side, in its Lua state's app data.
 struct WorkerSide {
     id: u64,
     name: String,
-    args: Message,
-    to_parent: Sender<Message>,
-    inbox: Inbox,
+    port: LivePort,
 }
 
-/// The receiving end of a queue, shared by every task that receives from it.
-#[derive(Clone)]
-struct Inbox {
-    // A tokio mutex, so tasks parked on receive queue up instead of stealing the one waker.
-    rx: Rc<Mutex<Receiver<Message>>>,
-    // Messages taken off the queue whose receive was cancelled before the task got them
-    // (a timeout racing the arrival); the next receive returns them first.
-    stash: Rc<RefCell<VecDeque<Message>>>,
-}
-
-/// A received message on its way to a parked task; put back in the stash if never delivered.
-struct InFlight {
-    message: Option<Message>,
-    stash: Rc<RefCell<VecDeque<Message>>>,
-}
-
-impl Drop for InFlight {
-    fn drop(&mut self) {
-        if let Some(message) = self.message.take() {
-            self.stash.borrow_mut().push_front(message);
-        }
-    }
-}
-
-impl Inbox {
-    fn new(rx: Receiver<Message>) -> Inbox {
-        Inbox { rx: Rc::new(Mutex::new(rx)), stash: Rc::new(RefCell::new(VecDeque::new())) }
-    }
-
-    /// The next message (fast path), `nil, "closed"`, or `PENDING, id` for the wrapper to park on.
-    fn receive(&self, lua: &Lua) -> LuaResult<MultiValue> {
-        if let Some(message) = self.stash.borrow_mut().pop_front() {
-            return message.to_lua(lua)?.into_lua_multi(lua);
-        }
-        if let Ok(mut rx) = self.rx.try_lock() {
-            match rx.try_recv() {
-                Ok(message) => return message.to_lua(lua)?.into_lua_multi(lua),
-                Err(TryRecvError::Disconnected) => return (Value::Nil, "closed").into_lua_multi(lua),
-                Err(TryRecvError::Empty) => {}
-            }
-        }
-        let inbox = self.clone();
-        tinn_reactor::start(lua, async move {
-            let stashed = inbox.stash.borrow_mut().pop_front();
-            let received = match stashed {
-                Some(message) => Some(message),
-                None => inbox.rx.lock().await.recv().await,
-            };
-            match received {
-                None => tinn_reactor::failure("closed"),
-                Some(message) => {
-                    let mut held = InFlight { message: Some(message), stash: Rc::clone(&inbox.stash) };
-                    tinn_reactor::completion(move |lua| match held.message.take() {
-                        Some(message) => message.to_lua(lua)?.into_lua_multi(lua),
-                        None => Ok(MultiValue::new()),
-                    })
-                }
-            }
-        })
-    }
-}
-
-/// `true` (queued), `nil, "closed"`, `PENDING, id` when the queue is full, or `false, message`
-/// for a value that cannot be sent (the wrapper raises it).
-fn post(lua: &Lua, tx: &Sender<Message>, value: &Value, op: &str) -> LuaResult<MultiValue> {
-    let message = match value {
-        // The fast path for strings: no walk, one copy.
-        Value::String(s) => Message::String(s.as_bytes().to_vec()),
-        other => match Message::from_lua(other, op, "msg") {
-            Ok(message) => message,
-            Err(text) => return (false, text).into_lua_multi(lua),
-        },
-    };
-    match tx.try_send(message) {
-        Ok(()) => true.into_lua_multi(lua),
-        Err(TrySendError::Closed(_)) => (Value::Nil, "closed").into_lua_multi(lua),
-        Err(TrySendError::Full(message)) => {
-            let tx = tx.clone();
-            tinn_reactor::start(lua, async move {
-                match tx.send(message).await {
-                    Ok(()) => tinn_reactor::completion(|lua| true.into_lua_multi(lua)),
-                    Err(_) => tinn_reactor::failure("closed"),
-                }
-            })
-        }
-    }
-}
-
-fn not_a_worker(lua: &Lua, word: &str) -> LuaResult<MultiValue> {
-    let text = format!("worker.{word}: not inside a worker (this is the main program; use the handle worker.spawn returned)");
-    (false, text).into_lua_multi(lua)
+fn not_a_worker(word: &str) -> String {
+    format!("worker.{word}: not inside a worker (this is the main program; use the handle worker.spawn returned)")
 }
 
 fn worker_post(lua: &Lua, value: Value) -> LuaResult<MultiValue> {
-    let tx = match lua.app_data_ref::<WorkerSide>() {
-        Some(side) => side.to_parent.clone(),
-        None => return not_a_worker(lua, "post"),
-    };
-    post(lua, &tx, &value, "worker.post")
+    match lua.app_data_ref::<WorkerSide>() {
+        Some(side) => side.port.post(lua, &value, "worker.post"),
+        None => (false, not_a_worker("post")).into_lua_multi(lua),
+    }
 }
 
 fn worker_receive(lua: &Lua, _: ()) -> LuaResult<MultiValue> {
-    let inbox = match lua.app_data_ref::<WorkerSide>() {
-        Some(side) => side.inbox.clone(),
-        None => return not_a_worker(lua, "receive"),
-    };
-    inbox.receive(lua)
+    match lua.app_data_ref::<WorkerSide>() {
+        Some(side) => side.port.receive(lua),
+        None => (misuse(), not_a_worker("receive")).into_lua_multi(lua),
+    }
 }
 
 fn worker_cpus(_: &Lua, _: ()) -> LuaResult<usize> {
     Ok(std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1))
 }
 
+/// `worker.channel(capacity)`: two connected ends (the wrapper checks the capacity).
+fn worker_channel(lua: &Lua, capacity: usize) -> LuaResult<(mlua::AnyUserData, mlua::AnyUserData)> {
+    let (a, b) = port::pair(capacity.clamp(1, MAX_CAPACITY));
+    Ok((Port::create(lua, a)?, Port::create(lua, b)?))
+}
+
+fn port_post(lua: &Lua, (port, value): (UserDataRef<Port>, Value)) -> LuaResult<MultiValue> {
+    match port.with_live(|live| live.post(lua, &value, "port:post")) {
+        Ok(result) => result,
+        Err(why) => (false, format!("port:post: {why}")).into_lua_multi(lua),
+    }
+}
+
+fn port_receive(lua: &Lua, port: UserDataRef<Port>) -> LuaResult<MultiValue> {
+    match port.with_live(|live| live.receive(lua)) {
+        Ok(result) => result,
+        Err(why) => (misuse(), format!("port:receive: {why}")).into_lua_multi(lua),
+    }
+}
+
+/// `true` for text that names an existing file; code never does (it has spaces or newlines,
+/// and a short one-liner that happens to be a file name is a file).
+fn names_file(text: &str) -> bool {
+    !text.contains('\n') && text.len() < 4096 && Path::new(text).is_file()
+}
+
+/// What `worker.spawn(source)` runs: the file `source` names (from the working directory, or
+/// else from `base`, the calling script's directory), or else `source` as code. A one-word
+/// source ending in `.lua` is a path that was not found, not code.
+fn script_of(source: String, base: Option<String>) -> Result<WorkerScript, String> {
+    if names_file(&source) {
+        return Ok(WorkerScript::File(PathBuf::from(source)));
+    }
+    let beside = base.filter(|_| Path::new(&source).is_relative()).map(|base| Path::new(&base).join(&source));
+    if let Some(beside) = &beside {
+        if names_file(&beside.to_string_lossy()) {
+            return Ok(WorkerScript::File(beside.clone()));
+        }
+    }
+    if source.ends_with(".lua") && !source.contains(char::is_whitespace) {
+        let also = beside.map(|path| format!(" nor '{}'", path.display())).unwrap_or_default();
+        return Err(format!("worker.spawn: no file '{source}'{also}"));
+    }
+    Ok(WorkerScript::Code(source))
+}
+
 /// What the parent knows of a worker's end.
 struct State {
+    status: Cell<&'static str>,
     outcome: RefCell<Option<Outcome>>,
+    /// The return values once a `join` has turned them into Lua values, so every `join` gets
+    /// the same values (moved buffers and ports can be handed over only once).
+    joined: RefCell<Option<RegistryKey>>,
     finished: Notify,
 }
 
@@ -262,35 +277,44 @@ impl Drop for QuitOnDrop {
     }
 }
 
-/// `true` for text that names an existing file; code never does (it has spaces or newlines,
-/// and a short one-liner that happens to be a file name is a file).
-fn names_file(text: &str) -> bool {
-    !text.contains('\n') && text.len() < 4096 && Path::new(text).is_file()
-}
-
-fn worker_spawn(lua: &Lua, (source, args, name): (LuaString, Value, Option<String>)) -> LuaResult<MultiValue> {
-    let text = source.to_string_lossy();
-    let script = if names_file(&text) { WorkerScript::File(PathBuf::from(text)) } else { WorkerScript::Code(text) };
-    let args = match Message::from_lua(&args, "worker.spawn", "args") {
-        Ok(args) => args,
-        Err(text) => return (false, text).into_lua_multi(lua),
-    };
+fn worker_spawn(
+    lua: &Lua,
+    (source, args, name, base): (LuaString, Value, Option<String>, Option<String>),
+) -> LuaResult<MultiValue> {
     let Some(launcher) = lua.app_data_ref::<Launcher>().map(|l| l.clone()) else {
         return (false, "worker.spawn: this Lua state cannot start workers (no launcher; not made by tinn-runtime)")
             .into_lua_multi(lua);
     };
+    let script = match script_of(source.to_string_lossy(), base) {
+        Ok(script) => script,
+        Err(text) => return (false, text).into_lua_multi(lua),
+    };
+    let (args, detached) = match Parcel::pack_one(lua, &args, "worker.spawn", "args") {
+        Ok(packed) => packed,
+        Err(text) => return (false, text).into_lua_multi(lua),
+    };
     let id = NEXT_ID.fetch_add(1, Ordering::Relaxed) + 1;
     let name = name.unwrap_or_else(|| format!("worker {id}"));
-    let (to_worker, from_parent) = channel(QUEUE_CAPACITY);
-    let (to_parent, from_worker) = channel(QUEUE_CAPACITY);
+    let (parent_end, worker_end) = port::pair(QUEUE_CAPACITY);
     let (quit, signals) = unbounded_channel();
     let (reply, done) = oneshot::channel();
-    let endpoint = Endpoint { id, name: name.clone(), args, to_parent, from_parent };
+    let (send_args, args_rx) = std::sync::mpsc::sync_channel(1);
+    let endpoint = Endpoint { id, name: name.clone(), args: args_rx, ends: worker_end };
     let start = WorkerStart { id, name: name.clone(), script, endpoint, signals, reply: Reply(reply) };
     if let Err(err) = (launcher.0)(start) {
+        args.restore(detached);
         return (false, format!("worker.spawn: cannot start a thread: {err}")).into_lua_multi(lua);
     }
-    let state = Rc::new(State { outcome: RefCell::new(None), finished: Notify::new() });
+    // The thread takes them before running the script (or has already failed to start).
+    if let Err(unsent) = send_args.send(args) {
+        unsent.0.restore(detached);
+    }
+    let state = Rc::new(State {
+        status: Cell::new("running"),
+        outcome: RefCell::new(None),
+        joined: RefCell::new(None),
+        finished: Notify::new(),
+    });
     // Keeps the parent's event loop alive until the worker ends; no task parks on it.
     let watched = Rc::clone(&state);
     let guard = QuitOnDrop(Some(quit.clone()));
@@ -298,11 +322,12 @@ fn worker_spawn(lua: &Lua, (source, args, name): (LuaString, Value, Option<Strin
         let mut guard = guard;
         let outcome = done.await.unwrap_or_else(|_| Err("worker ended without an outcome".to_string()));
         guard.0 = None;
+        watched.status.set(if outcome.is_ok() { "done" } else { "failed" });
         *watched.outcome.borrow_mut() = Some(outcome);
         watched.finished.notify_waiters();
         tinn_reactor::completion(|_| Ok(MultiValue::new()))
     })?;
-    let handle = WorkerHandle { id, name, to_worker, inbox: Inbox::new(from_worker), quit, state };
+    let handle = WorkerHandle { id, name, port: LivePort::new(parent_end), quit, state };
     lua.create_userdata(handle)?.into_lua_multi(lua)
 }
 
@@ -310,30 +335,21 @@ fn worker_spawn(lua: &Lua, (source, args, name): (LuaString, Value, Option<Strin
 struct WorkerHandle {
     id: u64,
     name: String,
-    to_worker: Sender<Message>,
-    inbox: Inbox,
+    port: LivePort,
     quit: UnboundedSender<String>,
     state: Rc<State>,
 }
 
 impl WorkerHandle {
-    fn status(&self) -> &'static str {
-        match &*self.state.outcome.borrow() {
-            None => "running",
-            Some(Ok(_)) => "done",
-            Some(Err(_)) => "failed",
-        }
-    }
-
     fn join(&self, lua: &Lua) -> LuaResult<MultiValue> {
-        if self.state.outcome.borrow().is_some() {
+        if self.state.status.get() != "running" {
             return outcome_values(lua, &self.state);
         }
         let state = Rc::clone(&self.state);
         tinn_reactor::start(lua, async move {
             loop {
                 let finished = state.finished.notified();
-                if state.outcome.borrow().is_some() {
+                if state.status.get() != "running" {
                     break;
                 }
                 finished.await;
@@ -344,15 +360,28 @@ impl WorkerHandle {
 }
 
 fn outcome_values(lua: &Lua, state: &State) -> LuaResult<MultiValue> {
-    match &*state.outcome.borrow() {
-        Some(Ok(values)) => {
-            let mut out = MultiValue::new();
-            for value in values {
-                out.push_back(value.to_lua(lua)?);
+    if let Some(key) = &*state.joined.borrow() {
+        let kept: Table = lua.registry_value(key)?;
+        let count: usize = kept.raw_get("n")?;
+        return (1..=count).map(|index| kept.raw_get::<Value>(index)).collect::<LuaResult<MultiValue>>();
+    }
+    let outcome = state.outcome.borrow_mut().take();
+    match outcome {
+        Some(Ok(parcel)) => {
+            let values = parcel.unpack(lua)?;
+            let kept = lua.create_table_with_capacity(values.len(), 1)?;
+            for (index, value) in values.iter().enumerate() {
+                kept.raw_set(index + 1, value)?;
             }
-            Ok(out)
+            kept.raw_set("n", values.len())?;
+            *state.joined.borrow_mut() = Some(lua.create_registry_value(kept)?);
+            Ok(values)
         }
-        Some(Err(text)) => (Value::Nil, text.as_str()).into_lua_multi(lua),
+        Some(Err(text)) => {
+            let result = (Value::Nil, text.as_str()).into_lua_multi(lua);
+            *state.outcome.borrow_mut() = Some(Err(text));
+            result
+        }
         None => (Value::Nil, "running").into_lua_multi(lua),
     }
 }
@@ -364,13 +393,13 @@ impl UserData for WorkerHandle {
     }
 
     fn add_methods<M: UserDataMethods<Self>>(methods: &mut M) {
-        methods.add_method("post", |lua, this, value: Value| post(lua, &this.to_worker, &value, "worker:post"));
-        methods.add_method("receive", |lua, this, ()| this.inbox.receive(lua));
+        methods.add_method("post", |lua, this, value: Value| this.port.post(lua, &value, "worker:post"));
+        methods.add_method("receive", |lua, this, ()| this.port.receive(lua));
         methods.add_method("join", |lua, this, ()| this.join(lua));
         methods.add_method("quit", |_, this, ()| Ok(this.quit.send(QUIT_SIGNAL.to_string()).is_ok()));
-        methods.add_method("status", |_, this, ()| Ok(this.status()));
+        methods.add_method("status", |_, this, ()| Ok(this.state.status.get()));
         methods.add_meta_method("__tostring", |_, this, ()| {
-            Ok(format!("Worker({}, {}, {})", this.id, this.name, this.status()))
+            Ok(format!("Worker({}, {}, {})", this.id, this.name, this.state.status.get()))
         });
     }
 }

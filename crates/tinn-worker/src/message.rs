@@ -1,14 +1,20 @@
-//! Messages: the values that cross between a worker and its parent. A message owns its data
-//! (no Lua references), so it can move to another thread and become Lua values there.
+//! Messages: the values that cross between Lua states on different threads. A message owns its
+//! data (no Lua references), so it can move to another thread and become Lua values there.
+//! Strings and tables are copied; buffers and channel ends ([`Moved`]) are moved: the sender's
+//! handle is detached and the receiver gets the same memory or the same queue.
 
 use std::ffi::c_void;
 
-use mlua::{Lua, Result as LuaResult, Table, Value};
+use mlua::{AnyUserData, Lua, MultiValue, Result as LuaResult, Table, Value};
+
+use crate::buffer::Buffer;
+use crate::port::{Port, PortEnds};
 
 /// Tables nested deeper than this are refused, so converting cannot exhaust the Rust stack.
 pub const MAX_DEPTH: usize = 200;
 
-/// One value sent between threads: nil, booleans, numbers, binary-safe strings, nested tables.
+/// One value sent between threads: nil, booleans, numbers, binary-safe strings, nested tables,
+/// or a reference to something the [`Parcel`] moves.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum Message {
@@ -24,45 +30,152 @@ pub enum Message {
     String(Vec<u8>),
     /// A table's key/value pairs (arrays and maps alike); metatables are not sent.
     Table(Vec<(Message, Message)>),
+    /// Entry `n` of the parcel's moved buffers and ports.
+    Moved(usize),
 }
 
-impl Message {
-    /// Converts a Lua value; `op` and `root` name the operation and the value in errors, e.g.
-    /// `worker.post: cannot send a function at msg.handlers[2]`.
-    pub fn from_lua(value: &Value, op: &str, root: &str) -> Result<Message, String> {
-        let mut encoder = Encoder { op, path: root.to_string(), open: Vec::new() };
-        encoder.value(value)
+/// What a message moves instead of copying.
+pub enum Moved {
+    /// A buffer's bytes (`worker.buffer`): the allocation itself changes hands.
+    Buffer(Box<[u8]>),
+    /// One end of a channel (`worker.channel`).
+    Port(PortEnds),
+}
+
+/// What crosses a queue: one or more values and the buffers and ports they move.
+pub struct Parcel {
+    values: Vec<Message>,
+    moved: Vec<Option<Moved>>,
+}
+
+/// The Lua handles a parcel detached, so a parcel that could not be delivered can be put back.
+pub struct Detached(Vec<AnyUserData>);
+
+impl Parcel {
+    /// Converts Lua values; `op` and `root(i)` name the operation and value `i` in errors, e.g.
+    /// `worker.post: cannot send a function at msg.handlers[2]`. Buffers and ports are detached
+    /// from their handles only once every value has converted, so a refused message moves nothing.
+    pub fn pack<'v>(
+        lua: &Lua,
+        values: impl IntoIterator<Item = &'v Value>,
+        op: &str,
+        root: impl Fn(usize) -> String,
+    ) -> Result<(Parcel, Detached), String> {
+        let mut packer = Packer { lua, op, path: String::new(), open: Vec::new(), moving: Vec::new() };
+        let mut messages = Vec::new();
+        for (index, value) in values.into_iter().enumerate() {
+            packer.path = root(index + 1);
+            messages.push(packer.value(value)?);
+        }
+        let mut parcel = Parcel { values: messages, moved: Vec::with_capacity(packer.moving.len()) };
+        for handle in &packer.moving {
+            match detach(handle) {
+                Ok(moved) => parcel.moved.push(Some(moved)),
+                Err(err) => {
+                    // not expected after the checks above; give back what was already taken
+                    parcel.restore(Detached(packer.moving.clone()));
+                    return Err(format!("{op}: {err}"));
+                }
+            }
+        }
+        Ok((parcel, Detached(packer.moving)))
     }
 
-    /// Turns the message into Lua values (fresh tables, strings interned by Lua).
-    pub fn to_lua(&self, lua: &Lua) -> LuaResult<Value> {
-        Ok(match self {
+    /// One value, named `root` in errors.
+    pub fn pack_one(lua: &Lua, value: &Value, op: &str, root: &str) -> Result<(Parcel, Detached), String> {
+        Parcel::pack(lua, [value], op, |_| root.to_string())
+    }
+
+    /// A parcel of no values.
+    pub fn empty() -> Parcel {
+        Parcel { values: Vec::new(), moved: Vec::new() }
+    }
+
+    /// A parcel of one string: the fast path of `post` (no walk, one copy).
+    pub fn string(bytes: &[u8]) -> Parcel {
+        Parcel { values: vec![Message::String(bytes.to_vec())], moved: Vec::new() }
+    }
+
+    /// Turns the parcel into Lua values (fresh tables; moved buffers and ports become handles).
+    pub fn unpack(mut self, lua: &Lua) -> LuaResult<MultiValue> {
+        let mut out = MultiValue::new();
+        for message in std::mem::take(&mut self.values) {
+            out.push_back(self.value_of(lua, message)?);
+        }
+        Ok(out)
+    }
+
+    /// Gives moved buffers and ports back to the handles they came from (the parcel was not
+    /// delivered).
+    pub fn restore(self, detached: Detached) {
+        for (handle, moved) in detached.0.into_iter().zip(self.moved) {
+            if let Some(moved) = moved {
+                reattach(&handle, moved);
+            }
+        }
+    }
+
+    fn value_of(&mut self, lua: &Lua, message: Message) -> LuaResult<Value> {
+        Ok(match message {
             Message::Nil => Value::Nil,
-            Message::Bool(b) => Value::Boolean(*b),
-            Message::Integer(i) => Value::Integer(*i),
-            Message::Number(n) => Value::Number(*n),
+            Message::Bool(b) => Value::Boolean(b),
+            Message::Integer(i) => Value::Integer(i),
+            Message::Number(n) => Value::Number(n),
             Message::String(bytes) => Value::String(lua.create_string(bytes)?),
             Message::Table(pairs) => {
                 let array = pairs.iter().filter(|(k, _)| matches!(k, Message::Integer(_))).count();
                 let table = lua.create_table_with_capacity(array, pairs.len() - array)?;
                 for (key, value) in pairs {
-                    table.raw_set(key.to_lua(lua)?, value.to_lua(lua)?)?;
+                    table.raw_set(self.value_of(lua, key)?, self.value_of(lua, value)?)?;
                 }
                 Value::Table(table)
             }
+            Message::Moved(index) => match self.moved.get_mut(index).and_then(Option::take) {
+                Some(Moved::Buffer(bytes)) => Value::UserData(Buffer::create(lua, bytes)?),
+                Some(Moved::Port(ends)) => Value::UserData(Port::create(lua, ends)?),
+                None => return Err(mlua::Error::runtime("a moved buffer or port was already taken")),
+            },
         })
     }
 }
 
-struct Encoder<'a> {
+fn detach(handle: &AnyUserData) -> Result<Moved, String> {
+    if let Ok(buffer) = handle.borrow::<Buffer>() {
+        return buffer.take().map(Moved::Buffer);
+    }
+    if let Ok(port) = handle.borrow::<Port>() {
+        return port.take().map(Moved::Port);
+    }
+    Err("cannot move this userdata".to_string())
+}
+
+fn reattach(handle: &AnyUserData, moved: Moved) {
+    match moved {
+        Moved::Buffer(bytes) => {
+            if let Ok(buffer) = handle.borrow::<Buffer>() {
+                buffer.put_back(bytes);
+            }
+        }
+        Moved::Port(ends) => {
+            if let Ok(port) = handle.borrow::<Port>() {
+                port.put_back(ends);
+            }
+        }
+    }
+}
+
+struct Packer<'a> {
+    lua: &'a Lua,
     op: &'a str,
     /// The path of the value being converted, e.g. `msg.a[3]`; segments are cut on the way out.
     path: String,
     /// Tables on the current path, to tell a cycle from a table shared twice.
     open: Vec<*const c_void>,
+    /// Buffers and ports to detach once everything has converted.
+    moving: Vec<AnyUserData>,
 }
 
-impl Encoder<'_> {
+impl Packer<'_> {
     fn fail(&self, what: &str) -> String {
         format!("{}: {what} at {}", self.op, self.path)
     }
@@ -75,8 +188,25 @@ impl Encoder<'_> {
             Value::Number(n) => Message::Number(*n),
             Value::String(s) => Message::String(s.as_bytes().to_vec()),
             Value::Table(table) => self.table(table)?,
+            Value::UserData(handle) => self.movable(handle)?,
             other => return Err(self.fail(&format!("cannot send a {}", other.type_name()))),
         })
+    }
+
+    fn movable(&mut self, handle: &AnyUserData) -> Result<Message, String> {
+        let ready = if let Ok(buffer) = handle.borrow::<Buffer>() {
+            buffer.check_movable()
+        } else if let Ok(port) = handle.borrow::<Port>() {
+            port.check_movable(self.lua)
+        } else {
+            return Err(self.fail("cannot send a userdata"));
+        };
+        ready.map_err(|why| self.fail(&why))?;
+        if self.moving.iter().any(|seen| seen.to_pointer() == handle.to_pointer()) {
+            return Err(self.fail("cannot move the same buffer or port twice in one message"));
+        }
+        self.moving.push(handle.clone());
+        Ok(Message::Moved(self.moving.len() - 1))
     }
 
     fn table(&mut self, table: &Table) -> Result<Message, String> {
@@ -136,15 +266,18 @@ mod tests {
 
     fn convert(lua: &Lua, code: &str) -> Result<Message, String> {
         let value: Value = lua.load(code).eval().expect("test code evaluates");
-        Message::from_lua(&value, "worker.post", "msg")
+        let (mut parcel, _) = Parcel::pack_one(lua, &value, "worker.post", "msg")?;
+        Ok(parcel.values.remove(0))
     }
 
     #[test]
     fn round_trips_nested_tables_and_binary_strings() {
         let lua = Lua::new();
-        let message = convert(&lua, r#"{ 1, 2.5, "a\0b", { x = { true } }, [false] = "f" }"#).unwrap();
-        let back = message.to_lua(&lua).unwrap();
-        let again = Message::from_lua(&back, "worker.post", "msg").unwrap();
+        let value: Value = lua.load(r#"{ 1, 2.5, "a\0b", { x = { true } }, [false] = "f" }"#).eval().unwrap();
+        let (parcel, _) = Parcel::pack_one(&lua, &value, "worker.post", "msg").unwrap();
+        let message = parcel.values[0].clone();
+        let back = parcel.unpack(&lua).unwrap();
+        let (again, _) = Parcel::pack_one(&lua, &back[0], "worker.post", "msg").unwrap();
         let sorted = |m: Message| match m {
             Message::Table(mut pairs) => {
                 pairs.sort_by(|a, b| format!("{:?}", a.0).cmp(&format!("{:?}", b.0)));
@@ -152,7 +285,7 @@ mod tests {
             }
             other => panic!("a table, got {other:?}"),
         };
-        assert_eq!(sorted(message), sorted(again));
+        assert_eq!(sorted(message), sorted(again.values[0].clone()));
     }
 
     #[test]
