@@ -11,8 +11,11 @@ local receiver = worker.spawn([[
 ]])
 sleep(20)
 print("receiver before quit", receiver:status())
-print("quit delivered", receiver:quit())
-print("receiver join", select("#", receiver:join()), receiver:status())
+-- the worker prints from its own thread, so print only once it has ended
+local delivered = receiver:quit()
+local results = select("#", receiver:join())
+print("quit delivered", delivered)
+print("receiver join", results, receiver:status())
 print("quit after end", receiver:quit())
 
 -- sleeping, with other tasks alive
