@@ -51,40 +51,23 @@ fn run_and_signal(
     signal: Option<i32>,
     limit: std::time::Duration,
 ) -> (i32, String, String, std::time::Duration) {
-    use std::io::{BufRead, BufReader, Read};
-    use std::time::Instant;
-    let mut child = crate::support::tinn()
-        .arg(script)
-        .args(args)
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .expect("spawn tinn");
-    let mut stdout = BufReader::new(child.stdout.take().expect("stdout"));
-    let mut first = String::new();
-    stdout.read_line(&mut first).expect("the script prints a first line");
-    let started = Instant::now();
+    let mut command = crate::support::tinn();
+    command.arg(script).args(args);
+    let mut started = crate::support::Started::first_line(command);
+    let since = std::time::Instant::now();
     if let Some(signal) = signal {
-        // SAFETY: kill only sends a signal to our own child process.
-        unsafe { libc::kill(child.id() as i32, signal) };
+        started.signal(signal);
     }
-    let status = loop {
-        if let Some(status) = child.try_wait().expect("wait") {
-            break status;
-        }
-        if started.elapsed() > limit {
-            let _ = child.kill();
-            break child.wait().expect("wait");
+    while started.child.try_wait().expect("wait").is_none() {
+        if since.elapsed() > limit {
+            let _ = started.child.kill();
+            break;
         }
         std::thread::sleep(std::time::Duration::from_millis(10));
-    };
-    let elapsed = started.elapsed();
-    let mut rest = String::new();
-    stdout.read_to_string(&mut rest).expect("read stdout");
-    let mut stderr = String::new();
-    child.stderr.take().expect("stderr").read_to_string(&mut stderr).expect("read stderr");
-    let output = std::process::Output { status, stdout: Vec::new(), stderr: Vec::new() };
-    (crate::support::status_of(&output), first + &rest, stderr, elapsed)
+    }
+    let elapsed = since.elapsed();
+    let (status, stdout, stderr) = started.output();
+    (status, stdout, stderr, elapsed)
 }
 
 /// A log file's messages, without the timestamps.

@@ -56,29 +56,59 @@ pub fn status_of(output: &Output) -> i32 {
     output.status.code().unwrap_or(-1)
 }
 
+/// A child started with piped output that has printed its first line.
+#[cfg(unix)]
+pub struct Started {
+    pub child: std::process::Child,
+    stdout: std::io::BufReader<std::process::ChildStdout>,
+    first: String,
+}
+
+#[cfg(unix)]
+impl Started {
+    /// Spawns `command` and waits until it printed its first line.
+    pub fn first_line(mut command: Command) -> Started {
+        use std::io::BufRead;
+        let mut child = command
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("spawn tinn");
+        let mut stdout = std::io::BufReader::new(child.stdout.take().expect("stdout"));
+        let mut first = String::new();
+        stdout.read_line(&mut first).expect("the script prints a first line");
+        Started { child, stdout, first }
+    }
+
+    /// Sends `signal` to the child.
+    pub fn signal(&self, signal: i32) {
+        // SAFETY: kill only sends a signal to our own child process.
+        unsafe { libc::kill(self.child.id() as i32, signal) };
+    }
+
+    /// Reads the child's output to its end, then waits for it: its exit status, all its stdout
+    /// and its stderr.
+    pub fn output(mut self) -> (i32, String, String) {
+        use std::io::Read;
+        let mut rest = String::new();
+        self.stdout.read_to_string(&mut rest).expect("read stdout");
+        let mut stderr = String::new();
+        self.child.stderr.take().expect("stderr").read_to_string(&mut stderr).expect("read stderr");
+        let status = self.child.wait().expect("wait");
+        let output = Output { status, stdout: Vec::new(), stderr: Vec::new() };
+        (status_of(&output), self.first + &rest, stderr)
+    }
+}
+
 /// Starts a script, waits until it printed its first line, sends `signals`, returns the result.
 #[cfg(unix)]
 pub fn interrupt(script: &str, signals: &[i32]) -> (i32, String, String) {
-    use std::io::{BufRead, BufReader, Read};
-    let mut child = tinn()
-        .args(["-e", script])
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .expect("spawn tinn");
-    let mut stdout = BufReader::new(child.stdout.take().expect("stdout"));
-    let mut first = String::new();
-    stdout.read_line(&mut first).expect("the script prints a first line");
+    let mut command = tinn();
+    command.args(["-e", script]);
+    let started = Started::first_line(command);
     for &signal in signals {
-        // SAFETY: kill only sends a signal to our own child process.
-        unsafe { libc::kill(child.id() as i32, signal) };
+        started.signal(signal);
         std::thread::sleep(std::time::Duration::from_millis(100));
     }
-    let mut rest = String::new();
-    stdout.read_to_string(&mut rest).expect("read stdout");
-    let mut stderr = String::new();
-    child.stderr.take().expect("stderr").read_to_string(&mut stderr).expect("read stderr");
-    let status = child.wait().expect("wait");
-    let output = std::process::Output { status, stdout: Vec::new(), stderr: Vec::new() };
-    (status_of(&output), first + &rest, stderr)
+    started.output()
 }
