@@ -109,7 +109,7 @@ local Port = {}
 
 ---Sends `msg` to the other end; suspends the calling task while that queue is full.
 ---Errors: raises if the end was moved or closed, or `msg` cannot be sent (a channel end
----being received on, or the end itself, cannot be sent).
+---being received on, and the ends of this same channel, cannot be sent).
 ---@async
 ---@param msg tinn.worker.Message
 ---@param timeoutMs? number nil waits forever

@@ -289,7 +289,7 @@ fn worker_spawn(
         Ok(script) => script,
         Err(text) => return (false, text).into_lua_multi(lua),
     };
-    let (args, detached) = match Parcel::pack_one(lua, &args, "worker.spawn", "args") {
+    let (args, detached) = match Parcel::pack_one(lua, &args, "worker.spawn", "args", None) {
         Ok(packed) => packed,
         Err(text) => return (false, text).into_lua_multi(lua),
     };

@@ -61,7 +61,23 @@ impl Parcel {
         op: &str,
         root: impl Fn(usize) -> String,
     ) -> Result<(Parcel, Detached), String> {
-        let mut packer = Packer { lua, op, path: String::new(), open: Vec::new(), moving: Vec::new() };
+        Parcel::pack_via(lua, values, op, root, None)
+    }
+
+    /// One value, named `root` in errors, posted through channel `via` (whose own ends cannot
+    /// travel through it: the receiving end would end up in its own queue).
+    pub fn pack_one(lua: &Lua, value: &Value, op: &str, root: &str, via: Option<u64>) -> Result<(Parcel, Detached), String> {
+        Parcel::pack_via(lua, [value], op, |_| root.to_string(), via)
+    }
+
+    fn pack_via<'v>(
+        lua: &Lua,
+        values: impl IntoIterator<Item = &'v Value>,
+        op: &str,
+        root: impl Fn(usize) -> String,
+        via: Option<u64>,
+    ) -> Result<(Parcel, Detached), String> {
+        let mut packer = Packer { lua, via, op, path: String::new(), open: Vec::new(), moving: Vec::new() };
         let mut messages = Vec::new();
         for (index, value) in values.into_iter().enumerate() {
             packer.path = root(index + 1);
@@ -79,11 +95,6 @@ impl Parcel {
             }
         }
         Ok((parcel, Detached(packer.moving)))
-    }
-
-    /// One value, named `root` in errors.
-    pub fn pack_one(lua: &Lua, value: &Value, op: &str, root: &str) -> Result<(Parcel, Detached), String> {
-        Parcel::pack(lua, [value], op, |_| root.to_string())
     }
 
     /// A parcel of no values.
@@ -166,6 +177,8 @@ fn reattach(handle: &AnyUserData, moved: Moved) {
 
 struct Packer<'a> {
     lua: &'a Lua,
+    /// The channel the message goes through, if any.
+    via: Option<u64>,
     op: &'a str,
     /// The path of the value being converted, e.g. `msg.a[3]`; segments are cut on the way out.
     path: String,
@@ -197,7 +210,7 @@ impl Packer<'_> {
         let ready = if let Ok(buffer) = handle.borrow::<Buffer>() {
             buffer.check_movable()
         } else if let Ok(port) = handle.borrow::<Port>() {
-            port.check_movable(self.lua)
+            port.check_movable(self.lua, self.via)
         } else {
             return Err(self.fail("cannot send a userdata"));
         };
@@ -266,7 +279,7 @@ mod tests {
 
     fn convert(lua: &Lua, code: &str) -> Result<Message, String> {
         let value: Value = lua.load(code).eval().expect("test code evaluates");
-        let (mut parcel, _) = Parcel::pack_one(lua, &value, "worker.post", "msg")?;
+        let (mut parcel, _) = Parcel::pack_one(lua, &value, "worker.post", "msg", None)?;
         Ok(parcel.values.remove(0))
     }
 
@@ -274,10 +287,10 @@ mod tests {
     fn round_trips_nested_tables_and_binary_strings() {
         let lua = Lua::new();
         let value: Value = lua.load(r#"{ 1, 2.5, "a\0b", { x = { true } }, [false] = "f" }"#).eval().unwrap();
-        let (parcel, _) = Parcel::pack_one(&lua, &value, "worker.post", "msg").unwrap();
+        let (parcel, _) = Parcel::pack_one(&lua, &value, "worker.post", "msg", None).unwrap();
         let message = parcel.values[0].clone();
         let back = parcel.unpack(&lua).unwrap();
-        let (again, _) = Parcel::pack_one(&lua, &back[0], "worker.post", "msg").unwrap();
+        let (again, _) = Parcel::pack_one(&lua, &back[0], "worker.post", "msg", None).unwrap();
         let sorted = |m: Message| match m {
             Message::Table(mut pairs) => {
                 pairs.sort_by(|a, b| format!("{:?}", a.0).cmp(&format!("{:?}", b.0)));

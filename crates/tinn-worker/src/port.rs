@@ -6,6 +6,7 @@ use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
 use std::future::poll_fn;
 use std::rc::Rc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use mlua::{
     AnyUserData, IntoLuaMulti, Lua, MultiValue, Result as LuaResult, UserData, UserDataFields, UserDataMethods, Value,
@@ -19,6 +20,8 @@ use crate::message::{Detached, Parcel};
 
 /// One end of a channel, detached from any Lua state so it can move to another thread.
 pub struct PortEnds {
+    /// Which channel this end belongs to (both ends share it).
+    pair: u64,
     tx: Sender<Parcel>,
     rx: Receiver<Parcel>,
     stash: VecDeque<Parcel>,
@@ -26,11 +29,13 @@ pub struct PortEnds {
 
 /// Two connected ends, each holding up to `capacity` messages the other has not received yet.
 pub fn pair(capacity: usize) -> (PortEnds, PortEnds) {
+    static NEXT_PAIR: AtomicU64 = AtomicU64::new(0);
+    let pair = NEXT_PAIR.fetch_add(1, Ordering::Relaxed);
     let (to_b, from_a) = channel(capacity);
     let (to_a, from_b) = channel(capacity);
     (
-        PortEnds { tx: to_b, rx: from_b, stash: VecDeque::new() },
-        PortEnds { tx: to_a, rx: from_a, stash: VecDeque::new() },
+        PortEnds { pair, tx: to_b, rx: from_b, stash: VecDeque::new() },
+        PortEnds { pair, tx: to_a, rx: from_a, stash: VecDeque::new() },
     )
 }
 
@@ -89,6 +94,7 @@ impl Drop for Unsent {
 
 /// An end in use in this Lua state.
 pub(crate) struct LivePort {
+    pair: u64,
     tx: Sender<Parcel>,
     inbox: Rc<Inbox>,
 }
@@ -103,7 +109,7 @@ impl LivePort {
             receiving: RefCell::new(Vec::new()),
             closing: Closing::default(),
         };
-        LivePort { tx: ends.tx, inbox: Rc::new(inbox) }
+        LivePort { pair: ends.pair, tx: ends.tx, inbox: Rc::new(inbox) }
     }
 
     /// `true` (queued), `nil, "closed"`, `PENDING, id` when the queue is full, or
@@ -111,7 +117,7 @@ impl LivePort {
     pub(crate) fn post(&self, lua: &Lua, value: &Value, op: &str) -> LuaResult<MultiValue> {
         let (parcel, detached) = match value {
             Value::String(s) => (Parcel::string(&s.as_bytes()), None),
-            other => match Parcel::pack_one(lua, other, op, "msg") {
+            other => match Parcel::pack_one(lua, other, op, "msg", Some(self.pair)) {
                 Ok((parcel, detached)) => (parcel, Some(detached)),
                 Err(text) => return (false, text).into_lua_multi(lua),
             },
@@ -183,7 +189,10 @@ impl LivePort {
     }
 
     /// Why this end cannot move to another thread now, if it cannot.
-    fn check_movable(&self, lua: &Lua) -> Result<(), String> {
+    fn check_movable(&self, lua: &Lua, via: Option<u64>) -> Result<(), String> {
+        if via == Some(self.pair) {
+            return Err("cannot send a channel end through its own channel".to_string());
+        }
         if self.inbox.receiving.borrow().iter().any(|&op| tinn_reactor::is_pending(lua, op)) {
             return Err("cannot send a channel end while a task is receiving on it".to_string());
         }
@@ -202,7 +211,7 @@ impl LivePort {
             let (_, rx) = channel(1);
             rx
         });
-        PortEnds { tx: self.tx, rx, stash }
+        PortEnds { pair: self.pair, tx: self.tx, rx, stash }
     }
 
     /// Closes this end: the other end's `receive` gets `nil, "closed"` once it has read what
@@ -246,13 +255,9 @@ impl Port {
         lua.create_userdata(Port { live: RefCell::new(Some(LivePort::new(ends))), ended: Cell::new("live") })
     }
 
-    pub(crate) fn check_movable(&self, lua: &Lua) -> Result<(), String> {
-        // Borrowed right now only by the post that is sending this message.
-        if self.live.try_borrow_mut().is_err() {
-            return Err("cannot send a channel end through itself".to_string());
-        }
+    pub(crate) fn check_movable(&self, lua: &Lua, via: Option<u64>) -> Result<(), String> {
         match &*self.live.borrow() {
-            Some(live) => live.check_movable(lua),
+            Some(live) => live.check_movable(lua, via),
             None => Err(format!("cannot send a channel end that was {}", self.ended.get())),
         }
     }
