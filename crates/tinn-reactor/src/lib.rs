@@ -68,10 +68,22 @@ pub fn pending() -> Value {
 /// drops it when the operation is cancelled).
 type OpSlot = Rc<RefCell<Option<Pin<Box<dyn Future<Output = Completion>>>>>>;
 
+/// How soon an operation's result is expected.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Expect {
+    /// Whenever: sockets, files, timers, other processes.
+    Whenever,
+    /// Within microseconds, from another thread (a worker's reply, room in a worker's queue).
+    /// While such an operation is pending the event loop spins briefly before it sleeps: waking
+    /// a sleeping thread costs tens of microseconds, more than the reply takes.
+    Soon,
+}
+
 /// What the reactor holds of a started operation.
 struct PendingOp {
     task: AbortHandle,
     future: OpSlot,
+    expect: Expect,
 }
 
 impl PendingOp {
@@ -89,6 +101,8 @@ impl PendingOp {
 pub struct Reactor {
     next_id: Cell<OpId>,
     pending: RefCell<HashMap<OpId, PendingOp>>,
+    /// How many pending operations expect their result soon.
+    soon: Cell<usize>,
     completed_tx: UnboundedSender<(OpId, Completion)>,
 }
 
@@ -101,7 +115,12 @@ impl Reactor {
     /// Installs a fresh reactor in `lua`'s app data; the event loop keeps the returned queue.
     pub fn install(lua: &Lua) -> Completions {
         let (completed_tx, completed_rx) = unbounded_channel();
-        lua.set_app_data(Reactor { next_id: Cell::new(0), pending: RefCell::new(HashMap::new()), completed_tx });
+        lua.set_app_data(Reactor {
+            next_id: Cell::new(0),
+            pending: RefCell::new(HashMap::new()),
+            soon: Cell::new(0),
+            completed_tx,
+        });
         Completions { completed_rx }
     }
 
@@ -111,11 +130,25 @@ impl Reactor {
         self.pending.borrow().len()
     }
 
+    /// `true` while some pending operation expects its result within microseconds
+    /// ([`Expect::Soon`]): the event loop then spins a little before it sleeps.
+    pub fn expects_soon(&self) -> bool {
+        self.soon.get() > 0
+    }
+
+    /// Takes operation `id` out of the pending set.
+    fn remove(&self, id: OpId) -> Option<PendingOp> {
+        let op = self.pending.borrow_mut().remove(&id)?;
+        if op.expect == Expect::Soon {
+            self.soon.set(self.soon.get() - 1);
+        }
+        Some(op)
+    }
+
     /// Aborts an operation; its completion, if already queued, is dropped by the Lua side.
     pub fn cancel(&self, id: OpId) {
         // Out of the map before dropping: the future's drop may start or cancel other ops.
-        let op = self.pending.borrow_mut().remove(&id);
-        if let Some(op) = op {
+        if let Some(op) = self.remove(id) {
             op.cancel();
         }
     }
@@ -123,6 +156,7 @@ impl Reactor {
     /// Aborts every pending operation (used at exit).
     pub fn cancel_all(&self) {
         let ops: Vec<PendingOp> = self.pending.borrow_mut().drain().map(|(_, op)| op).collect();
+        self.soon.set(0);
         for op in ops {
             op.cancel();
         }
@@ -130,12 +164,12 @@ impl Reactor {
 
     // An op cancelled after it finished has left `pending`; its result goes nowhere.
     fn accept(&self, (id, done): (OpId, Completion), into: &mut Vec<(OpId, Completion)>) {
-        if self.pending.borrow_mut().remove(&id).is_some() {
+        if self.remove(id).is_some() {
             into.push((id, done));
         }
     }
 
-    fn start<F>(&self, op: F) -> OpId
+    fn start<F>(&self, expect: Expect, op: F) -> OpId
     where
         F: Future<Output = Completion> + 'static,
     {
@@ -155,7 +189,10 @@ impl Reactor {
                 let _ = tx.send((id, done));
             }
         });
-        self.pending.borrow_mut().insert(id, PendingOp { task: task.abort_handle(), future });
+        if expect == Expect::Soon {
+            self.soon.set(self.soon.get() + 1);
+        }
+        self.pending.borrow_mut().insert(id, PendingOp { task: task.abort_handle(), future, expect });
         id
     }
 }
@@ -220,24 +257,24 @@ pub fn start<F>(lua: &Lua, op: F) -> LuaResult<MultiValue>
 where
     F: Future<Output = Completion> + 'static,
 {
-    start_tracked(lua, op).map(|(_, parked)| parked)
+    start_with(lua, Expect::Whenever, op).map(|(_, parked)| parked)
 }
 
-/// Like [`start`], also returning the operation's id, for a caller that later asks
-/// [`is_pending`] whether some task still waits on it.
-pub fn start_tracked<F>(lua: &Lua, op: F) -> LuaResult<(OpId, MultiValue)>
+/// Like [`start`], saying how soon the result is expected, and also returning the operation's
+/// id (for a caller that later asks [`is_pending`] whether some task still waits on it).
+pub fn start_with<F>(lua: &Lua, expect: Expect, op: F) -> LuaResult<(OpId, MultiValue)>
 where
     F: Future<Output = Completion> + 'static,
 {
     let reactor = lua
         .app_data_ref::<Reactor>()
         .ok_or_else(|| mlua::Error::runtime("tinn: IO needs the tinn event loop (no reactor in this Lua state)"))?;
-    let id = reactor.start(op);
+    let id = reactor.start(expect, op);
     Ok((id, (pending(), id).into_lua_multi(lua)?))
 }
 
-/// `true` while operation `id` has neither been handed back nor cancelled. A cancelled
-/// operation's future may not have been dropped yet, but no task waits for it any more.
+/// `true` while operation `id` has neither been handed back nor cancelled (some task still
+/// waits for it).
 pub fn is_pending(lua: &Lua, id: OpId) -> bool {
     lua.app_data_ref::<Reactor>().is_some_and(|reactor| reactor.pending.borrow().contains_key(&id))
 }

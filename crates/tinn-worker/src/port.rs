@@ -11,7 +11,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use mlua::{
     AnyUserData, IntoLuaMulti, Lua, MultiValue, Result as LuaResult, UserData, UserDataFields, UserDataMethods, Value,
 };
-use tinn_reactor::{Closing, OpId, Raced};
+use tinn_reactor::{Closing, Expect, OpId, Raced};
 use tokio::sync::mpsc::error::{TryRecvError, TrySendError};
 use tokio::sync::mpsc::{channel, Receiver, Sender};
 use tokio::sync::{Mutex, Notify};
@@ -134,7 +134,7 @@ impl LivePort {
                 let tx = self.tx.clone();
                 let inbox = Rc::clone(&self.inbox);
                 let mut unsent = Unsent { parcel: Some(parcel), detached };
-                tinn_reactor::start(lua, async move {
+                let (_, parked) = tinn_reactor::start_with(lua, Expect::Soon, async move {
                     match inbox.closing.race(tx.reserve()).await {
                         Raced::Done(Ok(permit)) => {
                             if let Some(parcel) = unsent.take() {
@@ -145,7 +145,8 @@ impl LivePort {
                         // `unsent` gives the buffers and ports back as it drops
                         _ => tinn_reactor::failure("closed"),
                     }
-                })
+                })?;
+                Ok(parked)
             }
         }
     }
@@ -167,7 +168,7 @@ impl LivePort {
             }
         }
         let waiting = Rc::clone(inbox);
-        let (id, parked) = tinn_reactor::start_tracked(lua, async move {
+        let (id, parked) = tinn_reactor::start_with(lua, Expect::Soon, async move {
             let turn = waiting.turn.lock().await;
             let received = waiting.closing.race(next_parcel(&waiting)).await;
             drop(turn);
