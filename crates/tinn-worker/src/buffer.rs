@@ -65,16 +65,10 @@ impl UserData for Buffer {
 /// `worker.buffer(size | string)`: zeroed bytes or a copy of the string; `false, why` when the
 /// size is not a whole number or cannot be allocated.
 pub(crate) fn buffer_new(lua: &Lua, init: Value) -> LuaResult<MultiValue> {
-    let bytes: Box<[u8]> = match &init {
-        Value::String(s) => s.as_bytes().to_vec().into_boxed_slice(),
-        Value::Integer(n) if *n >= 0 => match zeroed(*n as u64) {
-            Some(bytes) => bytes,
-            None => return (false, format!("worker.buffer: cannot allocate {n} bytes")).into_lua_multi(lua),
-        },
-        Value::Number(n) if *n >= 0.0 && n.fract() == 0.0 && *n < 2f64.powi(53) => match zeroed(*n as u64) {
-            Some(bytes) => bytes,
-            None => return (false, format!("worker.buffer: cannot allocate {n} bytes")).into_lua_multi(lua),
-        },
+    let size = match &init {
+        Value::String(s) => return Buffer::create(lua, s.as_bytes().to_vec().into_boxed_slice())?.into_lua_multi(lua),
+        Value::Integer(n) if *n >= 0 => *n as u64,
+        Value::Number(n) if *n >= 0.0 && n.fract() == 0.0 && *n < 2f64.powi(53) => *n as u64,
         other => {
             let got = match other {
                 Value::Integer(_) | Value::Number(_) => other.to_string()?,
@@ -84,7 +78,10 @@ pub(crate) fn buffer_new(lua: &Lua, init: Value) -> LuaResult<MultiValue> {
                 .into_lua_multi(lua);
         }
     };
-    Buffer::create(lua, bytes)?.into_lua_multi(lua)
+    match zeroed(size) {
+        Some(bytes) => Buffer::create(lua, bytes)?.into_lua_multi(lua),
+        None => (false, format!("worker.buffer: cannot allocate {size} bytes")).into_lua_multi(lua),
+    }
 }
 
 /// `size` zero bytes, or `None` when the allocator refuses (instead of aborting the process).
