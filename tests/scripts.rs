@@ -12,6 +12,7 @@ mod docs;
 mod fs_signals;
 mod http;
 mod http_examples;
+mod journal;
 mod repl;
 mod support;
 mod test_runner;

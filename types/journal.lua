@@ -16,6 +16,7 @@
 ---@field nextUsn integer
 ---@field path string
 ---@field journalFile string
+---@field pending integer entries noticed but not yet written (the disk is full)
 
 ---@class ChangeJournal
 local Journal = {}
@@ -30,13 +31,20 @@ local Journal = {}
 ---@return string|nil err "timeout", "closed", or why the journal cannot answer
 function Journal:waitForNextEntry(usn, reasonMask, timeoutMs) end
 
+---The usn after the last entry written to the journal file.
 ---@return integer
 function Journal:getNextUsn() end
+
+---Waits until every entry handed out so far is on the disk itself (fdatasync).
+---@async
+---@return true|nil ok
+---@return string|nil err "closed" or the sync's failure
+function Journal:sync() end
 
 ---@return JournalInfo
 function Journal:getJournalInfo() end
 
----Records what is still queued, saves the tree state and stops watching. Safe to repeat.
+---Records what is still queued, writes and syncs it, stops watching. Safe to repeat.
 function Journal:close() end
 
 ---Records an OVERFLOW and rescans the tree, as after a kernel queue overflow (for tests).

@@ -44,6 +44,14 @@ function Journal:waitForNextEntry(usn, reasonMask, timeoutMs)
   return entry, err
 end
 
+--- journal:sync() -> true | nil, err
+--- Waits until every entry handed out so far is on the disk itself (fdatasync), not only
+--- written to the file; suspends only the calling task.
+function Journal:sync()
+  if self.closed then return nil, "closed" end
+  return await(nil, self.handle:sync())
+end
+
 --- journal:getNextUsn() -> the usn the next change will get
 function Journal:getNextUsn() return self.handle:nextUsn() end
 

@@ -1,18 +1,27 @@
-//! The journal: inotify events → numbered entries, kept in memory and appended to a file.
+//! The journal: inotify events → numbered entries, written to the journal file before any reader
+//! sees them.
+//!
+//! The journal keeps a *view* of the tree: what replaying its entries in usn order says exists
+//! (see [`apply`]). The view, not the last `stat`, is what every rescan compares the disk with —
+//! after a kernel queue overflow, at open (changes made while nobody watched, also after kill
+//! -9) and once a full disk has room again — so replaying the journal always ends at the tree on
+//! disk. The view at open is rebuilt from the journal file itself (plus the tree as it was when
+//! the journal was made, `<journalFile>.tree`), so it is consistent with the file at every usn.
 
 use std::cell::{Cell, RefCell};
-use std::collections::{HashMap, VecDeque};
+use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::fs::File;
-use std::io::{BufRead, BufReader, Write};
+use std::io::Write;
 use std::os::fd::OwnedFd;
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use mlua::{IntoLuaMulti, Lua, MultiValue, Result as LuaResult, Table, UserData, UserDataMethods, Value};
 use tokio::io::unix::AsyncFd;
 use tokio::sync::Notify;
+use tokio::time::Instant;
 
 use crate::inotify::{self, RawEvent};
 
@@ -36,43 +45,80 @@ const RENAME_NEW: u32 = 0x20;
 const ATTRIB: u32 = 0x40;
 const OVERFLOW: u32 = 0x80;
 
-/// Entries kept in memory; older ones are only in the file.
+/// Written entries kept in memory; older ones are only in the file.
 const MEMORY_LIMIT: usize = 1 << 20;
+/// Entries recorded but not yet written (the disk is full) that are kept in memory. Past it they
+/// are dropped and, once writes succeed again, an OVERFLOW and a rescan stand for them.
+const PENDING_LIMIT: usize = 1 << 16;
+/// How often writing is retried while the disk is full.
+const RETRY_EVERY: Duration = Duration::from_millis(250);
+/// Written entries reach the disk itself (fdatasync) at most this long after being written.
+const SYNC_EVERY: Duration = Duration::from_secs(1);
+/// First line of a journal file; entries follow, one per line.
+const JOURNAL_MAGIC: &str = "#tinn-journal-2";
+/// First line of the tree file: the tree as it was when the journal was made.
+const TREE_MAGIC: &str = "#tinn-tree-2";
+
+/// What the journal knows of one path.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+struct Info {
+    is_dir: bool,
+    size: u64,
+    /// Nanoseconds since the epoch; 0 when the path was gone before it could be looked at.
+    mtime: i128,
+}
+
+impl Info {
+    /// A path that was gone when its event was handled.
+    fn gone(is_dir: bool) -> Info {
+        Info { is_dir, size: 0, mtime: 0 }
+    }
+}
 
 #[derive(Clone)]
 struct Entry {
     usn: u64,
     path: PathBuf,
     reason: u32,
-    is_dir: bool,
+    info: Info,
     /// Microseconds since the epoch.
     time: u64,
 }
 
-/// What the tree looked like, for the rescan after an overflow: path → (is dir, size, mtime).
-type Snapshot = HashMap<PathBuf, (bool, u64, i128)>;
+/// The tree as the journal's entries describe it; ordered, so a subtree is one range.
+type View = BTreeMap<PathBuf, Info>;
 
-struct Journal {
-    root: PathBuf,
-    journal_file: PathBuf,
-    journal_id: String,
-    fd: AsyncFd<OwnedFd>,
-    watches: RefCell<HashMap<i32, PathBuf>>,
-    root_gone: Cell<bool>,
-    entries: RefCell<VecDeque<Entry>>,
-    first_usn: Cell<u64>,
-    next_usn: Cell<u64>,
-    file: RefCell<Option<std::io::BufWriter<File>>>,
-    snapshot: RefCell<Snapshot>,
-    notify: Notify,
-    error: RefCell<Option<String>>,
+/// Replays one entry onto a view: CREATE and RENAME_NEW make a path exist, DELETE and RENAME_OLD
+/// remove it with everything below it; other reasons update what is known of an existing path.
+/// Live recording and reopening both go through here, so they cannot disagree.
+fn apply(view: &mut View, entry: &Entry) {
+    if entry.reason & (DELETE | RENAME_OLD) != 0 {
+        remove_subtree(view, &entry.path);
+    } else if entry.reason & (CREATE | RENAME_NEW) != 0 {
+        view.insert(entry.path.clone(), entry.info);
+    } else if let Some(known) = view.get_mut(&entry.path) {
+        *known = entry.info;
+    }
+}
+
+/// The paths strictly below `dir` in a view.
+fn below<'a>(view: &'a View, dir: &'a Path) -> impl Iterator<Item = (&'a PathBuf, &'a Info)> + 'a {
+    view.range(dir.to_path_buf()..).skip_while(move |(p, _)| p.as_path() == dir).take_while(move |(p, _)| p.starts_with(dir))
+}
+
+fn remove_subtree(view: &mut View, path: &Path) {
+    view.remove(path);
+    let gone: Vec<PathBuf> = below(view, path).map(|(p, _)| p.clone()).collect();
+    for p in gone {
+        view.remove(&p);
+    }
 }
 
 fn now_micros() -> u64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_micros() as u64).unwrap_or(0)
 }
 
-fn stat(path: &Path) -> Option<(bool, u64, i128)> {
+fn stat(path: &Path) -> Option<Info> {
     let meta = std::fs::symlink_metadata(path).ok()?;
     let mtime = meta
         .modified()
@@ -80,31 +126,69 @@ fn stat(path: &Path) -> Option<(bool, u64, i128)> {
         .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
         .map(|d| d.as_nanos() as i128)
         .unwrap_or(0);
-    Some((meta.is_dir(), meta.len(), mtime))
+    Some(Info { is_dir: meta.is_dir(), size: meta.len(), mtime })
 }
 
-/// Paths in a line of the journal file: `\` `\t` `\n` escaped.
-fn escape(path: &Path) -> String {
-    let text = String::from_utf8_lossy(path.as_os_str().as_bytes());
-    text.replace('\\', "\\\\").replace('\t', "\\t").replace('\n', "\\n")
+/// A path's bytes in a line of the journal or tree file: `\`, tab, newline and CR escaped.
+fn escape(path: &Path, out: &mut Vec<u8>) {
+    for &b in path.as_os_str().as_bytes() {
+        match b {
+            b'\\' => out.extend_from_slice(b"\\\\"),
+            b'\t' => out.extend_from_slice(b"\\t"),
+            b'\n' => out.extend_from_slice(b"\\n"),
+            b'\r' => out.extend_from_slice(b"\\r"),
+            _ => out.push(b),
+        }
+    }
 }
 
-fn unescape(text: &str) -> PathBuf {
-    let mut out = String::with_capacity(text.len());
-    let mut chars = text.chars();
-    while let Some(c) = chars.next() {
-        if c == '\\' {
-            match chars.next() {
-                Some('t') => out.push('\t'),
-                Some('n') => out.push('\n'),
-                Some(other) => out.push(other),
+fn unescape(text: &[u8]) -> PathBuf {
+    let mut out = Vec::with_capacity(text.len());
+    let mut bytes = text.iter();
+    while let Some(&b) = bytes.next() {
+        if b == b'\\' {
+            match bytes.next() {
+                Some(b't') => out.push(b'\t'),
+                Some(b'n') => out.push(b'\n'),
+                Some(b'r') => out.push(b'\r'),
+                Some(&other) => out.push(other),
                 None => {}
             }
         } else {
-            out.push(c);
+            out.push(b);
         }
     }
-    PathBuf::from(out)
+    PathBuf::from(std::ffi::OsStr::from_bytes(&out))
+}
+
+/// Appends an entry's line: `usn time reason isDir size mtime path crc32`, tab-separated; the
+/// checksum covers the rest of the line, so a line torn by a crash or a full disk is recognised.
+fn encode_line(entry: &Entry, out: &mut Vec<u8>) {
+    let start = out.len();
+    let info = &entry.info;
+    let _ = write!(out, "{}\t{}\t{}\t{}\t{}\t{}\t", entry.usn, entry.time, entry.reason, u8::from(info.is_dir), info.size, info.mtime);
+    escape(&entry.path, out);
+    let crc = crc32fast::hash(&out[start..]);
+    let _ = writeln!(out, "\t{crc:08x}");
+}
+
+/// Parses a line written by [`encode_line`] (without its newline); None if torn or damaged.
+fn decode_line(line: &[u8]) -> Option<Entry> {
+    let split = line.iter().rposition(|&b| b == b'\t')?;
+    let (body, crc) = (&line[..split], &line[split + 1..]);
+    if u32::from_str_radix(std::str::from_utf8(crc).ok()?, 16).ok()? != crc32fast::hash(body) {
+        return None;
+    }
+    let mut fields = body.splitn(7, |&b| b == b'\t');
+    let mut number = || std::str::from_utf8(fields.next()?).ok().map(str::to_owned);
+    let usn = number()?.parse().ok()?;
+    let time = number()?.parse().ok()?;
+    let reason = number()?.parse().ok()?;
+    let is_dir = number()? == "1";
+    let size = number()?.parse().ok()?;
+    let mtime = number()?.parse().ok()?;
+    let path = unescape(fields.next()?);
+    Some(Entry { usn, path, reason, info: Info { is_dir, size, mtime }, time })
 }
 
 /// Where a tree's journal lives by default: `$XDG_STATE_HOME/tinn/journals/` (or
@@ -118,36 +202,220 @@ fn default_journal_file(root: &Path) -> PathBuf {
     state.join("tinn/journals").join(format!("{name}.journal"))
 }
 
-impl Journal {
-    /// Appends an entry (memory and file) and wakes waiting readers.
-    fn record(&self, path: PathBuf, reason: u32, is_dir: bool) {
-        let entry = Entry { usn: self.next_usn.get(), path, reason, is_dir, time: now_micros() };
-        self.next_usn.set(entry.usn + 1);
-        if let Some(file) = self.file.borrow_mut().as_mut() {
-            let line = format!("{}\t{}\t{}\t{}\t{}\n", entry.usn, entry.time, entry.reason, u8::from(entry.is_dir), escape(&entry.path));
-            if let Err(e) = file.write_all(line.as_bytes()) {
-                *self.error.borrow_mut() = Some(format!("write '{}': {e}", self.journal_file.display()));
-            }
-        }
-        let mut entries = self.entries.borrow_mut();
+/// `<journalFile><suffix>`.
+fn beside(journal_file: &Path, suffix: &str) -> PathBuf {
+    let mut name = journal_file.as_os_str().to_os_string();
+    name.push(suffix);
+    PathBuf::from(name)
+}
+
+/// What an existing journal file holds.
+struct Loaded {
+    id: String,
+    /// The last [`MEMORY_LIMIT`] entries.
+    entries: VecDeque<Entry>,
+    first_usn: u64,
+    next_usn: u64,
+    /// The view after the last entry.
+    view: View,
+}
+
+/// Reads a journal file (None if there is none yet) and rebuilds its view. A torn or damaged
+/// tail — what a crash or a full disk can leave — is cut off the file.
+fn load(file: &Path, root: &Path) -> Result<Option<Loaded>, String> {
+    let bytes = match std::fs::read(file) {
+        Ok(bytes) => bytes,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(format!("journal '{}': {e}", file.display())),
+    };
+    let Some(header_end) = bytes.iter().position(|&b| b == b'\n') else { return Ok(None) };
+    let mut header = bytes[..header_end].split(|&b| b == b'\t');
+    let magic = header.next().unwrap_or_default();
+    if magic == b"#tinn-journal" {
+        return Err(format!("journal '{}': written by an older tinn (format 1); move it away to start a new journal", file.display()));
+    }
+    if magic != JOURNAL_MAGIC.as_bytes() {
+        return Err(format!("journal '{}': not a tinn journal file", file.display()));
+    }
+    let id = String::from_utf8_lossy(header.next().unwrap_or_default()).into_owned();
+    let recorded_root = unescape(header.next().unwrap_or_default());
+    if recorded_root != root {
+        return Err(format!("journal '{}': records '{}', not '{}'", file.display(), recorded_root.display(), root.display()));
+    }
+    let mut view = load_tree(&beside(file, ".tree"), &id).unwrap_or_default();
+    let mut entries = VecDeque::new();
+    let (mut first_usn, mut next_usn) = (None, 1);
+    let mut good_end = header_end + 1;
+    let mut at = good_end;
+    while let Some(len) = bytes[at..].iter().position(|&b| b == b'\n') {
+        let line = &bytes[at..at + len];
+        at += len + 1;
+        // a damaged line inside the file is skipped; usns must follow on
+        let Some(entry) = decode_line(line).filter(|e| first_usn.is_none() || e.usn == next_usn) else { continue };
+        first_usn.get_or_insert(entry.usn);
+        next_usn = entry.usn + 1;
+        apply(&mut view, &entry);
         entries.push_back(entry);
         if entries.len() > MEMORY_LIMIT {
             entries.pop_front();
         }
+        good_end = at;
+    }
+    if good_end < bytes.len() {
+        let cut = std::fs::OpenOptions::new().write(true).open(file).and_then(|f| f.set_len(good_end as u64));
+        if let Err(e) = cut {
+            return Err(format!("journal '{}': cutting its torn tail: {e}", file.display()));
+        }
+    }
+    Ok(Some(Loaded { id, entries, first_usn: first_usn.unwrap_or(next_usn), next_usn, view }))
+}
+
+/// The tree as it was when journal `id` was made; None if missing, of another journal or torn.
+fn load_tree(file: &Path, id: &str) -> Option<View> {
+    let bytes = std::fs::read(file).ok()?;
+    let mut lines = bytes.split(|&b| b == b'\n');
+    let header = format!("{TREE_MAGIC}\t{id}");
+    if lines.next()? != header.as_bytes() {
+        return None;
+    }
+    let mut view = View::new();
+    for line in lines {
+        if let Some(count) = line.strip_prefix(b"#end\t") {
+            let complete = std::str::from_utf8(count).ok()?.parse::<usize>().ok()? == view.len();
+            return complete.then_some(view);
+        }
+        let mut f = line.splitn(4, |&b| b == b'\t');
+        let (Some(dir), Some(size), Some(mtime), Some(path)) = (f.next(), f.next(), f.next(), f.next()) else { return None };
+        let size = std::str::from_utf8(size).ok()?.parse().ok()?;
+        let mtime = std::str::from_utf8(mtime).ok()?.parse().ok()?;
+        view.insert(unescape(path), Info { is_dir: dir == b"1", size, mtime });
+    }
+    None
+}
+
+/// Writes the tree file atomically (temp file, fsync, rename); the temp file never stays behind.
+fn save_tree(file: &Path, id: &str, view: &View) -> std::io::Result<()> {
+    let mut text = format!("{TREE_MAGIC}\t{id}\n").into_bytes();
+    for (path, info) in view {
+        let _ = write!(text, "{}\t{}\t{}\t", u8::from(info.is_dir), info.size, info.mtime);
+        escape(path, &mut text);
+        text.push(b'\n');
+    }
+    let _ = writeln!(text, "#end\t{}", view.len());
+    let temp = beside(file, ".tmp");
+    let written = File::create(&temp).and_then(|mut f| f.write_all(&text).and_then(|()| f.sync_all())).and_then(|()| std::fs::rename(&temp, file));
+    if written.is_err() {
+        let _ = std::fs::remove_file(&temp);
+    }
+    written
+}
+
+struct Journal {
+    root: PathBuf,
+    journal_file: PathBuf,
+    journal_id: String,
+    fd: AsyncFd<OwnedFd>,
+    watches: RefCell<HashMap<i32, PathBuf>>,
+    root_gone: Cell<bool>,
+    /// The tree as every recorded entry (written or pending) describes it.
+    view: RefCell<View>,
+    /// Written entries: the only ones readers see.
+    entries: RefCell<VecDeque<Entry>>,
+    first_usn: Cell<u64>,
+    /// The usn after the last written entry.
+    written_next: Cell<u64>,
+    /// The usn the next recorded entry gets.
+    next_usn: Cell<u64>,
+    /// Recorded entries not written yet, and their lines.
+    pending: RefCell<Vec<Entry>>,
+    pending_lines: RefCell<Vec<u8>>,
+    /// Pending entries were dropped (the disk stayed full): events are ignored until a write
+    /// succeeds, then an OVERFLOW and a rescan stand for them.
+    lost: Cell<bool>,
+    file: RefCell<Option<File>>,
+    /// The file's length after the last whole write: a failed write is cut back to it.
+    written_len: Cell<u64>,
+    /// When written entries are next fdatasync'ed (None: nothing unsynced).
+    sync_at: Cell<Option<Instant>>,
+    notify: Notify,
+    error: RefCell<Option<String>>,
+}
+
+impl Journal {
+    /// Numbers a change and applies it to the view; it is written by the next [`Journal::flush`].
+    fn record(&self, path: PathBuf, reason: u32, info: Info) {
+        let entry = Entry { usn: self.next_usn.get(), path, reason, info, time: now_micros() };
+        self.next_usn.set(entry.usn + 1);
+        apply(&mut self.view.borrow_mut(), &entry);
+        encode_line(&entry, &mut self.pending_lines.borrow_mut());
+        let mut pending = self.pending.borrow_mut();
+        pending.push(entry);
+        if pending.len() > PENDING_LIMIT {
+            drop(pending);
+            self.drop_pending();
+        }
     }
 
+    /// Gives up entries that could not be written: their usns were never handed out, so they are
+    /// free again, and the view goes back to what the file says.
+    fn drop_pending(&self) {
+        self.pending.borrow_mut().clear();
+        self.pending_lines.borrow_mut().clear();
+        self.next_usn.set(self.written_next.get());
+        match load(&self.journal_file, &self.root) {
+            Ok(Some(loaded)) => *self.view.borrow_mut() = loaded.view,
+            Ok(None) => self.view.borrow_mut().clear(),
+            Err(message) => *self.error.borrow_mut() = Some(message),
+        }
+        self.lost.set(true);
+    }
+
+    /// Writes pending entries, then makes them visible to readers and wakes them. On failure
+    /// (a full disk) the file is cut back to its last whole entry and readers get the error;
+    /// the entries stay pending and the pump retries.
     fn flush(&self) {
-        if let Some(file) = self.file.borrow_mut().as_mut() {
-            if let Err(e) = file.flush() {
-                *self.error.borrow_mut() = Some(format!("write '{}': {e}", self.journal_file.display()));
+        let mut lines = self.pending_lines.borrow_mut();
+        if !lines.is_empty() {
+            let mut file = self.file.borrow_mut();
+            let Some(file) = file.as_mut() else { return };
+            match file.write_all(&lines) {
+                Ok(()) => {
+                    self.written_len.set(self.written_len.get() + lines.len() as u64);
+                    lines.clear();
+                    let mut entries = self.entries.borrow_mut();
+                    for entry in self.pending.borrow_mut().drain(..) {
+                        self.written_next.set(entry.usn + 1);
+                        entries.push_back(entry);
+                        if entries.len() > MEMORY_LIMIT {
+                            entries.pop_front();
+                        }
+                    }
+                    self.error.borrow_mut().take();
+                    if self.sync_at.get().is_none() {
+                        self.sync_at.set(Some(Instant::now() + SYNC_EVERY));
+                    }
+                }
+                Err(e) => {
+                    let _ = file.set_len(self.written_len.get());
+                    *self.error.borrow_mut() = Some(format!("write '{}': {e}", self.journal_file.display()));
+                }
             }
         }
         self.notify.notify_waiters();
     }
 
-    /// Watches `dir` and every directory below it; with `report`, records what is found
-    /// (files made in a new directory before its watch existed) as CREATE.
-    fn watch_tree(&self, dir: &Path, report: bool) {
+    /// After entries were dropped: once the file takes writes again, records an OVERFLOW and
+    /// how the tree differs from what the file says.
+    fn recover(&self) {
+        if self.lost.get() {
+            self.lost.set(false);
+            self.rescan();
+        }
+    }
+
+    /// Scans `dir` and every directory below it, watching each; returns what is below `dir`.
+    fn scan(&self, dir: &Path) -> View {
+        let mut found = View::new();
         let mut stack = vec![dir.to_path_buf()];
         while let Some(dir) = stack.pop() {
             match inotify::add_watch(self.fd.get_ref(), &dir) {
@@ -157,23 +425,48 @@ impl Journal {
                 Err(_) => continue, // gone already, or not a directory any more
             }
             let Ok(read) = std::fs::read_dir(&dir) else { continue };
-            let mut children: Vec<PathBuf> = read.flatten().map(|e| e.path()).collect();
-            children.sort();
-            for child in children {
+            for child in read.flatten().map(|e| e.path()) {
                 let Some(info) = stat(&child) else { continue };
-                let known = self.snapshot.borrow_mut().insert(child.clone(), info).is_some();
-                if report && !known {
-                    self.record(child.clone(), CREATE, info.0);
+                if info.is_dir {
+                    stack.push(child.clone());
                 }
-                if info.0 {
-                    stack.push(child);
-                }
+                found.insert(child, info);
+            }
+        }
+        found
+    }
+
+    /// Watches `dir`'s subtree and records how it differs from the view: DELETE for every known
+    /// path that is gone, CREATE for every new one, MODIFY where size or mtime changed.
+    fn reconcile(&self, dir: &Path) {
+        let disk = self.scan(dir);
+        let gone: Vec<(PathBuf, Info)> = below(&self.view.borrow(), dir)
+            .filter(|(path, known)| disk.get(*path).is_none_or(|now| now.is_dir != known.is_dir))
+            .map(|(path, known)| (path.clone(), *known))
+            .collect();
+        for (path, known) in gone {
+            // a directory's DELETE took what was below it
+            if self.view.borrow().contains_key(&path) {
+                self.record(path, DELETE, known);
+            }
+        }
+        for (path, info) in disk {
+            let known = self.view.borrow().get(&path).copied();
+            match known {
+                None => self.record(path, CREATE, info),
+                Some(known) if known != info && !info.is_dir => self.record(path, MODIFY, info),
+                Some(_) => {}
             }
         }
     }
 
-    fn forget_tree(&self, dir: &Path) {
-        self.snapshot.borrow_mut().retain(|p, _| !p.starts_with(dir));
+    /// After an overflow: an OVERFLOW entry, then what differs between the tree and the view.
+    fn rescan(&self) {
+        self.record(self.root.clone(), OVERFLOW, Info::gone(true));
+        self.reconcile(&self.root.clone());
+    }
+
+    fn forget_watches(&self, dir: &Path) {
         let mut watches = self.watches.borrow_mut();
         let gone: Vec<i32> = watches.iter().filter(|(_, p)| p.starts_with(dir)).map(|(wd, _)| *wd).collect();
         for wd in gone {
@@ -182,39 +475,11 @@ impl Journal {
         }
     }
 
-    /// After an overflow: compares the tree with the snapshot and records the differences.
-    fn rescan(&self) {
-        self.record(self.root.clone(), OVERFLOW, true);
-        let old = std::mem::take(&mut *self.snapshot.borrow_mut());
-        self.compare(old);
-    }
-
-    /// Watches the whole tree again and records how it differs from `old`.
-    fn compare(&self, old: Snapshot) {
-        self.watch_tree(&self.root.clone(), false);
-        let new = self.snapshot.borrow().clone();
-        let mut changes: Vec<(PathBuf, u32, bool)> = Vec::new();
-        for (path, info) in &new {
-            match old.get(path) {
-                None => changes.push((path.clone(), CREATE, info.0)),
-                Some(before) if before != info && !info.0 => changes.push((path.clone(), MODIFY, false)),
-                _ => {}
-            }
-        }
-        for (path, info) in &old {
-            if !new.contains_key(path) {
-                changes.push((path.clone(), DELETE, info.0));
-            }
-        }
-        changes.sort_by(|a, b| a.0.cmp(&b.0));
-        for (path, reason, is_dir) in changes {
-            self.record(path, reason, is_dir);
-        }
-    }
-
     fn handle(&self, event: RawEvent) {
         if event.mask & inotify::IN_Q_OVERFLOW != 0 {
-            self.rescan();
+            if !self.lost.get() {
+                self.rescan();
+            }
             return;
         }
         let Some(dir) = self.watches.borrow().get(&event.wd).cloned() else { return };
@@ -222,13 +487,16 @@ impl Journal {
             self.watches.borrow_mut().remove(&event.wd);
             return;
         }
+        if self.lost.get() {
+            return; // the rescan after recovery finds it
+        }
         let is_root = dir == self.root;
         if event.mask & (inotify::IN_DELETE_SELF | inotify::IN_MOVE_SELF) != 0 {
             // a subdirectory's removal is reported by its parent; the root's only here
             if is_root && !self.root_gone.get() {
                 self.root_gone.set(true);
                 let reason = if event.mask & inotify::IN_DELETE_SELF != 0 { DELETE } else { RENAME_OLD };
-                self.record(self.root.clone(), reason, true);
+                self.record(self.root.clone(), reason, Info::gone(true));
             }
             return;
         }
@@ -252,28 +520,24 @@ impl Journal {
             return;
         }
         let _ = event.cookie; // renames are paired by order: RENAME_OLD then RENAME_NEW
-        if reason & CREATE != 0 {
-            // already reported by the scan of a new directory
-            if self.snapshot.borrow().contains_key(&path) {
-                return;
-            }
+        if reason & CREATE != 0 && self.view.borrow().contains_key(&path) {
+            return; // already reported by the scan of its new directory
         }
-        self.record(path.clone(), reason, is_dir);
+        // A path gone before its event is handled is still recorded: the view must hold it so
+        // that its DELETE, if the kernel drops it, comes from the next rescan.
+        let info = stat(&path).unwrap_or(Info::gone(is_dir));
+        self.record(path.clone(), reason, info);
         if reason & (DELETE | RENAME_OLD) != 0 {
             if is_dir {
-                self.forget_tree(&path);
-            } else {
-                self.snapshot.borrow_mut().remove(&path);
+                self.forget_watches(&path);
             }
-        } else if let Some(info) = stat(&path) {
-            self.snapshot.borrow_mut().insert(path.clone(), info);
-            if is_dir && reason & (CREATE | RENAME_NEW) != 0 {
-                self.watch_tree(&path, reason & CREATE != 0);
-            }
+        } else if is_dir && reason & (CREATE | RENAME_NEW) != 0 {
+            // what it holds (made before its watch existed, or moved in with it) follows as CREATE
+            self.reconcile(&path);
         }
     }
 
-    /// The first entry at or after `usn` whose reason matches `mask`, from memory.
+    /// The first written entry at or after `usn` whose reason matches `mask`.
     fn find(&self, usn: u64, mask: u32) -> Result<Option<Entry>, String> {
         let entries = self.entries.borrow();
         let Some(front) = entries.front() else { return Ok(None) };
@@ -283,9 +547,7 @@ impl Journal {
         let start = usn.saturating_sub(front.usn) as usize;
         Ok(entries.iter().skip(start).find(|e| e.usn >= usn && e.reason & mask != 0).cloned())
     }
-}
 
-impl Journal {
     /// Handles what the kernel has queued now, without waiting. Called by the pump and before
     /// every read of the journal, so a reader busy with entries keeps the kernel queue drained.
     fn drain_now(&self, buf: &mut [u8]) -> bool {
@@ -311,42 +573,44 @@ impl Journal {
 
     fn drain_and_flush(&self) {
         let mut buf = vec![0u8; READ_BUFFER];
-        if self.drain_now(&mut buf) {
+        if self.drain_now(&mut buf) || !self.pending.borrow().is_empty() {
             self.flush();
         }
     }
 
-    /// Where the tree's last known state is kept between runs.
-    fn tree_file(&self) -> PathBuf {
-        let mut name = self.journal_file.as_os_str().to_os_string();
-        name.push(".tree");
-        PathBuf::from(name)
+    /// A second handle on the journal file, for fdatasync off the event loop's thread.
+    fn file_for_sync(&self) -> Option<std::io::Result<File>> {
+        self.file.borrow().as_ref().map(File::try_clone)
     }
 
-    /// Saves the snapshot so the next open can record what changed while nobody watched.
-    fn save_tree(&self) {
-        let mut text = String::new();
-        for (path, (is_dir, size, mtime)) in self.snapshot.borrow().iter() {
-            text.push_str(&format!("{}\t{size}\t{mtime}\t{}\n", u8::from(*is_dir), escape(path)));
-        }
-        let tree = self.tree_file();
-        let mut temp = tree.clone().into_os_string();
-        temp.push(".tmp");
-        if let Err(e) = std::fs::write(&temp, text).and_then(|()| std::fs::rename(&temp, &tree)) {
-            *self.error.borrow_mut() = Some(format!("write '{}': {e}", tree.display()));
+    /// When the pump must wake without an event: to retry a failed write, or to sync.
+    fn next_timer(&self) -> Option<Instant> {
+        let retry = (self.lost.get() || !self.pending.borrow().is_empty()).then(|| Instant::now() + RETRY_EVERY);
+        match (retry, self.sync_at.get()) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
         }
     }
 
-    fn load_tree(&self) -> Option<Snapshot> {
-        let text = std::fs::read_to_string(self.tree_file()).ok()?;
-        let mut snapshot = Snapshot::new();
-        for line in text.lines() {
-            let mut f = line.splitn(4, '\t');
-            let (Some(dir), Some(size), Some(mtime), Some(path)) = (f.next(), f.next(), f.next(), f.next()) else { continue };
-            let (Ok(size), Ok(mtime)) = (size.parse(), mtime.parse()) else { continue };
-            snapshot.insert(unescape(path), (dir == "1", size, mtime));
+    /// fdatasync's the journal file if entries were written since the last time it was due.
+    async fn sync_if_due(&self) {
+        if self.sync_at.get().is_some_and(|at| at <= Instant::now()) {
+            self.sync_at.set(None);
+            if let Err(message) = sync_file(self.file_for_sync(), &self.journal_file).await {
+                *self.error.borrow_mut() = Some(message);
+            }
         }
-        Some(snapshot)
+    }
+}
+
+/// fdatasync's a journal file on tokio's blocking pool, so the event loop does not wait for the disk.
+async fn sync_file(file: Option<std::io::Result<File>>, name: &Path) -> Result<(), String> {
+    let failed = |e: std::io::Error| format!("sync '{}': {e}", name.display());
+    let Some(file) = file else { return Ok(()) };
+    let file = file.map_err(failed)?;
+    match tokio::task::spawn_blocking(move || file.sync_data()).await {
+        Ok(result) => result.map_err(failed),
+        Err(e) => Err(format!("sync '{}': {e}", name.display())),
     }
 }
 
@@ -355,50 +619,27 @@ const READ_BUFFER: usize = 256 * 1024;
 async fn pump(journal: Rc<Journal>) {
     let mut buf = vec![0u8; READ_BUFFER];
     loop {
-        let mut guard = match journal.fd.readable().await {
-            Ok(guard) => guard,
-            Err(e) => {
-                *journal.error.borrow_mut() = Some(format!("watch '{}': {e}", journal.root.display()));
-                journal.notify.notify_waiters();
-                return;
-            }
-        };
-        journal.drain_now(&mut buf);
-        guard.clear_ready();
-        journal.flush();
-    }
-}
-
-/// Loads the entries of an existing journal file; returns (journal id, entries).
-fn load(file: &Path, root: &Path) -> Result<Option<(String, VecDeque<Entry>)>, String> {
-    let Ok(handle) = File::open(file) else { return Ok(None) };
-    let mut lines = BufReader::new(handle).lines();
-    let header = match lines.next() {
-        Some(Ok(h)) => h,
-        _ => return Ok(None),
-    };
-    let mut parts = header.split('\t');
-    if parts.next() != Some("#tinn-journal") {
-        return Err(format!("journal '{}': not a tinn journal file", file.display()));
-    }
-    let id = parts.next().unwrap_or_default().to_string();
-    let recorded_root = unescape(parts.next().unwrap_or_default());
-    if recorded_root != root {
-        return Err(format!("journal '{}': records '{}', not '{}'", file.display(), recorded_root.display(), root.display()));
-    }
-    let mut entries = VecDeque::new();
-    for line in lines.map_while(Result::ok) {
-        let mut f = line.splitn(5, '\t');
-        let (Some(usn), Some(time), Some(reason), Some(dir), Some(path)) = (f.next(), f.next(), f.next(), f.next(), f.next()) else {
-            continue; // a line cut short by a crash
-        };
-        let (Ok(usn), Ok(time), Ok(reason)) = (usn.parse(), time.parse(), reason.parse()) else { continue };
-        entries.push_back(Entry { usn, time, reason, is_dir: dir == "1", path: unescape(path) });
-        if entries.len() > MEMORY_LIMIT {
-            entries.pop_front();
+        let timer = journal.next_timer();
+        tokio::select! {
+            ready = journal.fd.readable() => match ready {
+                Ok(mut guard) => {
+                    journal.drain_now(&mut buf);
+                    guard.clear_ready();
+                }
+                Err(e) => {
+                    *journal.error.borrow_mut() = Some(format!("watch '{}': {e}", journal.root.display()));
+                    journal.notify.notify_waiters();
+                    return;
+                }
+            },
+            () = tokio::time::sleep_until(timer.unwrap_or_else(Instant::now)), if timer.is_some() => {}
         }
+        if journal.pending.borrow().is_empty() {
+            journal.recover();
+        }
+        journal.flush();
+        journal.sync_if_due().await;
     }
-    Ok(Some((id, entries)))
 }
 
 fn failed(lua: &Lua, message: String) -> LuaResult<MultiValue> {
@@ -413,57 +654,79 @@ pub(crate) fn open(lua: &Lua, (path, journal_file): (String, Option<String>)) ->
         Err(e) => return failed(lua, format!("ChangeJournal '{path}': {e}")),
     };
     let journal_file = journal_file.map(PathBuf::from).unwrap_or_else(|| default_journal_file(&root));
-    let (journal_id, entries) = match load(&journal_file, &root) {
-        Ok(Some(found)) => found,
-        Ok(None) => (format!("{:x}{:x}", now_micros(), std::process::id()), VecDeque::new()),
-        Err(message) => return failed(lua, message),
-    };
     if let Some(parent) = journal_file.parent() {
         if let Err(e) = std::fs::create_dir_all(parent) {
             return failed(lua, format!("journal '{}': {e}", parent.display()));
         }
     }
-    let fresh = entries.is_empty() && !journal_file.exists();
-    let mut file = match std::fs::OpenOptions::new().create(true).append(true).open(&journal_file) {
-        Ok(file) => std::io::BufWriter::new(file),
-        Err(e) => return failed(lua, format!("journal '{}': {e}", journal_file.display())),
+    let _ = std::fs::remove_file(beside(&beside(&journal_file, ".tree"), ".tmp")); // left by a crash
+    let loaded = match load(&journal_file, &root) {
+        Ok(loaded) => loaded,
+        Err(message) => return failed(lua, message),
     };
-    if fresh || std::fs::metadata(&journal_file).map(|m| m.len() == 0).unwrap_or(false) {
-        let header = format!("#tinn-journal\t{journal_id}\t{}\n", escape(&root));
-        if let Err(e) = file.write_all(header.as_bytes()).and_then(|()| file.flush()) {
-            return failed(lua, format!("journal '{}': {e}", journal_file.display()));
-        }
-    }
     // SAFETY: the OwnedFd is open and owned by the AsyncFd for the AsyncFd's whole life.
     let registered = inotify::init().and_then(|fd| unsafe { AsyncFd::register(fd) }.map_err(std::io::Error::from));
     let fd = match registered {
         Ok(fd) => fd,
         Err(e) => return failed(lua, format!("ChangeJournal '{path}': inotify: {e}")),
     };
-    let first_usn = entries.front().map(|e| e.usn).unwrap_or(1);
-    let next_usn = entries.back().map(|e| e.usn + 1).unwrap_or(1);
+    let fresh = loaded.is_none();
+    let loaded = loaded.unwrap_or_else(|| Loaded {
+        id: format!("{:x}{:x}", now_micros(), std::process::id()),
+        entries: VecDeque::new(),
+        first_usn: 1,
+        next_usn: 1,
+        view: View::new(),
+    });
     let journal = Rc::new(Journal {
         root: root.clone(),
         journal_file,
-        journal_id,
+        journal_id: loaded.id,
         fd,
         watches: RefCell::new(HashMap::new()),
         root_gone: Cell::new(false),
-        entries: RefCell::new(entries),
-        first_usn: Cell::new(first_usn),
-        next_usn: Cell::new(next_usn),
-        file: RefCell::new(Some(file)),
-        snapshot: RefCell::new(HashMap::new()),
+        view: RefCell::new(loaded.view),
+        entries: RefCell::new(loaded.entries),
+        first_usn: Cell::new(loaded.first_usn),
+        written_next: Cell::new(loaded.next_usn),
+        next_usn: Cell::new(loaded.next_usn),
+        pending: RefCell::new(Vec::new()),
+        pending_lines: RefCell::new(Vec::new()),
+        lost: Cell::new(false),
+        file: RefCell::new(None),
+        written_len: Cell::new(0),
+        sync_at: Cell::new(None),
         notify: Notify::new(),
         error: RefCell::new(None),
     });
-    if let Err(e) = inotify::add_watch(journal.fd.get_ref(), &root) {
-        return failed(lua, format!("ChangeJournal '{path}': watch: {e}"));
+    if fresh {
+        // the tree as it is now is the journal's starting point: nothing in it is reported
+        let start = journal.scan(&root);
+        let tree_file = beside(&journal.journal_file, ".tree");
+        if let Err(e) = save_tree(&tree_file, &journal.journal_id, &start) {
+            return failed(lua, format!("journal '{}': {e}", tree_file.display()));
+        }
+        *journal.view.borrow_mut() = start;
+        let mut header = format!("{JOURNAL_MAGIC}\t{}\t", journal.journal_id).into_bytes();
+        escape(&root, &mut header);
+        header.push(b'\n');
+        let made = File::create(&journal.journal_file).and_then(|mut f| f.write_all(&header).and_then(|()| f.sync_all()));
+        if let Err(e) = made {
+            let _ = std::fs::remove_file(&journal.journal_file);
+            return failed(lua, format!("journal '{}': {e}", journal.journal_file.display()));
+        }
     }
-    match journal.load_tree() {
-        // what changed while no journal watched the tree
-        Some(old) => journal.compare(old),
-        None => journal.watch_tree(&root, false),
+    let file = match std::fs::OpenOptions::new().append(true).open(&journal.journal_file).and_then(|f| f.metadata().map(|m| (m.len(), f))) {
+        Ok((len, file)) => {
+            journal.written_len.set(len);
+            file
+        }
+        Err(e) => return failed(lua, format!("journal '{}': {e}", journal.journal_file.display())),
+    };
+    *journal.file.borrow_mut() = Some(file);
+    if !fresh {
+        // what changed while no journal watched the tree (also after a crash)
+        journal.reconcile(&root);
     }
     journal.flush();
     let pump = tokio::task::spawn_local(pump(Rc::clone(&journal)));
@@ -477,16 +740,19 @@ pub struct JournalHandle {
 }
 
 impl JournalHandle {
-    /// Records what the kernel still holds, saves the tree state, stops watching.
+    /// Records what the kernel still holds, writes and syncs it, stops watching. What cannot be
+    /// written (a full disk) is found again by the next open's rescan.
     fn shut(&self) {
         if self.journal.file.borrow().is_none() {
             return;
         }
         self.pump.abort();
         self.journal.drain_and_flush();
-        self.journal.flush();
-        self.journal.save_tree();
+        if let Some(Ok(file)) = self.journal.file_for_sync() {
+            let _ = file.sync_data();
+        }
         self.journal.file.borrow_mut().take();
+        self.journal.notify.notify_waiters();
     }
 }
 
@@ -510,7 +776,7 @@ fn entry_table(lua: &Lua, entry: &Entry) -> LuaResult<Table> {
         }
     }
     t.set("reasons", names)?;
-    t.set("isDirectory", entry.is_dir)?;
+    t.set("isDirectory", entry.info.is_dir)?;
     t.set("timestamp", entry.time as f64 / 1e6)?;
     Ok(t)
 }
@@ -537,6 +803,9 @@ fn journal_wait(lua: &Lua, handle: &JournalHandle, (usn, mask): (u64, u32)) -> L
             if let Some(message) = journal.error.borrow().clone() {
                 break Err(message);
             }
+            if journal.file.borrow().is_none() {
+                break Err("closed".to_string());
+            }
             woken.await;
         };
         tinn_reactor::completion(move |lua| match found {
@@ -546,20 +815,39 @@ fn journal_wait(lua: &Lua, handle: &JournalHandle, (usn, mask): (u64, u32)) -> L
     })
 }
 
+/// `handle:sync()`: fdatasync's the journal file; suspends only the calling task.
+fn journal_sync(lua: &Lua, handle: &JournalHandle, (): ()) -> LuaResult<MultiValue> {
+    let journal = Rc::clone(&handle.journal);
+    journal.drain_and_flush();
+    if let Some(message) = journal.error.borrow().clone() {
+        return failed(lua, message);
+    }
+    let file = journal.file_for_sync();
+    tinn_reactor::start(lua, async move {
+        let synced = sync_file(file, &journal.journal_file).await;
+        tinn_reactor::completion(move |lua| match synced {
+            Ok(()) => true.into_lua_multi(lua),
+            Err(message) => failed(lua, message),
+        })
+    })
+}
+
 impl UserData for JournalHandle {
     fn add_methods<M: UserDataMethods<Self>>(methods: &mut M) {
         methods.add_method("wait", journal_wait);
-        methods.add_method("nextUsn", |_, this, ()| Ok(this.journal.next_usn.get()));
+        methods.add_method("sync", journal_sync);
+        methods.add_method("nextUsn", |_, this, ()| Ok(this.journal.written_next.get()));
         methods.add_method("info", |lua, this, ()| {
             let info = lua.create_table()?;
             info.set("journalId", this.journal.journal_id.clone())?;
             info.set("firstUsn", this.journal.first_usn.get())?;
-            info.set("nextUsn", this.journal.next_usn.get())?;
+            info.set("nextUsn", this.journal.written_next.get())?;
             info.set("path", lua.create_string(this.journal.root.as_os_str().as_bytes())?)?;
             info.set("journalFile", lua.create_string(this.journal.journal_file.as_os_str().as_bytes())?)?;
+            info.set("pending", this.journal.pending.borrow().len())?;
             Ok(info)
         });
-        // Behaves as a kernel queue overflow would (tests; the kernel's queue is hard to fill on demand).
+        // Behaves as a kernel queue overflow would (tests; see tests/journal.rs for a real one).
         methods.add_method("simulateOverflow", |_, this, ()| {
             this.journal.rescan();
             this.journal.flush();

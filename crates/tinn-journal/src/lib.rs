@@ -3,10 +3,10 @@
 //!
 //! [`JournalHandle`] watches a tree with inotify (new subdirectories are watched as they
 //! appear) from a task on the event loop, numbers every change with a usn that only grows and
-//! appends it to a journal file, so a reader can resume after its last usn, also after a
-//! restart. A kernel queue overflow is recorded as an `OVERFLOW` entry followed by what a rescan
-//! found changed against the last known tree state. Lua API: `types/journal.lua`, docs:
-//! `docs/journal.md`.
+//! writes it to a journal file before any reader sees it, so a reader can resume after its last
+//! usn, also after a crash. A kernel queue overflow, a restart and a full disk that has room
+//! again all end in a rescan against the journal's own view of the tree, so replaying the
+//! journal gives the tree on disk. Lua API: `types/journal.lua`, docs: `docs/journal.md`.
 
 mod inotify;
 mod journal;
