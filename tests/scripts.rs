@@ -102,6 +102,7 @@ script_tests! {
     process_errors_name_the_command: "process/errors.lua";
     sql_every_type_both_ways: "sql/types.lua";
     sql_transactions_commit_and_roll_back: "sql/transaction.lua";
+    sql_rows_stream_in_batches: "sql/rows.lua";
     sql_errors_name_operation_and_code: "sql/errors.lua";
     sql_thousand_tasks_query_at_once: "sql/concurrency.lua";
     sql_periodic_ticks_during_slow_query: "sql/slow_query.lua";

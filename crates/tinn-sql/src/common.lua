@@ -15,7 +15,8 @@
 -- `"query: no such table: t (SQLITE_ERROR)"`, `"query: relation \"t\" does not exist (42P01)"`.
 --
 --   conn:exec(sql)                 -> true                 several statements, no parameters, no rows
---   conn:query(sql, params)        -> rows                 every row at once
+--   conn:query(sql, params [, limit]) -> rows              every row at once (at most `limit`
+--                                                          if given: db:first passes 1)
 --   conn:run(sql, params)          -> changes, lastInsertId (lastInsertId may be nil)
 --   conn:close()                   -> true                 idempotent; later calls give nil, "closed"
 -- optional:
@@ -178,14 +179,7 @@ end
 function Db:first(sql, ...)
   checkDb(self, "db:first"); checkSql(sql, "db:first")
   if self.state.owner ~= nil then waitTurn(self) end
-  local conn, params = self.conn, encodeParams("db:first", 2, ...)
-  if conn.fetch then
-    local rows, cursor = await(self.timeout, conn:fetch(sql, params, 1))
-    if cursor ~= nil then conn:closeCursor(cursor) end
-    if rows == nil then return nil, cursor end
-    return rows[1]
-  end
-  local rows, err = await(self.timeout, conn:query(sql, params))
+  local rows, err = await(self.timeout, self.conn:query(sql, encodeParams("db:first", 2, ...), 1))
   if rows == nil then return nil, err end
   return rows[1]
 end

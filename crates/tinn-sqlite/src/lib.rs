@@ -31,7 +31,7 @@ use tokio::sync::oneshot;
 
 pub use error::SqliteError;
 
-use worker::{OpenOptions, Request, RowSet};
+use worker::{Batch, CursorId, OpenOptions, Request, RowSet};
 
 /// Builds `tinn.sqlite`: the native `open`, wrapped by `sqlite.lua`.
 pub fn module(lua: &Lua) -> LuaResult<Table> {
@@ -137,15 +137,32 @@ impl UserData for SqliteConnection {
                 Err(err) => failed(lua, err.to_string()),
             })
         });
-        methods.add_method("query", |lua, this, (sql, params): (LuaString, Table)| {
+        methods.add_method("query", |lua, this, (sql, params, limit): (LuaString, Table, Option<usize>)| {
             let (sql, params) = match sql_text("query", &sql).and_then(|sql| Ok((sql, value::params("query", &params)?))) {
                 Ok(parsed) => parsed,
                 Err(message) => return failed(lua, message),
             };
-            this.ask(lua, |reply| Request::Query { sql, params, reply }, |lua, rows| match rows {
-                Ok(rows) => rows_to_lua(lua, rows),
+            this.ask(lua, |reply| Request::Query { sql, params, limit, reply }, |lua, rows| match rows {
+                Ok(rows) => rows_to_lua(lua, rows).and_then(|rows| rows.into_lua_multi(lua)),
                 Err(err) => failed(lua, err.to_string()),
             })
+        });
+        methods.add_method("fetch", |lua, this, (sql, params, n): (LuaString, Table, usize)| {
+            let (sql, params) = match sql_text("rows", &sql).and_then(|sql| Ok((sql, value::params("rows", &params)?))) {
+                Ok(parsed) => parsed,
+                Err(message) => return failed(lua, message),
+            };
+            this.ask(lua, |reply| Request::Fetch { sql, params, n, reply }, batch_to_lua)
+        });
+        methods.add_method("fetchMore", |lua, this, (cursor, n): (CursorId, usize)| {
+            this.ask(lua, |reply| Request::FetchMore { cursor, n, reply }, batch_to_lua)
+        });
+        methods.add_method("closeCursor", |_, this, cursor: CursorId| {
+            if let Some(requests) = this.requests.borrow().as_ref() {
+                // A closed connection has dropped its cursors already.
+                let _ = requests.send(Request::CloseCursor { cursor });
+            }
+            Ok(())
         });
         methods.add_method("run", |lua, this, (sql, params): (LuaString, Table)| {
             let (sql, params) = match sql_text("run", &sql).and_then(|sql| Ok((sql, value::params("run", &params)?))) {
@@ -189,8 +206,16 @@ impl UserData for SqliteConnection {
     }
 }
 
+/// `rows, cursor` (cursor nil after the last batch), or `nil, message`.
+fn batch_to_lua(lua: &Lua, batch: Result<Batch, SqliteError>) -> LuaResult<MultiValue> {
+    match batch {
+        Ok(Batch { rows, cursor }) => (rows_to_lua(lua, rows)?, cursor).into_lua_multi(lua),
+        Err(err) => failed(lua, err.to_string()),
+    }
+}
+
 /// `{ row, row, ..., columns = { names in order } }`, each row `{ name = value }`.
-fn rows_to_lua(lua: &Lua, set: RowSet) -> LuaResult<MultiValue> {
+fn rows_to_lua(lua: &Lua, set: RowSet) -> LuaResult<Table> {
     let width = set.columns.len();
     let columns = lua.create_table_with_capacity(width, 0)?;
     let mut names = Vec::with_capacity(width);
@@ -209,5 +234,5 @@ fn rows_to_lua(lua: &Lua, set: RowSet) -> LuaResult<MultiValue> {
         rows.raw_set(index + 1, row)?;
     }
     rows.raw_set("columns", columns)?;
-    rows.into_lua_multi(lua)
+    Ok(rows)
 }

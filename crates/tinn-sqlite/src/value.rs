@@ -83,7 +83,7 @@ fn param(op: &str, index: usize, value: Value) -> Result<Param, String> {
 /// Integral numbers bind as INTEGER (`1` stays `1`, not `1.0`); the rest as REAL.
 fn number(f: f64) -> Param {
     // ±2^63 is the edge of i64; the cast is exact for integral values inside it.
-    if f.fract() == 0.0 && f >= -9.223_372_036_854_776e18 && f < 9.223_372_036_854_776e18 {
+    if f.fract() == 0.0 && (-9.223_372_036_854_776e18..9.223_372_036_854_776e18).contains(&f) {
         #[allow(clippy::cast_possible_truncation)]
         Param::Integer(f as i64)
     } else {

@@ -1,11 +1,13 @@
 //! The connection thread: owns one `rusqlite::Connection`, takes [`Request`]s from a channel
 //! in order and answers each through a oneshot that the reactor's future awaits.
 
+use std::collections::HashMap;
+use std::ptr::NonNull;
 use std::sync::mpsc::{Receiver, TryRecvError};
 use std::time::{Duration, Instant};
 
 use rusqlite::types::ValueRef;
-use rusqlite::{Connection, OpenFlags, Statement};
+use rusqlite::{Connection, OpenFlags, Rows, Statement};
 use tokio::sync::oneshot;
 
 use crate::error::SqliteError;
@@ -14,7 +16,14 @@ use crate::value::{Param, SqlValue};
 /// What a connection thread is asked to do.
 pub(crate) enum Request {
     Exec { sql: String, reply: oneshot::Sender<Result<(), SqliteError>> },
-    Query { sql: String, params: Vec<Param>, reply: oneshot::Sender<Result<RowSet, SqliteError>> },
+    /// Every row, or the first `limit`.
+    Query { sql: String, params: Vec<Param>, limit: Option<usize>, reply: oneshot::Sender<Result<RowSet, SqliteError>> },
+    /// The first `n` rows, keeping the statement open as a cursor if more may follow.
+    Fetch { sql: String, params: Vec<Param>, n: usize, reply: oneshot::Sender<Result<Batch, SqliteError>> },
+    /// The next `n` rows of a cursor.
+    FetchMore { cursor: CursorId, n: usize, reply: oneshot::Sender<Result<Batch, SqliteError>> },
+    /// Drops a cursor not read to its end; nobody waits for this.
+    CloseCursor { cursor: CursorId },
     Run { sql: String, params: Vec<Param>, reply: oneshot::Sender<Result<(u64, i64), SqliteError>> },
     Prepare { sql: String, reply: oneshot::Sender<Result<(), SqliteError>> },
     Close { reply: oneshot::Sender<()> },
@@ -24,6 +33,80 @@ pub(crate) enum Request {
 pub(crate) struct RowSet {
     pub(crate) columns: Vec<String>,
     pub(crate) values: Vec<SqlValue>,
+}
+
+/// Names an open cursor on its connection.
+pub(crate) type CursorId = u64;
+
+/// A batch of rows and, when more may follow, the cursor that reads them.
+pub(crate) struct Batch {
+    pub(crate) rows: RowSet,
+    pub(crate) cursor: Option<CursorId>,
+}
+
+/// A statement being read batch by batch across requests (`db:rows`).
+///
+/// rusqlite ties `Rows` to a borrowed `Statement` and a `Statement` to a borrowed `Connection`;
+/// a cursor must outlive the request that opened it, so it owns its statement on the heap and
+/// erases both lifetimes. That is sound because [`serve`] drops every cursor before its
+/// connection, never moves the connection while cursors exist, and `Drop` below drops the rows
+/// before the statement they point into.
+struct Cursor {
+    rows: Option<Rows<'static>>,
+    statement: NonNull<Statement<'static>>,
+    width: usize,
+    columns: Vec<String>,
+}
+
+impl Cursor {
+    fn open(conn: &Connection, sql: &str, params: &[Param]) -> Result<Cursor, SqliteError> {
+        let statement = conn.prepare(sql).map_err(|e| SqliteError::engine("rows", e))?;
+        // SAFETY: see the type's doc: the connection outlives the cursor and stays in place.
+        let statement: Statement<'static> = unsafe { std::mem::transmute::<Statement<'_>, Statement<'static>>(statement) };
+        let statement = NonNull::from(Box::leak(Box::new(statement)));
+        let mut cursor = Cursor { rows: None, statement, width: 0, columns: Vec::new() };
+        // SAFETY: the statement is ours alone until `rows` borrows it, below, for its lifetime.
+        let stmt = unsafe { &mut *cursor.statement.as_ptr() };
+        bind("rows", stmt, params)?;
+        cursor.columns = stmt.column_names().into_iter().map(str::to_owned).collect();
+        cursor.width = cursor.columns.len();
+        cursor.rows = Some(stmt.raw_query());
+        Ok(cursor)
+    }
+
+    /// Up to `n` rows; `done` is true once the statement has no more.
+    fn read(&mut self, n: usize) -> Result<(RowSet, bool), SqliteError> {
+        let mut values = Vec::new();
+        let mut done = true;
+        if let Some(rows) = self.rows.as_mut() {
+            let mut read = 0;
+            done = false;
+            while read < n {
+                match rows.next().map_err(|e| SqliteError::engine("rows", e))? {
+                    Some(row) => {
+                        for index in 0..self.width {
+                            values.push(owned(row.get_ref(index).map_err(|e| SqliteError::engine("rows", e))?));
+                        }
+                        read += 1;
+                    }
+                    None => {
+                        done = true;
+                        break;
+                    }
+                }
+            }
+        }
+        Ok((RowSet { columns: self.columns.clone(), values }, done))
+    }
+}
+
+impl Drop for Cursor {
+    fn drop(&mut self) {
+        // Rows first: they point into the statement (and reset it as they drop).
+        self.rows = None;
+        // SAFETY: made by Box::leak in `open`, freed only here.
+        drop(unsafe { Box::from_raw(self.statement.as_ptr()) });
+    }
 }
 
 /// How the thread opens its database.
@@ -68,13 +151,43 @@ pub(crate) fn open(options: &OpenOptions) -> Result<Connection, SqliteError> {
 
 /// Serves requests until `Close` or until every sender is gone (the db was collected).
 pub(crate) fn serve(conn: Connection, requests: Receiver<Request>) {
+    // Declared after `conn`, so dropped before it (see `Cursor`).
+    let mut cursors: HashMap<CursorId, Cursor> = HashMap::new();
+    let mut next_cursor: CursorId = 0;
     while let Some(request) = next_request(&requests) {
         match request {
             Request::Exec { sql, reply } => {
                 let _ = reply.send(conn.execute_batch(&sql).map_err(|e| SqliteError::engine("exec", e)));
             }
-            Request::Query { sql, params, reply } => {
-                let _ = reply.send(query(&conn, &sql, &params));
+            Request::Query { sql, params, limit, reply } => {
+                let _ = reply.send(query(&conn, &sql, &params, limit));
+            }
+            Request::Fetch { sql, params, n, reply } => {
+                let batch = Cursor::open(&conn, &sql, &params).and_then(|mut cursor| {
+                    let (rows, done) = cursor.read(n)?;
+                    if done {
+                        return Ok(Batch { rows, cursor: None });
+                    }
+                    next_cursor += 1;
+                    cursors.insert(next_cursor, cursor);
+                    Ok(Batch { rows, cursor: Some(next_cursor) })
+                });
+                let _ = reply.send(batch);
+            }
+            Request::FetchMore { cursor: id, n, reply } => {
+                let batch = match cursors.get_mut(&id) {
+                    Some(cursor) => cursor.read(n).map(|(rows, done)| {
+                        Batch { rows, cursor: (!done).then_some(id) }
+                    }),
+                    None => Err(SqliteError::Closed),
+                };
+                if !matches!(batch, Ok(Batch { cursor: Some(_), .. })) {
+                    cursors.remove(&id);
+                }
+                let _ = reply.send(batch);
+            }
+            Request::CloseCursor { cursor } => {
+                cursors.remove(&cursor);
             }
             Request::Run { sql, params, reply } => {
                 let _ = reply.send(run(&conn, &sql, &params));
@@ -84,6 +197,7 @@ pub(crate) fn serve(conn: Connection, requests: Receiver<Request>) {
                 let _ = reply.send(prepared);
             }
             Request::Close { reply } => {
+                cursors.clear();
                 drop(conn);
                 let _ = reply.send(());
                 return;
@@ -115,14 +229,17 @@ fn bind(op: &'static str, stmt: &mut Statement<'_>, params: &[Param]) -> Result<
     Ok(())
 }
 
-fn query(conn: &Connection, sql: &str, params: &[Param]) -> Result<RowSet, SqliteError> {
+fn query(conn: &Connection, sql: &str, params: &[Param], limit: Option<usize>) -> Result<RowSet, SqliteError> {
     let mut stmt = conn.prepare_cached(sql).map_err(|e| SqliteError::engine("query", e))?;
     bind("query", &mut stmt, params)?;
     let columns: Vec<String> = stmt.column_names().into_iter().map(str::to_owned).collect();
     let width = columns.len();
     let mut values = Vec::new();
     let mut rows = stmt.raw_query();
-    while let Some(row) = rows.next().map_err(|e| SqliteError::engine("query", e))? {
+    let mut left = limit.unwrap_or(usize::MAX);
+    while left > 0 {
+        let Some(row) = rows.next().map_err(|e| SqliteError::engine("query", e))? else { break };
+        left -= 1;
         for index in 0..width {
             let value = row.get_ref(index).map_err(|e| SqliteError::engine("query", e))?;
             values.push(owned(value));
