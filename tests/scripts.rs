@@ -103,6 +103,7 @@ script_tests! {
     sql_every_type_both_ways: "sql/types.lua";
     sql_transactions_commit_and_roll_back: "sql/transaction.lua";
     sql_rows_stream_in_batches: "sql/rows.lua";
+    sql_timeout_returns_at_once: "sql/timeout.lua";
     sql_errors_name_operation_and_code: "sql/errors.lua";
     sql_thousand_tasks_query_at_once: "sql/concurrency.lua";
     sql_periodic_ticks_during_slow_query: "sql/slow_query.lua";

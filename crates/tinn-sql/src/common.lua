@@ -20,6 +20,10 @@
 --   conn:run(sql, params)          -> changes, lastInsertId (lastInsertId may be nil)
 --   conn:close()                   -> true                 idempotent; later calls give nil, "closed"
 -- optional:
+--   conn:runMany(sql, list)        -> changes, lastInsertId one statement for each params array
+--                                                          in `list`, all applied or none; the
+--                                                          failure names the row: "runMany: row 3: ..."
+--       (without runMany, db:runMany runs the rows one by one inside a transaction or savepoint)
 --   conn:prepare(sql)              -> true                 check (and cache) a statement now, so
 --                                                          db:prepare reports bad SQL at once
 --   conn:fetch(sql, params, n)     -> rows, cursor|nil     the first n rows and, if more may
@@ -53,7 +57,7 @@ local ffi = require("ffi")
 local await = reactor.await
 local argError, checkTimeout = check.argError, check.timeout
 local type, select, error, pcall, tostring, setmetatable, getmetatable = type, select, error, pcall, tostring, setmetatable, getmetatable
-local unpack, newproxy = unpack, newproxy
+local unpack, newproxy, maxn = unpack, newproxy, table.maxn
 local format, match = string.format, string.match
 local currentTask = tinn.currentTask
 
@@ -236,6 +240,46 @@ end
 local Statement = {}
 Statement.__index = Statement
 
+-- Each row of a runMany list as the contract's `{ n = count, ... }` (count: row.n or its length).
+local function encodeRows(fname, list)
+  if type(list) ~= "table" then argError(2, fname, "array of parameter arrays expected, got " .. type(list), 1) end
+  local encoded = {}
+  for i = 1, #list do
+    local row = list[i]
+    if type(row) ~= "table" or getmetatable(row) == Blob then
+      argError(2, fname, format("row %d must be an array of values, got %s", i, type(row)), 1)
+    end
+    encoded[i] = encodeParams(fname, 2, unpack(row, 1, row.n or maxn(row)))
+  end
+  return encoded
+end
+
+-- runMany for a driver without it: one statement at a time, all inside one savepoint.
+local function runEach(db, sql, list)
+  local total, last = 0, nil
+  local ok, err = pcall(db.transaction, db, function(tx)
+    for i = 1, #list do
+      local changes, id = await(tx.timeout, tx.conn:run(sql, list[i]))
+      if changes == nil then error(format("runMany: row %d: %s", i, tostring(id)), 0) end
+      total, last = total + changes, id
+    end
+  end)
+  if not ok then return nil, err end
+  return total, last
+end
+
+--- db:runMany(sql, list) -> changes, lastInsertId | nil, err. Runs `sql` once for each array
+--- of parameters in `list`, all or nothing, in one request to the engine:
+---   db:runMany("INSERT INTO t (a, b) VALUES (?, ?)", { { 1, "x" }, { 2, "y" } })
+--- A row with NULLs says how many values it has with `n`: `{ n = 2, 1, nil }`.
+function Db:runMany(sql, list)
+  checkDb(self, "db:runMany"); checkSql(sql, "db:runMany")
+  local encoded = encodeRows("db:runMany", list)
+  if self.state.owner ~= nil then waitTurn(self) end
+  if not self.conn.runMany then return runEach(self, sql, encoded) end
+  return await(self.timeout, self.conn:runMany(sql, encoded))
+end
+
 --- db:prepare(sql) -> statement | nil, err. The statement has exec-less versions of run, query,
 --- first and rows taking only the parameters: `local ins = db:prepare("INSERT ..."); ins:run(1, "a")`.
 function Db:prepare(sql)
@@ -258,6 +302,12 @@ function Statement:run(...)
   local db = self.db
   if db.state.owner ~= nil then waitTurn(db) end
   return await(db.timeout, db.conn:run(self.sql, encodeParams("stmt:run", 1, ...)))
+end
+
+--- stmt:runMany(list) -> changes, lastInsertId | nil, err
+function Statement:runMany(list)
+  checkStatement(self, "stmt:runMany")
+  return self.db:runMany(self.sql, list)
 end
 
 --- stmt:query(...) -> rows | nil, err
@@ -293,17 +343,19 @@ local function pack(...) return { n = select("#", ...), ... } end
 
 -- Runs `fn(tx)` between `begin` and COMMIT; ROLLBACK and re-raise on error.
 local function runTransaction(tx, fn, begin, commit, rollback)
-  local ok, err = await(tx.timeout, tx.conn:exec(begin))
+  -- BEGIN, COMMIT and ROLLBACK wait as long as it takes: one given up on would leave the
+  -- connection inside a transaction nobody ends.
+  local ok, err = await(nil, tx.conn:exec(begin))
   if not ok then error("transaction: " .. tostring(err), 3) end
   local passed, results = pcall(function() return pack(fn(tx)) end)
   if passed then
-    ok, err = await(tx.timeout, tx.conn:exec(commit))
+    ok, err = await(nil, tx.conn:exec(commit))
     if ok then return true, results end
     -- A COMMIT that failed (a deferred constraint, a busy database) leaves nothing applied.
-    await(tx.timeout, tx.conn:exec(rollback))
+    await(nil, tx.conn:exec(rollback))
     return false, "transaction: " .. tostring(err)
   end
-  await(tx.timeout, tx.conn:exec(rollback))
+  await(nil, tx.conn:exec(rollback))
   return false, results
 end
 

@@ -12,7 +12,8 @@
 local common = require("tinn.sql.common")
 local check = require("tinn.check")
 
-local type, require, match, lower = type, require, string.match, string.lower
+local type, require, match, lower, gsub, pcall, error, tostring =
+  type, require, string.match, string.lower, string.gsub, pcall, error, tostring
 local argError = check.argError
 
 -- URL scheme -> driver module.
@@ -35,7 +36,12 @@ local function open(url, opts)
   if not driver then
     argError(1, "sql.open", "unknown database URL '" .. url .. "' (expected sqlite:path, sqlite::memory: or postgres://...)")
   end
-  return require(driver).open(url, opts)
+  local ok, db, err = pcall(require(driver).open, url, opts)
+  if not ok then
+    -- The driver checked the options: say it of sql.open, at the caller's line.
+    error((gsub(gsub(tostring(db), "^[^\n]-:%d+: ", ""), "to '[%w%.]+%.open'", "to 'sql.open'")), 2)
+  end
+  return db, err
 end
 
 return {

@@ -37,6 +37,18 @@ pub enum SqliteError {
         /// Values passed.
         got: usize,
     },
+    /// A row of `runMany` failed; nothing of the call was applied.
+    #[error("{op}: row {row}: {message} ({code})")]
+    Row {
+        /// The db method.
+        op: &'static str,
+        /// The failing row, from 1.
+        row: usize,
+        /// SQLite's message, or ours.
+        message: String,
+        /// SQLite's result code by name.
+        code: &'static str,
+    },
     /// The connection was closed (or its thread is gone).
     #[error("closed")]
     Closed,
@@ -46,6 +58,20 @@ impl SqliteError {
     pub(crate) fn engine(op: &'static str, err: rusqlite::Error) -> SqliteError {
         let (message, code) = describe(err);
         SqliteError::Engine { op, message, code }
+    }
+
+    /// The same failure, said of row `row` of a `runMany`.
+    pub(crate) fn in_row(self, row: usize) -> SqliteError {
+        match self {
+            SqliteError::Engine { op, message, code } => SqliteError::Row { op, row, message, code },
+            SqliteError::ParameterCount { op, wanted, got } => SqliteError::Row {
+                op,
+                row,
+                message: format!("the statement has {wanted} parameter(s), got {got} value(s)"),
+                code: "SQLITE_RANGE",
+            },
+            other => other,
+        }
     }
 
     pub(crate) fn open(path: String, err: rusqlite::Error) -> SqliteError {

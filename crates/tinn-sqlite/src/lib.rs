@@ -19,7 +19,8 @@ mod error;
 mod value;
 mod worker;
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
+use std::sync::Arc;
 use std::sync::mpsc::{channel, Sender};
 use std::time::Duration;
 
@@ -31,7 +32,7 @@ use tokio::sync::oneshot;
 
 pub use error::SqliteError;
 
-use worker::{Batch, CursorId, OpenOptions, Request, RowSet};
+use worker::{Batch, CursorId, OpenOptions, Request, RowSet, Running, Seq};
 
 /// Builds `tinn.sqlite`: the native `open`, wrapped by `sqlite.lua`.
 pub fn module(lua: &Lua) -> LuaResult<Table> {
@@ -45,7 +46,9 @@ pub fn module(lua: &Lua) -> LuaResult<Table> {
 
 /// An open database: the sending end of its connection thread's request channel.
 pub struct SqliteConnection {
-    requests: RefCell<Option<Sender<Request>>>,
+    requests: RefCell<Option<Sender<(Seq, Request)>>>,
+    running: Arc<Running>,
+    last_seq: Cell<Seq>,
     path: String,
 }
 
@@ -60,8 +63,9 @@ fn sqlite_open(
     let spawned = std::thread::Builder::new().name("tinn-sqlite".into()).spawn(move || {
         match worker::open(&options) {
             Ok(conn) => {
-                if opened_tx.send(Ok(())).is_ok() {
-                    worker::serve(conn, incoming);
+                let running = worker::running(&conn);
+                if opened_tx.send(Ok(Arc::clone(&running))).is_ok() {
+                    worker::serve(conn, incoming, &running);
                 }
             }
             Err(err) => {
@@ -74,8 +78,9 @@ fn sqlite_open(
     }
     let (_, parked) = tinn_reactor::start_with(lua, Expect::Whenever, async move {
         match opened_rx.await {
-            Ok(Ok(())) => tinn_reactor::completion(move |lua| {
-                let conn = SqliteConnection { requests: RefCell::new(Some(requests)), path };
+            Ok(Ok(running)) => tinn_reactor::completion(move |lua| {
+                let conn =
+                    SqliteConnection { requests: RefCell::new(Some(requests)), running, last_seq: Cell::new(0), path };
                 lua.create_userdata(conn)?.into_lua_multi(lua)
             }),
             Ok(Err(err)) => tinn_reactor::failure(err.to_string()),
@@ -95,20 +100,53 @@ impl SqliteConnection {
         finish: impl FnOnce(&Lua, T) -> LuaResult<MultiValue> + 'static,
     ) -> LuaResult<MultiValue> {
         let (reply, answer) = oneshot::channel();
+        let seq = self.next_seq();
         let sent = match self.requests.borrow().as_ref() {
-            Some(requests) => requests.send(make(reply)).is_ok(),
+            Some(requests) => requests.send((seq, make(reply))).is_ok(),
             None => false,
         };
         if !sent {
             return closed(lua);
         }
+        let mut guard = InterruptOnDrop { running: Some(Arc::clone(&self.running)), seq };
         let (_, parked) = tinn_reactor::start_with(lua, Expect::Soon, async move {
-            match answer.await {
+            let answered = answer.await;
+            guard.disarm();
+            match answered {
                 Ok(value) => tinn_reactor::completion(move |lua| finish(lua, value)),
                 Err(_) => tinn_reactor::failure(SqliteError::Closed.to_string()),
             }
         })?;
         Ok(parked)
+    }
+}
+
+impl SqliteConnection {
+    fn next_seq(&self) -> Seq {
+        self.last_seq.set(self.last_seq.get() + 1);
+        self.last_seq.get()
+    }
+}
+
+/// Dropped with the future of a request nobody waits for any more (timeout, cancelled task):
+/// interrupts the statement if it is running, so the connection is free for the next call.
+struct InterruptOnDrop {
+    running: Option<Arc<Running>>,
+    seq: Seq,
+}
+
+impl InterruptOnDrop {
+    /// The answer came: nothing to interrupt.
+    fn disarm(&mut self) {
+        self.running = None;
+    }
+}
+
+impl Drop for InterruptOnDrop {
+    fn drop(&mut self) {
+        if let Some(running) = self.running.take() {
+            running.interrupt(self.seq);
+        }
     }
 }
 
@@ -160,7 +198,7 @@ impl UserData for SqliteConnection {
         methods.add_method("closeCursor", |_, this, cursor: CursorId| {
             if let Some(requests) = this.requests.borrow().as_ref() {
                 // A closed connection has dropped its cursors already.
-                let _ = requests.send(Request::CloseCursor { cursor });
+                let _ = requests.send((this.next_seq(), Request::CloseCursor { cursor }));
             }
             Ok(())
         });
@@ -170,6 +208,29 @@ impl UserData for SqliteConnection {
                 Err(message) => return failed(lua, message),
             };
             this.ask(lua, |reply| Request::Run { sql, params, reply }, |lua, done| match done {
+                Ok((changes, last_insert_id)) => {
+                    (changes as f64, value::to_lua(lua, &value::SqlValue::Integer(last_insert_id))?).into_lua_multi(lua)
+                }
+                Err(err) => failed(lua, err.to_string()),
+            })
+        });
+        methods.add_method("runMany", |lua, this, (sql, list): (LuaString, Table)| {
+            let parsed = sql_text("runMany", &sql).and_then(|sql| {
+                let rows = list
+                    .sequence_values::<Table>()
+                    .enumerate()
+                    .map(|(index, row)| {
+                        let row = row.map_err(|_| format!("runMany: row {} is not a table", index + 1))?;
+                        value::params("runMany", &row)
+                    })
+                    .collect::<Result<Vec<_>, String>>()?;
+                Ok((sql, rows))
+            });
+            let (sql, rows) = match parsed {
+                Ok(parsed) => parsed,
+                Err(message) => return failed(lua, message),
+            };
+            this.ask(lua, |reply| Request::RunMany { sql, rows, reply }, |lua, done| match done {
                 Ok((changes, last_insert_id)) => {
                     (changes as f64, value::to_lua(lua, &value::SqlValue::Integer(last_insert_id))?).into_lua_multi(lua)
                 }
@@ -191,7 +252,7 @@ impl UserData for SqliteConnection {
                 return true.into_lua_multi(lua);
             };
             let (reply, answer) = oneshot::channel();
-            if requests.send(Request::Close { reply }).is_err() {
+            if requests.send((this.next_seq(), Request::Close { reply })).is_err() {
                 return true.into_lua_multi(lua);
             }
             let (_, parked) = tinn_reactor::start_with(lua, Expect::Soon, async move {

@@ -4,10 +4,11 @@
 use std::collections::HashMap;
 use std::ptr::NonNull;
 use std::sync::mpsc::{Receiver, TryRecvError};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use rusqlite::types::ValueRef;
-use rusqlite::{Connection, OpenFlags, Rows, Statement};
+use rusqlite::{Connection, InterruptHandle, OpenFlags, Rows, Statement};
 use tokio::sync::oneshot;
 
 use crate::error::SqliteError;
@@ -25,8 +26,53 @@ pub(crate) enum Request {
     /// Drops a cursor not read to its end; nobody waits for this.
     CloseCursor { cursor: CursorId },
     Run { sql: String, params: Vec<Param>, reply: oneshot::Sender<Result<(u64, i64), SqliteError>> },
+    /// One statement for many parameter rows, all or nothing.
+    RunMany { sql: String, rows: Vec<Vec<Param>>, reply: oneshot::Sender<Result<(u64, i64), SqliteError>> },
     Prepare { sql: String, reply: oneshot::Sender<Result<(), SqliteError>> },
     Close { reply: oneshot::Sender<()> },
+}
+
+/// Numbers a connection's requests, so a caller that stops waiting (a timeout) can tell whether
+/// its own request is the one running.
+pub(crate) type Seq = u64;
+
+impl Request {
+    /// `true` when nobody waits for the answer any more (the caller timed out or was
+    /// cancelled before the request started): it is skipped.
+    fn abandoned(&self) -> bool {
+        match self {
+            Request::Exec { reply, .. } | Request::Prepare { reply, .. } => reply.is_closed(),
+            Request::Query { reply, .. } => reply.is_closed(),
+            Request::Fetch { reply, .. } | Request::FetchMore { reply, .. } => reply.is_closed(),
+            Request::Run { reply, .. } | Request::RunMany { reply, .. } => reply.is_closed(),
+            Request::CloseCursor { .. } | Request::Close { .. } => false,
+        }
+    }
+}
+
+/// Which request the thread is running, shared with the callers so that one that stops
+/// waiting can interrupt its own statement (and no other).
+pub(crate) struct Running {
+    /// The running request and whether it may be interrupted: only outside a transaction, as
+    /// SQLite rolls back the whole transaction of an interrupted write and later statements
+    /// would then commit on their own.
+    now: Mutex<(Seq, bool)>,
+    interrupt: InterruptHandle,
+}
+
+impl Running {
+    fn set(&self, seq: Seq, interruptible: bool) {
+        *self.now.lock().unwrap_or_else(PoisonError::into_inner) = (seq, interruptible);
+    }
+
+    /// Interrupts request `seq` if it is running now outside a transaction. The lock keeps the
+    /// thread from moving on to the next request in between.
+    pub(crate) fn interrupt(&self, seq: Seq) {
+        let now = self.now.lock().unwrap_or_else(PoisonError::into_inner);
+        if *now == (seq, true) {
+            self.interrupt.interrupt();
+        }
+    }
 }
 
 /// Rows read off a statement: column names in order and the values row after row.
@@ -124,6 +170,11 @@ const STATEMENT_CACHE: usize = 128;
 /// after another sends the next within microseconds, and waking a sleeping thread costs more.
 const SPIN_BEFORE_SLEEP: Duration = Duration::from_micros(50);
 
+/// What a caller keeps of the connection thread to interrupt its requests.
+pub(crate) fn running(conn: &Connection) -> Arc<Running> {
+    Arc::new(Running { now: Mutex::new((0, false)), interrupt: conn.get_interrupt_handle() })
+}
+
 /// Opens the database; errors are worded for `sql.open`.
 pub(crate) fn open(options: &OpenOptions) -> Result<Connection, SqliteError> {
     let shown = || options.path.clone();
@@ -150,11 +201,15 @@ pub(crate) fn open(options: &OpenOptions) -> Result<Connection, SqliteError> {
 }
 
 /// Serves requests until `Close` or until every sender is gone (the db was collected).
-pub(crate) fn serve(conn: Connection, requests: Receiver<Request>) {
+pub(crate) fn serve(conn: Connection, requests: Receiver<(Seq, Request)>, running: &Running) {
     // Declared after `conn`, so dropped before it (see `Cursor`).
     let mut cursors: HashMap<CursorId, Cursor> = HashMap::new();
     let mut next_cursor: CursorId = 0;
-    while let Some(request) = next_request(&requests) {
+    while let Some((seq, request)) = next_request(&requests) {
+        if request.abandoned() {
+            continue;
+        }
+        running.set(seq, conn.is_autocommit());
         match request {
             Request::Exec { sql, reply } => {
                 let _ = reply.send(conn.execute_batch(&sql).map_err(|e| SqliteError::engine("exec", e)));
@@ -192,6 +247,9 @@ pub(crate) fn serve(conn: Connection, requests: Receiver<Request>) {
             Request::Run { sql, params, reply } => {
                 let _ = reply.send(run(&conn, &sql, &params));
             }
+            Request::RunMany { sql, rows, reply } => {
+                let _ = reply.send(run_many(&conn, &sql, &rows));
+            }
             Request::Prepare { sql, reply } => {
                 let prepared = conn.prepare_cached(&sql).map(drop).map_err(|e| SqliteError::engine("prepare", e));
                 let _ = reply.send(prepared);
@@ -203,17 +261,27 @@ pub(crate) fn serve(conn: Connection, requests: Receiver<Request>) {
                 return;
             }
         }
+        running.set(0, false);
     }
 }
 
-fn next_request(requests: &Receiver<Request>) -> Option<Request> {
+/// Polls between clock reads while spinning: reading the clock costs more than a poll.
+const POLLS_PER_CLOCK_READ: u32 = 64;
+
+fn next_request(requests: &Receiver<(Seq, Request)>) -> Option<(Seq, Request)> {
     let deadline = Instant::now() + SPIN_BEFORE_SLEEP;
+    let mut polls = 0u32;
     loop {
         match requests.try_recv() {
             Ok(request) => return Some(request),
             Err(TryRecvError::Disconnected) => return None,
-            Err(TryRecvError::Empty) if Instant::now() < deadline => std::hint::spin_loop(),
-            Err(TryRecvError::Empty) => return requests.recv().ok(),
+            Err(TryRecvError::Empty) => {
+                polls += 1;
+                if polls % POLLS_PER_CLOCK_READ == 0 && Instant::now() >= deadline {
+                    return requests.recv().ok();
+                }
+                std::hint::spin_loop();
+            }
         }
     }
 }
@@ -256,6 +324,35 @@ fn run(conn: &Connection, sql: &str, params: &[Param]) -> Result<(u64, i64), Sql
     while rows.next().map_err(|e| SqliteError::engine("run", e))?.is_some() {}
     drop(rows);
     Ok((conn.changes(), conn.last_insert_rowid()))
+}
+
+/// Runs `sql` once per row inside a savepoint: every row is applied or none (inside a
+/// transaction or not), and outside one the rows commit together, once.
+fn run_many(conn: &Connection, sql: &str, rows: &[Vec<Param>]) -> Result<(u64, i64), SqliteError> {
+    conn.execute_batch("SAVEPOINT tinn_run_many").map_err(|e| SqliteError::engine("runMany", e))?;
+    let applied = (|| {
+        let mut stmt = conn.prepare_cached(sql).map_err(|e| SqliteError::engine("runMany", e))?;
+        let mut changes = 0;
+        for (index, params) in rows.iter().enumerate() {
+            bind("runMany", &mut stmt, params).map_err(|e| e.in_row(index + 1))?;
+            let mut stepped = stmt.raw_query();
+            while stepped.next().map_err(|e| SqliteError::engine("runMany", e).in_row(index + 1))?.is_some() {}
+            drop(stepped);
+            changes += conn.changes();
+        }
+        Ok(changes)
+    })();
+    match applied {
+        Ok(changes) => {
+            conn.execute_batch("RELEASE tinn_run_many").map_err(|e| SqliteError::engine("runMany", e))?;
+            Ok((changes, conn.last_insert_rowid()))
+        }
+        Err(err) => {
+            // The savepoint's own failure cannot add to the row's, which is what the script needs.
+            let _ = conn.execute_batch("ROLLBACK TO tinn_run_many; RELEASE tinn_run_many");
+            Err(err)
+        }
+    }
 }
 
 fn owned(value: ValueRef<'_>) -> SqlValue {
