@@ -104,6 +104,7 @@ script_tests! {
     sql_transactions_commit_and_roll_back: "sql/transaction.lua";
     sql_rows_stream_in_batches: "sql/rows.lua";
     sql_timeout_returns_at_once: "sql/timeout.lua";
+    sql_run_many_all_or_nothing: "sql/run_many.lua";
     sql_errors_name_operation_and_code: "sql/errors.lua";
     sql_thousand_tasks_query_at_once: "sql/concurrency.lua";
     sql_periodic_ticks_during_slow_query: "sql/slow_query.lua";

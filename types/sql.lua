@@ -74,6 +74,17 @@ function Db:first(sql, ...) end
 ---@return fun(): SqlRow|nil
 function Db:rows(sql, ...) end
 
+---Runs `sql` once for each array of parameters in `list`, all or nothing, in one request.
+---A row ending in NULLs says its width with `n`: `{ n = 2, 1, nil }`.
+---Errors: raises if `list` is not an array of arrays; a failing row returns
+---nil, "runMany: row <i>: <message> (<code>)" and nothing of the call is applied.
+---@async
+---@param sql string
+---@param list SqlParam[][]
+---@return number|nil changes total rows changed
+---@return number|ffi.cdata*|string|nil lastInsertId or err
+function Db:runMany(sql, list) end
+
 ---A prepared statement; bad SQL is reported now.
 ---@async
 ---@param sql string
@@ -105,6 +116,12 @@ local Statement = {}
 ---@return number|nil changes
 ---@return number|ffi.cdata*|string|nil lastInsertId
 function Statement:run(...) end
+
+---@async
+---@param list SqlParam[][]
+---@return number|nil changes
+---@return number|ffi.cdata*|string|nil lastInsertId or err
+function Statement:runMany(list) end
 
 ---@async
 ---@param ... SqlParam
