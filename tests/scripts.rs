@@ -101,6 +101,16 @@ script_tests! {
     process_pipes_env_cwd: "process/pipes.lua";
     process_wait_kill_timeouts_exec: "process/waits.lua";
     process_errors_name_the_command: "process/errors.lua";
+    sql_every_type_both_ways: "sql/types.lua";
+    sql_transactions_commit_and_roll_back: "sql/transaction.lua";
+    sql_rows_stream_in_batches: "sql/rows.lua";
+    sql_timeout_returns_at_once: "sql/timeout.lua";
+    sql_run_many_all_or_nothing: "sql/run_many.lua";
+    sql_errors_name_operation_and_code: "sql/errors.lua";
+    sql_thousand_tasks_query_at_once: "sql/concurrency.lua";
+    sql_periodic_ticks_during_slow_query: "sql/slow_query.lua";
+    sql_two_connections_one_file: "sql/two_connections.lua";
+    sql_second_process_writes_same_file: "sql/second_process.lua";
     process_example_cat_and_exec: "../examples/process/cat.lua";
     // tinn.sys
     sys_values_match_proc: "sys/info.lua";

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use crate::support::tinn;
 
 /// Helpers the runtime uses itself; scripts see what they offer through other names.
-const INTERNAL_MODULES: &[&str] = &["tinn.clock", "tinn.check", "tinn.stream"];
+const INTERNAL_MODULES: &[&str] = &["tinn.clock", "tinn.check", "tinn.stream", "tinn.sql.common"];
 
 fn repository() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")

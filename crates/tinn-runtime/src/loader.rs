@@ -39,6 +39,9 @@ const NATIVE: &[(&str, NativeModule)] = &[
     ("tinn.worker", tinn_worker::module),
     ("tinn.dns", tinn_dns::module),
     ("DNSNameServer", tinn_dns::name_server_module),
+    ("tinn.sql", tinn_sql::module),
+    ("tinn.sql.common", tinn_sql::common_module),
+    ("tinn.sqlite", tinn_sqlite::module),
 ];
 
 /// The chunk name of an embedded module, so tracebacks read `tinn/clock:12`.
