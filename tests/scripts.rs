@@ -13,6 +13,7 @@ mod fs_signals;
 mod http;
 mod http_examples;
 mod journal;
+mod shadow;
 mod repl;
 mod support;
 mod test_runner;

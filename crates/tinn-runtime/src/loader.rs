@@ -22,6 +22,11 @@ const EMBEDDED: &[(&str, &str)] = &[
     ("StopWatch", include_str!("../../../lua/StopWatch.lua")),
     ("striter", include_str!("../../../lua/striter.lua")),
     ("msiterators", include_str!("../../../lua/msiterators.lua")),
+    // `tinn shadow` (apps/shadow/main.lua, run by the CLI) and its parts
+    ("shadow.store", include_str!("../../../apps/shadow/store.lua")),
+    ("shadow.filter", include_str!("../../../apps/shadow/filter.lua")),
+    ("shadow.web", include_str!("../../../apps/shadow/web.lua")),
+    ("shadow.page", include_str!("../../../apps/shadow/page.lua")),
 ];
 
 /// Modules written in Rust: `require` name → constructor. The only list of them.

@@ -19,6 +19,9 @@ use tinn_runtime::{Runtime, RuntimeError, Script};
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+/// The shadow app's main script; its other parts are embedded modules (`shadow.*`).
+const SHADOW_APP: &str = include_str!("../../../apps/shadow/main.lua");
+
 #[derive(Parser)]
 #[command(
     name = "tinn",
@@ -32,7 +35,8 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
         echo 'print(1)' | tinn    run standard input\n  \
         tinn                      on a terminal: the REPL (each entry runs as a task)\n  \
         tinn test                 run tests/**/*_test.lua\n  \
-        tinn types                set up lua-language-server for tinn in this folder\n\n\
+        tinn types                set up lua-language-server for tinn in this folder\n  \
+        tinn shadow ~/work        ship ~/work's file activity to a store, live page on :8080\n\n\
         A script named like a command runs as `tinn ./test`."
 )]
 struct Cli {
@@ -65,6 +69,16 @@ enum Command {
         #[arg(long, value_name = "MS")]
         timeout: Option<u64>,
     },
+    /// Watch directories, ship every change to a store and show it on a live page.
+    ///
+    /// `tinn shadow DIR... [--store URL] [--listen 127.0.0.1:8080] [--host NAME]`. The store is
+    /// an SQLite file in tinn's state folder unless `--store` names another (`sqlite:path`,
+    /// `postgres://...`). See docs/shadow.md.
+    Shadow {
+        /// Directories to watch and options, as `tinn shadow --help` lists them.
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true, value_name = "DIR... [OPTIONS]")]
+        args: Vec<String>,
+    },
     /// Write type definitions and a .luarc.json for lua-language-server.
     ///
     /// The definitions go to DIR/.tinn/types; DIR/.luarc.json is created, or updated keeping its
@@ -80,6 +94,16 @@ fn main() -> ExitCode {
     let status = match cli.command {
         Some(Command::Test { paths, filter, timeout }) => {
             test_runner::run(test_runner::Options { paths, filter, timeout_ms: timeout })
+        }
+        Some(Command::Shadow { args }) => {
+            let app = Script::Source { code: SHADOW_APP.to_string(), name: "tinn shadow".into() };
+            match Runtime::new().and_then(|runtime| runtime.run(app, &args)) {
+                Ok(status) => status,
+                Err(message) => {
+                    eprintln!("tinn: {message}");
+                    1
+                }
+            }
         }
         Some(Command::Types { dir }) => match types::write(&dir.unwrap_or_else(|| PathBuf::from("."))) {
             Ok(done) => {
