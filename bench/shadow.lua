@@ -1,0 +1,102 @@
+-- tinn shadow throughput (DESIGN §6: file operations → rows in the store >= 50k/s on SQLite,
+-- >= 20k/s on PostgreSQL, none lost). A burst of file operations from another process (files
+-- made, then removed: one row each) is watched by a `tinn shadow` process shipping to STORE;
+-- inotifywait (inotify-tools), when installed, counts the same burst's events as the peer, and
+-- a WebSocket client counts the page's pushes under that load.
+--   tinn bench/shadow.lua STORE_URL [operations]
+local process = require("tinn.process")
+local sql = require("tinn.sql")
+local http = require("tinn.http")
+local json = require("tinn.json")
+local fs = require("tinn.fs")
+
+local url = assert(arg[1], "usage: tinn bench/shadow.lua STORE_URL [operations]")
+local OPS = tonumber(arg[2]) or 100000
+local FILES = math.floor(OPS / 2)
+local host = "bench-" .. math.floor(tinn.now())
+local q = url:match("^postgres") and function(s) return (s:gsub("%?", "$1")) end or function(s) return s end
+
+local dir = assert(fs.tempdir("tinn-shadow-bench"))
+local tree = dir .. "/tree"
+assert(fs.mkdir(tree))
+
+local shadow = assert(process.spawn{ cmd = "/proc/self/exe",
+  args = { "shadow", tree, "--store", url, "--listen", "127.0.0.1:0", "--host", host },
+  env = { XDG_STATE_HOME = dir .. "/state" }, stdout = "pipe" })
+local page
+for line in shadow.stdout:lines(10000) do
+  page = line:match("^shadow: page at (%S+)")
+  if page then break end
+end
+assert(page, "tinn shadow did not start")
+spawn(function() pcall(function() for _ in shadow.stdout:lines() do end end) end)
+
+-- the page's pushes while the burst is shipped
+local pushes, pushedEvents = 0, 0
+local ws = assert(http.websocket(page:gsub("^http", "ws") .. "ws", { timeout = 5000 }))
+local watcher = spawn(function()
+  while true do
+    local text = ws:receive()
+    if not text then return end
+    local message = json.decode(text)
+    if message.type == "update" then
+      pushes = pushes + 1
+      pushedEvents = pushedEvents + #message.events + (message.skipped or 0)
+    end
+  end
+end)
+
+-- inotifywait counting the same burst, if installed
+local inotify = process.spawn{ cmd = "inotifywait", args = { "-m", "-r", "-q", "-e", "create,delete", tree },
+  stdout = "pipe", stderr = "null" }
+local inotifyEvents, inotifyDone = 0, nil
+if inotify then
+  spawn(function()
+    pcall(function()
+      for _ in inotify.stdout:lines() do
+        inotifyEvents = inotifyEvents + 1
+        if inotifyEvents == OPS then inotifyDone = tinn.now() end
+      end
+    end)
+  end)
+end
+sleep(300) -- let inotifywait set its watches up
+
+local started = tinn.now()
+local writer = assert(process.spawn{ cmd = "/proc/self/exe", args = { "-e", ([[
+  local dir, n = %q, %d
+  for i = 1, n do assert(io.open(dir .. "/f" .. i, "w")):close() end
+  for i = 1, n do assert(os.remove(dir .. "/f" .. i)) end
+]]):format(tree, FILES) } })
+
+local db = assert(sql.open(url))
+local rows, writerDone = 0, nil
+spawn(function() writer:wait() writerDone = tinn.now() end)
+while tinn.now() - started < 120000 do
+  local row = db:first(q("SELECT count(*) AS n FROM shadow_events WHERE host = ?"), host)
+  rows = row and tonumber(row.n) or rows
+  if rows >= OPS then break end
+  sleep(20)
+end
+local took = (tinn.now() - started) / 1000
+local writerTook = ((writerDone or tinn.now()) - started) / 1000
+sleep(300) -- the last pushes
+
+print(("file operations: %d in %.2f s (%.0f/s, the writer's own pace)"):format(OPS, writerTook, OPS / writerTook))
+print(("shadow → %s: %d rows, %d lost, %.0f rows/s end to end"):format(url:match("^(%a+)"), rows, OPS - rows, rows / took))
+if inotify then
+  local t = ((inotifyDone or tinn.now()) - started) / 1000
+  print(("inotifywait: %d of %d events, %.0f events/s"):format(inotifyEvents, OPS, inotifyEvents / t))
+  inotify:kill()
+else
+  print("inotifywait is not installed (apt install inotify-tools): peer skipped")
+end
+print(("page: %d pushes in %.1f s (%.1f/s) carrying %d events"):format(pushes, took, pushes / took, pushedEvents))
+
+ws:close()
+watcher:cancel()
+shadow:kill()
+shadow:wait(5000)
+db:run(q("DELETE FROM shadow_events WHERE host = ?"), host)
+db:close()
+process.exec("rm", "-rf", dir)
