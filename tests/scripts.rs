@@ -91,6 +91,7 @@ script_tests! {
     fs_concurrent_readers_and_writers: "fs/concurrent.lua";
     fs_atomic_write_keeps_old_content_on_failure: "fs/atomic.lua";
     fs_timeouts: "fs/timeouts.lua";
+    fs_long_line_reads_in_linear_time: "fs/long_line.lua";
     fs_example_copy_file: "../examples/copy_file.lua";
     log_levels_format_flush_close: "log/basic.lua";
     log_rotation: "log/rotation.lua";
