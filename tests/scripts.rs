@@ -84,6 +84,7 @@ script_tests! {
     http_server_and_client: "http/server_client.lua";
     http_malformed_concurrent_and_large_bodies: "http/robustness.lua";
     http_websocket_echo_chat_and_vanishing_client: "http/websocket.lua";
+    http_handler_end_releases_sockets_and_websocket_close_codes: "http/release.lua";
     // fs and log
     fs_files: "fs/files.lua";
     fs_errors_missing_and_permission_denied: "fs/errors.lua";

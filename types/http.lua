@@ -63,7 +63,8 @@ function HttpResponse:write(chunk, timeoutMs) end
 ---Ends a streamed response.
 function HttpResponse:finish() end
 
----Answers a WebSocket handshake with 101 and returns the WebSocket.
+---Answers a WebSocket handshake with 101 and returns the WebSocket. The WebSocket lasts as long
+---as the handler: when the handler returns it is closed (1000, or 1011 if the handler raised).
 ---@async
 ---@return WebSocket|nil ws
 ---@return string|nil err when the request is not a handshake
@@ -78,14 +79,18 @@ local WebSocket = {}
 ---@param message string|{binary: string}
 ---@param timeoutMs? number
 ---@return true|nil ok
----@return string|nil err
+---@return string|nil err "closed" once the connection is gone (the detail follows), "timeout", or an error
+---@return string|nil detail
 function WebSocket:send(message, timeoutMs) end
 
----Receives the next message: data and "text"/"binary"; nil, "closed", code, reason at the end.
+---Receives the next message: data and "text"/"binary"; nil, "closed", code, reason once the
+---connection has ended, and its socket is released: the peer's close code and reason; 1006 and
+---what happened when the peer vanished without a close frame; or, when the peer broke the
+---protocol, the code sent to it (1002, 1007 text not UTF-8, 1009 message too big) and why.
 ---@async
 ---@param timeoutMs? number
 ---@return string|nil data
----@return string kind "text", "binary", "closed", "timeout" or an error
+---@return string kind "text", "binary", "closed" or "timeout"
 ---@return integer|nil code
 ---@return string|nil reason
 function WebSocket:receive(timeoutMs) end

@@ -177,8 +177,9 @@ function WebSocket:send(message, timeoutMs)
   argError(1, "ws:send", "text string or {binary = string} expected, got " .. type(message))
 end
 
---- ws:receive([timeoutMs]) -> data, "text" | "binary"; nil, "closed", code, reason when the peer
---- closed; nil, "timeout"
+--- ws:receive([timeoutMs]) -> data, "text" | "binary"; nil, "closed", code, reason once the
+--- connection ended: the peer's close code, 1006 and what happened when it vanished, or the code
+--- sent to a peer that broke the protocol (1002, 1007 bad UTF-8, 1009 too big); nil, "timeout"
 function WebSocket:receive(timeoutMs)
   checkTimeout(timeoutMs, "ws:receive", 1)
   return await(timeoutMs, self.handle:receive())
@@ -201,7 +202,9 @@ function WebSocket:__tostring() return format("WebSocket(%s)", self.peer or "?")
 function Response:upgrade()
   local handle, err = await(nil, self.handle:upgrade())
   if not handle then return nil, err end
-  return setmetatable({ handle = handle, peer = self.peer }, WebSocket)
+  local ws = setmetatable({ handle = handle, peer = self.peer }, WebSocket)
+  self.websocket = ws -- closed when the handler ends
+  return ws
 end
 
 ---------------------------------------------------------------------------------------------------
@@ -225,7 +228,13 @@ local function handleRequest(handler, handle)
   elseif not handle:responded() then
     handle:respond(res.statusCode, res.headers, nil) -- the handler sent nothing: an empty body
   end
-  handle:finish()
+  -- The connection is the handler's: when it ends, so does a WebSocket it did not close (1011
+  -- when the handler failed), and the socket is let go now, not when Lua collects `handle`.
+  local ws = rawget(res, "websocket")
+  if ws and not ws.handle:isClosed() then
+    await(nil, ws.handle:close(ok and 1000 or 1011, ok and "" or "handler failed"))
+  end
+  handle:release()
 end
 
 local function serverLoop(handle, handler)

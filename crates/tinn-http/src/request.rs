@@ -265,6 +265,15 @@ impl UserData for RequestHandle {
             this.0.stream.borrow_mut().take();
             Ok(())
         });
+        // The handler has ended: let go of everything that can hold the connection, so its
+        // socket closes now rather than when Lua collects this object (an unused upgrade
+        // would otherwise receive the socket when the client hangs up, and keep it).
+        methods.add_method("release", |_, this, ()| {
+            this.0.stream.borrow_mut().take();
+            this.0.upgrade.borrow_mut().take();
+            this.0.body.borrow_mut().take();
+            Ok(())
+        });
         methods.add_method("responded", |_, this, ()| Ok(this.0.respond.borrow().is_none()));
         methods.add_method("streaming", |_, this, ()| Ok(this.0.stream.borrow().is_some()));
     }
