@@ -12,7 +12,8 @@
 ---@field remotePort integer
 local HttpRequest = {}
 
----The whole request body (default limit 16 MiB).
+---The whole request body (default limit 16 MiB). A read that times out keeps what it received:
+---the next read returns it, so nothing is lost.
 ---@async
 ---@param maxBytes? integer
 ---@param timeoutMs? number
@@ -52,12 +53,14 @@ function HttpResponse:send(body) end
 ---@return string|nil err
 function HttpResponse:json(value) end
 
----Streams a chunk; the first write sends status and headers.
+---Streams a chunk; the first write sends status and headers. A chunk is queued whole or not at
+---all: on timeout (nil, "timeout", 0) nothing of it was sent, and writing it again goes on.
 ---@async
 ---@param chunk string
 ---@param timeoutMs? number
 ---@return true|nil ok
----@return string|nil err
+---@return string|nil err "closed" once the client is gone, or "timeout"
+---@return integer|nil sent 0 after a timeout
 function HttpResponse:write(chunk, timeoutMs) end
 
 ---Ends a streamed response.

@@ -146,14 +146,17 @@ end
 
 --- res:write(chunk [, timeoutMs]) streams a chunk (chunked encoding); the first write sends the
 --- status and headers. Waits while the client reads slower than the handler writes.
---- Returns true, or nil, "closed" when the client went away.
+--- Returns true, or nil, "closed" when the client went away, or nil, "timeout", 0: a chunk is
+--- queued whole or not at all, so after a timeout nothing of it was sent; write it again.
 function Response:write(chunk, timeoutMs)
   if type(chunk) ~= "string" then argError(1, "res:write", "string expected, got " .. type(chunk)) end
   checkTimeout(timeoutMs, "res:write", 2)
   if not self.handle:streaming() then
     raiseIfFailed("res:write", self.handle:startStream(self.statusCode, self.headers))
   end
-  return await(timeoutMs, self.handle:write(chunk))
+  local ok, err = await(timeoutMs, self.handle:write(chunk))
+  if err == "timeout" then return nil, err, 0 end
+  return ok, err
 end
 
 --- res:finish() ends a streamed response (done for you when the handler returns).

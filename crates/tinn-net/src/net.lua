@@ -53,19 +53,20 @@ end
 require("tinn.stream").addReaders(Stream, "stream")
 
 --- stream:write(s [, timeoutMs]) or stream:write(ptr, len [, timeoutMs]) -> bytes written | nil, err
---- An ffi pointer is written from its memory without making a Lua string.
+--- An ffi pointer is written from its memory without making a Lua string. On timeout:
+--- nil, "timeout", bytes already sent (the rest was not sent; write it again to go on).
 function Stream:write(data, a, b)
   local kind = type(data)
   if kind == "string" or kind == "number" then
     checkTimeout(a, 2, "stream:write")
-    return await(a or self.timeout, self.handle:write(tostring(data)))
+    return await(nil, self.handle:write(tostring(data), a or self.timeout))
   elseif kind == "cdata" then
     if type(a) ~= "number" or a < 0 or a ~= floor(a) then
       argError(2, "stream:write", "length must be a non-negative integer, got " .. tostring(a))
     end
     checkTimeout(b, 3, "stream:write")
     local address = tonumber(ffi.cast("uintptr_t", data))
-    return await(b or self.timeout, self.handle:writePointer(address, a))
+    return await(nil, self.handle:writePointer(address, a, b or self.timeout))
   end
   argError(1, "stream:write", "string or ffi pointer expected, got " .. kind)
 end
