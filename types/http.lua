@@ -133,7 +133,12 @@ local http = {}
 
 ---Starts a server; each request runs handler(req, res) as its own task.
 ---Errors: raises on a missing handler, a bad port or options of the wrong type.
----@param opts {host?: string, port: integer, handler: fun(req: HttpRequest, res: HttpResponse), reuseport?: boolean, maxHeaderBytes?: integer, headerTimeoutMs?: number, backlog?: integer}
+---Limits: `maxHeaderBytes` (16384) and `maxHeaders` (100) past which a request gets 431;
+---`headerTimeoutMs` (10000) from a request's first byte to its last header, else 408;
+---`idleTimeoutMs` (30000) a kept-alive connection may wait for its next request before it is
+---closed; `bodyTimeoutMs` (30000) a body read waits for the client's next bytes before it
+---returns nil, "timeout".
+---@param opts {host?: string, port: integer, handler: fun(req: HttpRequest, res: HttpResponse), reuseport?: boolean, maxHeaderBytes?: integer, maxHeaders?: integer, headerTimeoutMs?: number, idleTimeoutMs?: number, bodyTimeoutMs?: number, backlog?: integer}
 ---@return HttpServer|nil server
 ---@return string|nil err
 function http.serve(opts) end

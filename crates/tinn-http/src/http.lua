@@ -16,6 +16,12 @@ local format, floor = string.format, math.floor
 
 local DEFAULT_MAX_HEADER_BYTES = 16 * 1024
 local DEFAULT_HEADER_TIMEOUT_MS = 10000
+-- A kept-alive connection with no request for this long is closed (Node: 5 s, nginx: 75 s).
+local DEFAULT_IDLE_TIMEOUT_MS = 30000
+-- A request body whose next bytes take longer than this ends the read with "timeout".
+local DEFAULT_BODY_TIMEOUT_MS = 30000
+-- hyper's default; more costs a heap allocation per request.
+local DEFAULT_MAX_HEADERS = 100
 local DEFAULT_MAX_BODY = 16 * 1024 * 1024
 local DEFAULT_BACKLOG = 1024
 
@@ -265,7 +271,8 @@ end
 local http = {}
 
 --- http.serve{host = "127.0.0.1", port, handler, reuseport, maxHeaderBytes = 16384,
----   headerTimeoutMs = 10000, backlog = 1024} -> server | nil, err
+---   maxHeaders = 100, headerTimeoutMs = 10000, idleTimeoutMs = 30000, bodyTimeoutMs = 30000,
+---   backlog = 1024} -> server | nil, err
 --- Each request runs handler(req, res) as its own task. The server runs until server:close().
 function http.serve(opts)
   if type(opts) ~= "table" then argError(1, "http.serve", "options table expected, got " .. type(opts)) end
@@ -280,7 +287,16 @@ function http.serve(opts)
   local headerTimeoutMs = option(opts, "headerTimeoutMs", "number", DEFAULT_HEADER_TIMEOUT_MS, "http.serve")
   local backlog = option(opts, "backlog", "number", DEFAULT_BACKLOG, "http.serve")
   local reuseport = option(opts, "reuseport", "boolean", false, "http.serve")
-  local handle, err = native.serve(host, port, floor(maxHeaderBytes), floor(headerTimeoutMs), floor(backlog), reuseport)
+  local maxHeaders = option(opts, "maxHeaders", "number", DEFAULT_MAX_HEADERS, "http.serve")
+  if maxHeaders < 1 or maxHeaders ~= floor(maxHeaders) then
+    argError(1, "http.serve", "'maxHeaders' must be a positive integer, got " .. tostring(maxHeaders))
+  end
+  local idleTimeoutMs = option(opts, "idleTimeoutMs", "number", DEFAULT_IDLE_TIMEOUT_MS, "http.serve")
+  local bodyTimeoutMs = option(opts, "bodyTimeoutMs", "number", DEFAULT_BODY_TIMEOUT_MS, "http.serve")
+  checkTimeout(idleTimeoutMs, "http.serve")
+  checkTimeout(bodyTimeoutMs, "http.serve")
+  local handle, err = native.serve(host, port, floor(maxHeaderBytes), floor(headerTimeoutMs), floor(backlog), reuseport,
+    maxHeaders, floor(idleTimeoutMs), floor(bodyTimeoutMs))
   if not handle then return nil, err end
   local boundHost, boundPort = handle:address()
   local server = setmetatable({ handle = handle, host = boundHost, port = boundPort }, Server)

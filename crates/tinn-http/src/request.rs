@@ -4,6 +4,7 @@
 use std::cell::RefCell;
 use std::net::SocketAddr;
 use std::rc::Rc;
+use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
 use http_body_util::{BodyExt, Either, Full};
@@ -28,6 +29,8 @@ struct RequestState {
     /// Body bytes received by a read that was cancelled (timed out) before it could return
     /// them: the next read starts with them.
     unread: RefCell<BytesMut>,
+    /// The longest a read waits for the client's next bytes (`bodyTimeoutMs`).
+    body_timeout: Duration,
     /// hyper's handle for taking over the connection after a `101 Switching Protocols`.
     upgrade: RefCell<Option<hyper::upgrade::OnUpgrade>>,
     respond: RefCell<Option<oneshot::Sender<Response<ResponseBody>>>>,
@@ -46,6 +49,7 @@ impl RequestHandle {
             peer: arrived.peer,
             body: RefCell::new(Some(body)),
             unread: RefCell::default(),
+            body_timeout: arrived.body_timeout,
             upgrade: RefCell::new(upgrade),
             respond: RefCell::new(Some(arrived.respond)),
             stream: RefCell::new(None),
@@ -131,14 +135,16 @@ struct BodyRead {
 }
 
 impl BodyRead {
-    /// The next data frame: Ok(None) at the end of the body; Err when the client fails.
+    /// The next data frame: Ok(None) at the end of the body; Err when the client fails or sends
+    /// nothing for `bodyTimeoutMs`.
     async fn next(&mut self) -> Result<Option<Bytes>, String> {
         let Some(body) = self.body.as_mut() else { return Ok(None) };
         loop {
-            match body.frame().await {
-                None => return Ok(None),
-                Some(Err(e)) => return Err(format!("read request body: {e}")),
-                Some(Ok(frame)) => {
+            match tokio::time::timeout(self.state.body_timeout, body.frame()).await {
+                Err(_) => return Err("timeout".to_owned()),
+                Ok(None) => return Ok(None),
+                Ok(Some(Err(e))) => return Err(format!("read request body: {e}")),
+                Ok(Some(Ok(frame))) => {
                     if let Ok(data) = frame.into_data() {
                         return Ok(Some(data));
                     } // trailers are not body bytes

@@ -96,6 +96,10 @@ end
 local Server = {}
 Server.__index = Server
 
+-- How long server:serve rests when accepting fails (out of descriptors): retrying at once
+-- would spin a core, and connections that close meanwhile free descriptors.
+local ACCEPT_BACKOFF_MS = 100
+
 --- server:accept([timeoutMs]) -> stream | nil, err
 function Server:accept(timeoutMs)
   checkTimeout(timeoutMs, 1, "server:accept")
@@ -120,6 +124,7 @@ end
 --- A handler that raises is reported with the peer's address; the server keeps serving.
 function Server:serve(handler)
   if type(handler) ~= "function" then argError(1, "server:serve", "function expected, got " .. type(handler)) end
+  local warned = false
   while not self.handle:isClosed() do
     local conn, err = await(nil, self.handle:accept())
     if conn then
@@ -127,9 +132,12 @@ function Server:serve(handler)
     elseif err == "closed" then
       break
     else
-      -- out of descriptors and the like: report, give the OS a moment, keep serving
-      io.stderr:write(format("tinn: %s\n", err))
-      sleep(10)
+      -- out of descriptors and the like: say so once, let connections close, keep serving
+      if not warned then
+        warned = true
+        io.stderr:write(format("tinn: %s: new connections wait until some close (said once)\n", err))
+      end
+      sleep(ACCEPT_BACKOFF_MS)
     end
   end
   return true
