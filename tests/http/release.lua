@@ -97,8 +97,12 @@ conn:write("\129\130\0\0\0\0\255\254") -- masked (with zeros) text that is not U
 print("invalid UTF-8", closeFrame(conn))
 conn:close()
 conn = handshake()
+conn:write("\130\255\0\0\0\0\1\16\0\0\0\0\0\0") -- a binary frame announcing 17 MiB (the limit is 16)
+print("frame too big", closeFrame(conn))
+conn:close()
+conn = handshake()
 conn:close() -- vanishes without a close frame
-waitFor(function() return #ended == 3 end, 3000)
+waitFor(function() return #ended == 4 end, 3000)
 for i, line in ipairs(ended) do print("server saw", i, line) end
 print("protocol errors", "released", settle(baseline))
 server:close()
