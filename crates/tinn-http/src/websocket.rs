@@ -4,7 +4,6 @@
 
 use std::cell::RefCell;
 use std::rc::Rc;
-use std::sync::Arc;
 use std::time::Duration;
 
 use futures_util::stream::{SplitSink, SplitStream};
@@ -37,8 +36,8 @@ const MAX_CLOSE_REASON: usize = 123;
 
 /// The two halves of the connection; both become None when it is shut, which drops the socket.
 struct Socket {
-    sink: Arc<Mutex<Option<SplitSink<Stream, Message>>>>,
-    stream: Arc<Mutex<Option<SplitStream<Stream>>>>,
+    sink: Mutex<Option<SplitSink<Stream, Message>>>,
+    stream: Mutex<Option<SplitStream<Stream>>>,
     closing: Closing,
 }
 
@@ -49,8 +48,8 @@ impl WebSocketHandle {
     pub(crate) fn new(stream: Stream) -> WebSocketHandle {
         let (sink, stream) = stream.split();
         WebSocketHandle(RefCell::new(Some(Rc::new(Socket {
-            sink: Arc::new(Mutex::new(Some(sink))),
-            stream: Arc::new(Mutex::new(Some(stream))),
+            sink: Mutex::new(Some(sink)),
+            stream: Mutex::new(Some(stream)),
             closing: Closing::default(),
         }))))
     }
