@@ -100,3 +100,74 @@ fn https_client_trusts_a_given_ca() {
     let bad = lines.next().unwrap_or_default();
     assert!(bad.starts_with("bad ca\tnil\tca: "), "a malformed CA is a clear error: {bad}");
 }
+
+/// Descriptors open in process `pid`.
+fn open_fds(pid: u32) -> usize {
+    std::fs::read_dir(format!("/proc/{pid}/fd")).expect("read /proc/<pid>/fd").count()
+}
+
+/// CPU time (user + system) process `pid` has used, in clock ticks (1/100 s on Linux).
+fn cpu_ticks(pid: u32) -> u64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).expect("read /proc/<pid>/stat");
+    // the fields after the command name, which is in parentheses and may hold spaces
+    let fields: Vec<&str> = stat.rsplit_once(')').expect("stat has (comm)").1.split_whitespace().collect();
+    fields[11].parse::<u64>().expect("utime") + fields[12].parse::<u64>().expect("stime")
+}
+
+/// Issue 14 item 8: at the descriptor limit the accept loop retried at once and spun a core
+/// while answering nobody, and each connection cost two descriptors (a copy kept to write a
+/// 408). Now: one per connection, a pause between failed accepts, one line on stderr, and
+/// service resumes as soon as connections close.
+#[test]
+fn http_server_at_the_fd_limit_backs_off_and_recovers() {
+    use std::io::{Read, Write};
+    use std::net::TcpStream;
+    use std::time::Duration;
+
+    let mut command = Command::new("sh");
+    command
+        .args(["-c", &format!("ulimit -n 64 && exec '{}' http/serve_at_fd_limit.lua", env!("CARGO_BIN_EXE_tinn"))])
+        .current_dir(crate::support::tests_dir());
+    let started = crate::support::Started::first_line(command);
+    let pid = started.child.id();
+    let ports: Vec<u16> = started.first_printed().split_whitespace().map(|p| p.parse().expect("a port")).collect();
+    let (http_port, echo_port) = (ports[0], ports[1]);
+    std::thread::sleep(Duration::from_millis(200));
+
+    let before = open_fds(pid);
+    let mut held: Vec<TcpStream> = (0..10).map(|_| TcpStream::connect(("127.0.0.1", http_port)).expect("connect")).collect();
+    std::thread::sleep(Duration::from_millis(300));
+    let per_ten = open_fds(pid) - before;
+    assert!(per_ten <= 11, "10 idle connections cost {per_ten} descriptors (one each expected)");
+
+    // Far more connections than descriptors: the rest wait in the listen backlogs.
+    for _ in 0..60 {
+        held.push(TcpStream::connect(("127.0.0.1", http_port)).expect("connect"));
+        held.push(TcpStream::connect(("127.0.0.1", echo_port)).expect("connect"));
+    }
+    std::thread::sleep(Duration::from_millis(500));
+    let ticks = cpu_ticks(pid);
+    std::thread::sleep(Duration::from_secs(2));
+    let used = cpu_ticks(pid) - ticks;
+    assert!(used < 30, "out of descriptors the server used {used} ticks of CPU in 2 s (spinning)");
+
+    drop(held);
+    let ask = |port: u16, request: &str| -> String {
+        let mut stream = TcpStream::connect(("127.0.0.1", port)).expect("connect");
+        stream.set_read_timeout(Some(Duration::from_secs(10))).expect("timeout");
+        stream.write_all(request.as_bytes()).expect("send");
+        let mut answer = String::new();
+        let _ = stream.read_to_string(&mut answer);
+        answer
+    };
+    let answer = ask(http_port, "GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    assert!(answer.starts_with("HTTP/1.1 200 OK") && answer.ends_with("ok"), "served again: {answer:?}");
+    assert_eq!(ask(echo_port, "hello\n"), "hello\n", "tinn.net serves again");
+    ask(http_port, "GET /quit HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+
+    let (status, _, stderr) = started.output();
+    assert_eq!(status, 0, "{stderr}");
+    assert_eq!(stderr.matches("HTTP server on").count(), 1, "said once: {stderr}");
+    assert_eq!(stderr.matches("accept").count(), 1, "tinn.net said once too: {stderr}");
+    assert!(stderr.contains("Too many open files"), "{stderr}");
+}

@@ -70,6 +70,7 @@ script_tests! {
     net_errors_name_operation_and_address: "net/errors.lua";
     net_no_descriptor_leak: "net/no_fd_leak.lua";
     net_udp: "net/udp.lua";
+    net_timed_out_write_reports_bytes_sent: "net/write_timeout.lua";
     net_streams_ipv6_ffi_close_and_handler_errors: "net/streams.lua";
     net_host_names_resolve_through_tinn_dns: "net/names.lua";
     net_example_echo_client: "../examples/net/echo_client.lua";
@@ -86,6 +87,9 @@ script_tests! {
     http_server_and_client: "http/server_client.lua";
     http_malformed_concurrent_and_large_bodies: "http/robustness.lua";
     http_websocket_echo_chat_and_vanishing_client: "http/websocket.lua";
+    http_handler_end_releases_sockets_and_websocket_close_codes: "http/release.lua";
+    http_timed_out_reads_and_writes_lose_nothing: "http/body_reads.lua";
+    http_idle_body_and_header_count_limits: "http/limits.lua";
     // fs and log
     fs_files: "fs/files.lua";
     fs_errors_missing_and_permission_denied: "fs/errors.lua";
@@ -93,6 +97,7 @@ script_tests! {
     fs_concurrent_readers_and_writers: "fs/concurrent.lua";
     fs_atomic_write_keeps_old_content_on_failure: "fs/atomic.lua";
     fs_timeouts: "fs/timeouts.lua";
+    fs_long_line_reads_in_linear_time: "fs/long_line.lua";
     fs_example_copy_file: "../examples/copy_file.lua";
     log_levels_format_flush_close: "log/basic.lua";
     log_rotation: "log/rotation.lua";

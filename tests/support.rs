@@ -80,6 +80,11 @@ impl Started {
         Started { child, stdout, first }
     }
 
+    /// The first line the child printed, without its newline.
+    pub fn first_printed(&self) -> &str {
+        self.first.trim_end()
+    }
+
     /// Sends `signal` to the child.
     pub fn signal(&self, signal: i32) {
         // SAFETY: kill only sends a signal to our own child process.

@@ -12,7 +12,8 @@
 ---@field remotePort integer
 local HttpRequest = {}
 
----The whole request body (default limit 16 MiB).
+---The whole request body (default limit 16 MiB). A read that times out keeps what it received:
+---the next read returns it, so nothing is lost.
 ---@async
 ---@param maxBytes? integer
 ---@param timeoutMs? number
@@ -52,18 +53,21 @@ function HttpResponse:send(body) end
 ---@return string|nil err
 function HttpResponse:json(value) end
 
----Streams a chunk; the first write sends status and headers.
+---Streams a chunk; the first write sends status and headers. A chunk is queued whole or not at
+---all: on timeout (nil, "timeout", 0) nothing of it was sent, and writing it again goes on.
 ---@async
 ---@param chunk string
 ---@param timeoutMs? number
 ---@return true|nil ok
----@return string|nil err
+---@return string|nil err "closed" once the client is gone, or "timeout"
+---@return integer|nil sent 0 after a timeout
 function HttpResponse:write(chunk, timeoutMs) end
 
 ---Ends a streamed response.
 function HttpResponse:finish() end
 
----Answers a WebSocket handshake with 101 and returns the WebSocket.
+---Answers a WebSocket handshake with 101 and returns the WebSocket. The WebSocket lasts as long
+---as the handler: when the handler returns it is closed (1000, or 1011 if the handler raised).
 ---@async
 ---@return WebSocket|nil ws
 ---@return string|nil err when the request is not a handshake
@@ -78,14 +82,18 @@ local WebSocket = {}
 ---@param message string|{binary: string}
 ---@param timeoutMs? number
 ---@return true|nil ok
----@return string|nil err
+---@return string|nil err "closed" once the connection is gone (the detail follows), "timeout", or an error
+---@return string|nil detail
 function WebSocket:send(message, timeoutMs) end
 
----Receives the next message: data and "text"/"binary"; nil, "closed", code, reason at the end.
+---Receives the next message: data and "text"/"binary"; nil, "closed", code, reason once the
+---connection has ended, and its socket is released: the peer's close code and reason; 1006 and
+---what happened when the peer vanished without a close frame; or, when the peer broke the
+---protocol, the code sent to it (1002, 1007 text not UTF-8, 1009 message too big) and why.
 ---@async
 ---@param timeoutMs? number
 ---@return string|nil data
----@return string kind "text", "binary", "closed", "timeout" or an error
+---@return string kind "text", "binary", "closed" or "timeout"
 ---@return integer|nil code
 ---@return string|nil reason
 function WebSocket:receive(timeoutMs) end
@@ -125,7 +133,12 @@ local http = {}
 
 ---Starts a server; each request runs handler(req, res) as its own task.
 ---Errors: raises on a missing handler, a bad port or options of the wrong type.
----@param opts {host?: string, port: integer, handler: fun(req: HttpRequest, res: HttpResponse), reuseport?: boolean, maxHeaderBytes?: integer, headerTimeoutMs?: number, backlog?: integer}
+---Limits: `maxHeaderBytes` (16384) and `maxHeaders` (100) past which a request gets 431;
+---`headerTimeoutMs` (10000) from a request's first byte to its last header, else 408;
+---`idleTimeoutMs` (30000) a kept-alive connection may wait for its next request before it is
+---closed; `bodyTimeoutMs` (30000) a body read waits for the client's next bytes before it
+---returns nil, "timeout".
+---@param opts {host?: string, port: integer, handler: fun(req: HttpRequest, res: HttpResponse), reuseport?: boolean, maxHeaderBytes?: integer, maxHeaders?: integer, headerTimeoutMs?: number, idleTimeoutMs?: number, bodyTimeoutMs?: number, backlog?: integer}
 ---@return HttpServer|nil server
 ---@return string|nil err
 function http.serve(opts) end

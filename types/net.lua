@@ -33,7 +33,8 @@ function TcpStream:readExactly(n, timeoutMs) end
 ---@return fun(): string|nil
 function TcpStream:lines(timeoutMs) end
 
----Writes a string, or `len` bytes of ffi memory at `data`.
+---Writes a string, or `len` bytes of ffi memory at `data`. On timeout returns nil, "timeout" and
+---how many bytes went out before it; the rest was not sent (write `data:sub(sent + 1)` to go on).
 ---Errors: raises if `data` is neither a string nor an ffi pointer, or `len` is missing.
 ---@async
 ---@param data string|ffi.cdata*
@@ -41,6 +42,7 @@ function TcpStream:lines(timeoutMs) end
 ---@param timeoutMs? number
 ---@return integer|nil written
 ---@return string|nil err
+---@return integer|nil sent bytes sent before a timeout
 function TcpStream:write(data, lenOrTimeout, timeoutMs) end
 
 ---Closes the sending side; the peer reads end of stream.

@@ -16,12 +16,12 @@ use std::sync::Arc;
 use mlua::{IntoLuaMulti, Lua, LuaString, MetaMethod, MultiValue, Result as LuaResult, UserData, UserDataMethods};
 use tokio::sync::Mutex;
 
+use tinn_reactor::read_buffer::{ReadBuffer, ReadMode, READ_CHUNK};
+
 use crate::error::FsError;
 use crate::job::{self, Cancel};
 use crate::paths::ScriptPath;
 
-/// Bytes read ahead when a read needs more than the buffer holds.
-const READ_CHUNK: usize = 64 * 1024;
 /// The most one read call asks the OS for, so `read(huge)` does not allocate `huge` up front.
 const MAX_FILL: usize = 16 * 1024 * 1024;
 /// Writes are collected up to this many bytes before they go to the OS (or at flush/close).
@@ -85,24 +85,16 @@ pub(crate) fn open(p: &ScriptPath, mode: OpenMode) -> Result<File, FsError> {
     Ok(file)
 }
 
-/// What a read returns: a line (with or without its `\n`), up to `n` bytes, or the rest.
-#[derive(Clone, Copy, Debug)]
-pub(crate) enum ReadMode {
-    Line { keep: bool },
-    Count(usize),
-    All,
-}
-
-impl ReadMode {
-    fn parse(kind: &str, count: Option<i64>) -> Option<ReadMode> {
-        Some(match kind {
-            "l" => ReadMode::Line { keep: false },
-            "L" => ReadMode::Line { keep: true },
-            "a" => ReadMode::All,
-            "n" => ReadMode::Count(usize::try_from(count?).ok()?),
-            _ => return None,
-        })
-    }
+/// The read mode of a `file:read` format: a line (with or without its `\n`; a `\r` stays, as
+/// in Lua's io), `n` bytes, or the rest.
+fn read_mode(kind: &str, count: Option<i64>) -> Option<ReadMode> {
+    Some(match kind {
+        "l" => ReadMode::Line { keep: false, crlf: false },
+        "L" => ReadMode::Line { keep: true, crlf: false },
+        "a" => ReadMode::All,
+        "n" => ReadMode::Exactly(usize::try_from(count?).ok()?),
+        _ => return None,
+    })
 }
 
 /// `file:seek` origins.
@@ -119,9 +111,8 @@ struct Io {
     path: String,
     readable: bool,
     writable: bool,
-    /// Bytes read ahead; `rbuf[rpos..]` are not yet handed out. The OS offset is past them.
-    rbuf: Vec<u8>,
-    rpos: usize,
+    /// Bytes read ahead and not yet handed out. The OS offset is past them.
+    read_ahead: ReadBuffer,
     /// Bytes written by the script and not yet handed to the OS.
     wbuf: Vec<u8>,
 }
@@ -159,8 +150,7 @@ impl FileHandle {
             path: path.clone(),
             readable: mode.read,
             writable: mode.write,
-            rbuf: Vec::new(),
-            rpos: 0,
+            read_ahead: ReadBuffer::default(),
             wbuf: Vec::new(),
         };
         FileHandle { path, closed: Cell::new(false), io: Arc::new(Mutex::new(io)), started: Rc::default() }
@@ -230,20 +220,15 @@ impl FileHandle {
     }
 
     fn read(&self, lua: &Lua, kind: String, count: Option<i64>) -> LuaResult<MultiValue> {
-        let mode = ReadMode::parse(&kind, count)
+        let mode = read_mode(&kind, count)
             .ok_or_else(|| bad_argument(1, "file:read", format!("invalid format '{kind}'")))?;
         if self.closed.get() {
             return job::fail(lua, FsError::Closed);
         }
         if let Some(mut io) = self.idle() {
             if io.readable && io.wbuf.is_empty() {
-                if let Some(answer) = io.take_range(mode, false) {
-                    let value = match answer {
-                        Some((start, end)) => mlua::Value::String(lua.create_string(&io.rbuf[start..end])?),
-                        None => mlua::Value::Nil,
-                    };
-                    io.drop_consumed();
-                    return value.into_lua_multi(lua);
+                if let Some(answer) = io.read_ahead.take(mode, |bytes| lua.create_string(bytes)) {
+                    return answer.transpose()?.into_lua_multi(lua);
                 }
             }
         }
@@ -256,7 +241,7 @@ impl FileHandle {
         }
         let data = data.as_bytes();
         if let Some(mut io) = self.idle() {
-            if io.writable && io.rpos == io.rbuf.len() && io.wbuf.len() + data.len() <= WRITE_BUFFER {
+            if io.writable && io.read_ahead.unread() == 0 && io.wbuf.len() + data.len() <= WRITE_BUFFER {
                 io.wbuf.extend_from_slice(&data);
                 return true.into_lua_multi(lua);
             }
@@ -344,74 +329,42 @@ impl Io {
         FsError::io(op, &self.path, e)
     }
 
-    /// Serves `mode` from the read buffer: `Some(answer)` when it can (`Some(None)` is end of
-    /// file), `None` when more bytes are needed. `eof` says the OS has no more.
-    fn take(&mut self, mode: ReadMode, eof: bool) -> Option<Option<Vec<u8>>> {
-        let answer = self.take_range(mode, eof)?.map(|(start, end)| self.rbuf[start..end].to_vec());
-        self.drop_consumed();
-        Some(answer)
-    }
-
-    /// Like `take`, but hands the answer's place in the buffer (valid until `drop_consumed`),
-    /// so the fast path can make a Lua string straight from it.
-    fn take_range(&mut self, mode: ReadMode, eof: bool) -> Option<Option<(usize, usize)>> {
-        let start = self.rpos;
-        let avail = &self.rbuf[start..];
-        let (len, used) = match mode {
-            ReadMode::Line { keep } => match avail.iter().position(|&b| b == b'\n') {
-                Some(i) => (Some(i + usize::from(keep)), i + 1),
-                None if eof && avail.is_empty() => (None, 0),
-                None if eof => (Some(avail.len()), avail.len()),
-                None => return None,
-            },
-            ReadMode::Count(n) if avail.len() >= n && !(n == 0 && avail.is_empty()) => (Some(n), n),
-            ReadMode::Count(_) if eof && avail.is_empty() => (None, 0),
-            ReadMode::Count(_) | ReadMode::All if eof => (Some(avail.len()), avail.len()),
-            ReadMode::Count(_) | ReadMode::All => return None,
-        };
-        self.rpos += used;
-        Some(len.map(|len| (start, start + len)))
-    }
-
-    /// Empties the buffer once everything in it has been handed out, so it does not grow.
-    fn drop_consumed(&mut self) {
-        if self.rpos == self.rbuf.len() {
-            self.rbuf.clear();
-            self.rpos = 0;
-        }
-    }
-
     /// Reads more from the OS into the buffer; returns how many bytes came (0 at end of file).
     fn fill(&mut self, mode: ReadMode) -> Result<usize, FsError> {
-        if self.rpos > 0 {
-            self.rbuf.drain(..self.rpos);
-            self.rpos = 0;
-        }
-        let have = self.rbuf.len();
         let path = self.path.clone();
         let fail = |e| FsError::io("read", &path, e);
-        let mut rbuf = std::mem::take(&mut self.rbuf);
-        let file = self.file()?;
+        let have = self.read_ahead.unread();
+        let file = self.file.as_mut().ok_or(FsError::Closed)?;
+        let buffer = &mut self.read_ahead;
         let got = match mode {
-            ReadMode::All => file.read_to_end(&mut rbuf),
-            ReadMode::Line { .. } | ReadMode::Count(_) => {
+            ReadMode::All => {
+                let bytes = buffer.spare();
+                let before = bytes.len();
+                file.read_to_end(bytes).map(|_| bytes.len() - before)
+            }
+            _ => {
                 let want = match mode {
-                    ReadMode::Count(n) => n.saturating_sub(have).clamp(READ_CHUNK, MAX_FILL),
+                    ReadMode::Exactly(n) => n.saturating_sub(have).clamp(READ_CHUNK, MAX_FILL),
                     _ => READ_CHUNK,
                 };
-                rbuf.resize(have + want, 0);
-                let got = loop {
-                    match file.read(&mut rbuf[have..]) {
+                buffer.fill_with(want, |room| loop {
+                    match file.read(room) {
                         Err(e) if e.kind() == ErrorKind::Interrupted => continue,
                         other => break other,
                     }
-                };
-                rbuf.truncate(have + *got.as_ref().unwrap_or(&0));
-                got
+                })
             }
         };
-        self.rbuf = rbuf;
         got.map_err(fail)
+    }
+
+    /// Serves `mode` from the read buffer; `at_end` says the OS has no more for now (a file
+    /// can grow, so the end is not remembered).
+    fn take(&mut self, mode: ReadMode, at_end: bool) -> Option<Option<Vec<u8>>> {
+        self.read_ahead.eof = at_end;
+        let answer = self.read_ahead.take(mode, <[u8]>::to_vec);
+        self.read_ahead.eof = false;
+        answer
     }
 
     fn read(&mut self, mode: ReadMode, cancel: &Cancel) -> Result<Option<Vec<u8>>, FsError> {
@@ -438,15 +391,14 @@ impl Io {
 
     /// Gives back read-ahead bytes before writing, so the write lands where the script thinks.
     fn discard_reads(&mut self) -> Result<(), FsError> {
-        let unread = self.rbuf.len() - self.rpos;
+        let unread = self.read_ahead.unread();
         if unread == 0 {
             return Ok(());
         }
         let back = i64::try_from(unread).map_err(|_| self.fail("write", ErrorKind::InvalidInput.into()))?;
         match self.file()?.seek(SeekFrom::Current(-back)) {
             Ok(_) => {
-                self.rbuf.clear();
-                self.rpos = 0;
+                self.read_ahead.clear();
                 Ok(())
             }
             // A pipe cannot go back, and needs not: its two directions are separate streams.
@@ -488,7 +440,7 @@ impl Io {
     fn seek(&mut self, whence: Whence, offset: i64) -> Result<u64, FsError> {
         self.file()?;
         self.flush_writes("seek")?;
-        let unread = i64::try_from(self.rbuf.len() - self.rpos).unwrap_or(i64::MAX);
+        let unread = i64::try_from(self.read_ahead.unread()).unwrap_or(i64::MAX);
         let invalid = || io::Error::from_raw_os_error(libc::EINVAL);
         let target = match whence {
             Whence::Set => SeekFrom::Start(u64::try_from(offset).map_err(|_| self.fail("seek", invalid()))?),
@@ -501,8 +453,7 @@ impl Io {
             return Ok(position.saturating_sub(u64::try_from(unread).unwrap_or(0)));
         }
         let position = self.file()?.seek(target).map_err(|e| self.fail("seek", e))?;
-        self.rbuf.clear();
-        self.rpos = 0;
+        self.read_ahead.clear();
         Ok(position)
     }
 
@@ -524,8 +475,7 @@ impl Io {
 
     fn release(&mut self) {
         self.file = None;
-        self.rbuf = Vec::new();
-        self.rpos = 0;
+        self.read_ahead = ReadBuffer::default();
     }
 }
 

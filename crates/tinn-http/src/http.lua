@@ -16,6 +16,12 @@ local format, floor = string.format, math.floor
 
 local DEFAULT_MAX_HEADER_BYTES = 16 * 1024
 local DEFAULT_HEADER_TIMEOUT_MS = 10000
+-- A kept-alive connection with no request for this long is closed (Node: 5 s, nginx: 75 s).
+local DEFAULT_IDLE_TIMEOUT_MS = 30000
+-- A request body whose next bytes take longer than this ends the read with "timeout".
+local DEFAULT_BODY_TIMEOUT_MS = 30000
+-- hyper's default; more costs a heap allocation per request.
+local DEFAULT_MAX_HEADERS = 100
 local DEFAULT_MAX_BODY = 16 * 1024 * 1024
 local DEFAULT_BACKLOG = 1024
 
@@ -146,14 +152,17 @@ end
 
 --- res:write(chunk [, timeoutMs]) streams a chunk (chunked encoding); the first write sends the
 --- status and headers. Waits while the client reads slower than the handler writes.
---- Returns true, or nil, "closed" when the client went away.
+--- Returns true, or nil, "closed" when the client went away, or nil, "timeout", 0: a chunk is
+--- queued whole or not at all, so after a timeout nothing of it was sent; write it again.
 function Response:write(chunk, timeoutMs)
   if type(chunk) ~= "string" then argError(1, "res:write", "string expected, got " .. type(chunk)) end
   checkTimeout(timeoutMs, "res:write", 2)
   if not self.handle:streaming() then
     raiseIfFailed("res:write", self.handle:startStream(self.statusCode, self.headers))
   end
-  return await(timeoutMs, self.handle:write(chunk))
+  local ok, err = await(timeoutMs, self.handle:write(chunk))
+  if err == "timeout" then return nil, err, 0 end
+  return ok, err
 end
 
 --- res:finish() ends a streamed response (done for you when the handler returns).
@@ -177,8 +186,9 @@ function WebSocket:send(message, timeoutMs)
   argError(1, "ws:send", "text string or {binary = string} expected, got " .. type(message))
 end
 
---- ws:receive([timeoutMs]) -> data, "text" | "binary"; nil, "closed", code, reason when the peer
---- closed; nil, "timeout"
+--- ws:receive([timeoutMs]) -> data, "text" | "binary"; nil, "closed", code, reason once the
+--- connection ended: the peer's close code, 1006 and what happened when it vanished, or the code
+--- sent to a peer that broke the protocol (1002, 1007 bad UTF-8, 1009 too big); nil, "timeout"
 function WebSocket:receive(timeoutMs)
   checkTimeout(timeoutMs, "ws:receive", 1)
   return await(timeoutMs, self.handle:receive())
@@ -201,7 +211,9 @@ function WebSocket:__tostring() return format("WebSocket(%s)", self.peer or "?")
 function Response:upgrade()
   local handle, err = await(nil, self.handle:upgrade())
   if not handle then return nil, err end
-  return setmetatable({ handle = handle, peer = self.peer }, WebSocket)
+  local ws = setmetatable({ handle = handle, peer = self.peer }, WebSocket)
+  self.websocket = ws -- closed when the handler ends
+  return ws
 end
 
 ---------------------------------------------------------------------------------------------------
@@ -225,7 +237,13 @@ local function handleRequest(handler, handle)
   elseif not handle:responded() then
     handle:respond(res.statusCode, res.headers, nil) -- the handler sent nothing: an empty body
   end
-  handle:finish()
+  -- The connection is the handler's: when it ends, so does a WebSocket it did not close (1011
+  -- when the handler failed), and the socket is let go now, not when Lua collects `handle`.
+  local ws = rawget(res, "websocket")
+  if ws and not ws.handle:isClosed() then
+    await(nil, ws.handle:close(ok and 1000 or 1011, ok and "" or "handler failed"))
+  end
+  handle:release()
 end
 
 local function serverLoop(handle, handler)
@@ -253,7 +271,8 @@ end
 local http = {}
 
 --- http.serve{host = "127.0.0.1", port, handler, reuseport, maxHeaderBytes = 16384,
----   headerTimeoutMs = 10000, backlog = 1024} -> server | nil, err
+---   maxHeaders = 100, headerTimeoutMs = 10000, idleTimeoutMs = 30000, bodyTimeoutMs = 30000,
+---   backlog = 1024} -> server | nil, err
 --- Each request runs handler(req, res) as its own task. The server runs until server:close().
 function http.serve(opts)
   if type(opts) ~= "table" then argError(1, "http.serve", "options table expected, got " .. type(opts)) end
@@ -268,7 +287,16 @@ function http.serve(opts)
   local headerTimeoutMs = option(opts, "headerTimeoutMs", "number", DEFAULT_HEADER_TIMEOUT_MS, "http.serve")
   local backlog = option(opts, "backlog", "number", DEFAULT_BACKLOG, "http.serve")
   local reuseport = option(opts, "reuseport", "boolean", false, "http.serve")
-  local handle, err = native.serve(host, port, floor(maxHeaderBytes), floor(headerTimeoutMs), floor(backlog), reuseport)
+  local maxHeaders = option(opts, "maxHeaders", "number", DEFAULT_MAX_HEADERS, "http.serve")
+  if maxHeaders < 1 or maxHeaders ~= floor(maxHeaders) then
+    argError(1, "http.serve", "'maxHeaders' must be a positive integer, got " .. tostring(maxHeaders))
+  end
+  local idleTimeoutMs = option(opts, "idleTimeoutMs", "number", DEFAULT_IDLE_TIMEOUT_MS, "http.serve")
+  local bodyTimeoutMs = option(opts, "bodyTimeoutMs", "number", DEFAULT_BODY_TIMEOUT_MS, "http.serve")
+  checkTimeout(idleTimeoutMs, "http.serve")
+  checkTimeout(bodyTimeoutMs, "http.serve")
+  local handle, err = native.serve(host, port, floor(maxHeaderBytes), floor(headerTimeoutMs), floor(backlog), reuseport,
+    maxHeaders, floor(idleTimeoutMs), floor(bodyTimeoutMs))
   if not handle then return nil, err end
   local boundHost, boundPort = handle:address()
   local server = setmetatable({ handle = handle, host = boundHost, port = boundPort }, Server)

@@ -29,11 +29,22 @@ pub fn module(lua: &Lua) -> LuaResult<Table> {
     tinn_reactor::wrap_module(lua, "=tinn/http", include_str!("http.lua"), native)
 }
 
-/// `native.serve(host, port, maxHeaderBytes, headerTimeoutMs, backlog, reusePort)` → server or
-/// nil, message. The wrapper has checked the arguments.
+/// `native.serve(host, port, maxHeaderBytes, headerTimeoutMs, backlog, reusePort, maxHeaders,
+/// idleTimeoutMs, bodyTimeoutMs)` → server or nil, message. The wrapper has checked the arguments.
+#[allow(clippy::type_complexity)]
 fn http_serve(
     lua: &Lua,
-    (host, port, max_header_bytes, header_timeout_ms, backlog, reuse_port): (String, u16, usize, u64, i32, bool),
+    (host, port, max_header_bytes, header_timeout_ms, backlog, reuse_port, max_headers, idle_timeout_ms, body_timeout_ms): (
+        String,
+        u16,
+        usize,
+        u64,
+        i32,
+        bool,
+        usize,
+        u64,
+        u64,
+    ),
 ) -> LuaResult<MultiValue> {
     let addr = match resolve_listen(&host, port) {
         Ok(addr) => addr,
@@ -41,7 +52,10 @@ fn http_serve(
     };
     let options = server::ServerOptions {
         max_header_bytes,
+        max_headers,
         header_timeout: Duration::from_millis(header_timeout_ms),
+        idle_timeout: Duration::from_millis(idle_timeout_ms),
+        body_timeout: Duration::from_millis(body_timeout_ms),
         backlog,
         reuse_port,
     };

@@ -4,8 +4,9 @@
 use std::cell::RefCell;
 use std::net::SocketAddr;
 use std::rc::Rc;
+use std::time::Duration;
 
-use bytes::Bytes;
+use bytes::{Bytes, BytesMut};
 use http_body_util::{BodyExt, Either, Full};
 use hyper::body::Incoming;
 use hyper::header::{HeaderName, HeaderValue};
@@ -23,8 +24,13 @@ use crate::server::Arrived;
 struct RequestState {
     head: hyper::http::request::Parts,
     peer: SocketAddr,
-    /// Taken out while a read is in flight, put back by its completion.
+    /// Taken out while a read is in flight, put back when it ends however it ends.
     body: RefCell<Option<Incoming>>,
+    /// Body bytes received by a read that was cancelled (timed out) before it could return
+    /// them: the next read starts with them.
+    unread: RefCell<BytesMut>,
+    /// The longest a read waits for the client's next bytes (`bodyTimeoutMs`).
+    body_timeout: Duration,
     /// hyper's handle for taking over the connection after a `101 Switching Protocols`.
     upgrade: RefCell<Option<hyper::upgrade::OnUpgrade>>,
     respond: RefCell<Option<oneshot::Sender<Response<ResponseBody>>>>,
@@ -42,6 +48,8 @@ impl RequestHandle {
             head,
             peer: arrived.peer,
             body: RefCell::new(Some(body)),
+            unread: RefCell::default(),
+            body_timeout: arrived.body_timeout,
             upgrade: RefCell::new(upgrade),
             respond: RefCell::new(Some(arrived.respond)),
             stream: RefCell::new(None),
@@ -118,46 +126,76 @@ fn http_request_info(lua: &Lua, this: &RequestHandle, (): ()) -> LuaResult<Multi
         .into_lua_multi(lua)
 }
 
+/// The request body while one read has it. However the read ends (done, failed, cancelled by
+/// a timeout), the body and every byte received and not returned go back to the request.
+struct BodyRead {
+    state: Rc<RequestState>,
+    body: Option<Incoming>,
+    received: BytesMut,
+}
+
+impl BodyRead {
+    /// The next data frame: Ok(None) at the end of the body; Err when the client fails or sends
+    /// nothing for `bodyTimeoutMs`.
+    async fn next(&mut self) -> Result<Option<Bytes>, String> {
+        let Some(body) = self.body.as_mut() else { return Ok(None) };
+        loop {
+            match tokio::time::timeout(self.state.body_timeout, body.frame()).await {
+                Err(_) => return Err("timeout".to_owned()),
+                Ok(None) => return Ok(None),
+                Ok(Some(Err(e))) => return Err(format!("read request body: {e}")),
+                Ok(Some(Ok(frame))) => {
+                    if let Ok(data) = frame.into_data() {
+                        return Ok(Some(data));
+                    } // trailers are not body bytes
+                }
+            }
+        }
+    }
+}
+
+impl Drop for BodyRead {
+    fn drop(&mut self) {
+        *self.state.body.borrow_mut() = self.body.take();
+        let received = std::mem::take(&mut self.received);
+        if !received.is_empty() {
+            *self.state.unread.borrow_mut() = received;
+        }
+    }
+}
+
 /// Reads the body: all of it up to `max` bytes (`whole`), or the next chunk. nil at the end.
 fn http_request_read(lua: &Lua, this: &RequestHandle, (whole, max): (bool, usize)) -> LuaResult<MultiValue> {
     let state = Rc::clone(&this.0);
-    let Some(mut body) = state.body.borrow_mut().take() else {
+    if !whole && !state.unread.borrow().is_empty() {
+        let chunk = state.unread.take();
+        return lua.create_string(&chunk)?.into_lua_multi(lua);
+    }
+    let Some(body) = state.body.borrow_mut().take() else {
         return failure(lua, "the request body is being read by another task");
     };
+    let received = state.unread.take();
+    let mut read = BodyRead { state, body: Some(body), received };
     tinn_reactor::start(lua, async move {
-        let mut collected: Vec<u8> = Vec::new();
-        let mut outcome: Result<Option<Bytes>, String> = Ok(None);
-        loop {
-            match body.frame().await {
-                None => break,
-                Some(Err(e)) => {
-                    outcome = Err(format!("read request body: {e}"));
-                    break;
-                }
-                Some(Ok(frame)) => {
-                    let Ok(data) = frame.into_data() else { continue }; // trailers
-                    if !whole {
-                        outcome = Ok(Some(data));
-                        break;
+        let outcome: Result<Option<Bytes>, String> = loop {
+            match read.next().await {
+                Err(message) => break Err(message),
+                Ok(None) if whole => break Ok(Some(std::mem::take(&mut read.received).freeze())),
+                Ok(None) => break Ok(None),
+                Ok(Some(data)) if !whole => break Ok(Some(data)),
+                Ok(Some(data)) => {
+                    read.received.extend_from_slice(&data);
+                    if read.received.len() > max {
+                        break Err(format!("request body larger than {max} bytes"));
                     }
-                    if collected.len() + data.len() > max {
-                        outcome = Err(format!("request body larger than {max} bytes"));
-                        break;
-                    }
-                    collected.extend_from_slice(&data);
                 }
             }
-        }
-        if whole && outcome.as_ref().is_ok_and(Option::is_none) {
-            outcome = Ok(Some(Bytes::from(collected)));
-        }
-        tinn_reactor::completion(move |lua| {
-            *state.body.borrow_mut() = Some(body);
-            match outcome {
-                Ok(Some(bytes)) => lua.create_string(&bytes)?.into_lua_multi(lua),
-                Ok(None) => Value::Nil.into_lua_multi(lua),
-                Err(message) => failure(lua, message),
-            }
+        };
+        drop(read);
+        tinn_reactor::completion(move |lua| match outcome {
+            Ok(Some(bytes)) => lua.create_string(&bytes)?.into_lua_multi(lua),
+            Ok(None) => Value::Nil.into_lua_multi(lua),
+            Err(message) => failure(lua, message),
         })
     })
 }
@@ -263,6 +301,16 @@ impl UserData for RequestHandle {
         // Ends a streamed response (the client sees the last chunk).
         methods.add_method("finish", |_, this, ()| {
             this.0.stream.borrow_mut().take();
+            Ok(())
+        });
+        // The handler has ended: let go of everything that can hold the connection, so its
+        // socket closes now rather than when Lua collects this object (an unused upgrade
+        // would otherwise receive the socket when the client hangs up, and keep it).
+        methods.add_method("release", |_, this, ()| {
+            this.0.stream.borrow_mut().take();
+            this.0.upgrade.borrow_mut().take();
+            this.0.body.borrow_mut().take();
+            this.0.unread.take();
             Ok(())
         });
         methods.add_method("responded", |_, this, ()| Ok(this.0.respond.borrow().is_none()));

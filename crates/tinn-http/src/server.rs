@@ -1,24 +1,36 @@
 //! The HTTP server: hyper serves each connection on the event loop and queues requests; the Lua
 //! side takes them in batches (`nextRequests`) and runs a handler task per request.
+//!
+//! Each connection holds one socket and nothing else; a watchdog beside hyper closes it when the
+//! client is idle between requests too long (`idleTimeoutMs`) or sends its headers too slowly
+//! (`headerTimeoutMs`, answered with `408`). A slow request body is bounded where it is read
+//! (`bodyTimeoutMs`, in `request.rs`).
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
 use std::convert::Infallible;
+use std::io;
 use std::net::SocketAddr;
+use std::pin::{pin, Pin};
 use std::rc::Rc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::task::{Context, Poll};
 use std::time::Duration;
 
 use bytes::Bytes;
 use http_body_util::{Either, Full};
-use hyper::body::Incoming;
+use hyper::body::{Body, Frame, Incoming, SizeHint};
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper::{Request, Response, StatusCode};
 use hyper_util::rt::{TokioIo, TokioTimer};
 use mlua::{IntoLuaMulti, Lua, MultiValue, Result as LuaResult, UserData, UserDataMethods, Value};
 use socket2::{Domain, Socket, Type};
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{oneshot, Notify};
+use tokio::time::Instant;
 use tinn_reactor::{Closing, Raced};
 
 use crate::body::ResponseBody;
@@ -27,10 +39,21 @@ use crate::request::RequestHandle;
 /// hyper refuses read buffers below 8 KiB, so smaller header limits are raised to this.
 pub(crate) const MIN_HEADER_BYTES: usize = 8192;
 
+/// hyper's own limit on the number of request headers; asking for another costs a heap
+/// allocation per request, so the builder is told only when a script wants a different one.
+const HYPER_MAX_HEADERS: usize = 100;
+
+/// How long the accept loop rests when the process is out of descriptors: connections that
+/// close meanwhile free some, and retrying at once would only spin a core.
+const ACCEPT_BACKOFF: Duration = Duration::from_millis(100);
+
 /// Limits a server applies to every connection.
 pub(crate) struct ServerOptions {
     pub(crate) max_header_bytes: usize,
+    pub(crate) max_headers: usize,
     pub(crate) header_timeout: Duration,
+    pub(crate) idle_timeout: Duration,
+    pub(crate) body_timeout: Duration,
     pub(crate) backlog: i32,
     pub(crate) reuse_port: bool,
 }
@@ -40,6 +63,8 @@ pub(crate) struct Arrived {
     pub(crate) request: Request<Incoming>,
     pub(crate) peer: SocketAddr,
     pub(crate) respond: oneshot::Sender<Response<ResponseBody>>,
+    /// The longest a body read waits for the client's next bytes.
+    pub(crate) body_timeout: Duration,
 }
 
 pub(crate) struct Server {
@@ -80,60 +105,248 @@ pub(crate) fn serve(addr: SocketAddr, options: ServerOptions) -> Result<ServerHa
     let options = Rc::new(options);
     let accepting = Rc::clone(&server);
     tokio::task::spawn_local(async move {
+        let mut warned = false;
         loop {
             let accepted = match accepting.closing.race(listener.accept()).await {
                 Raced::Done(accepted) => accepted,
                 Raced::Closed => return,
             };
-            // Transient accept failures (out of descriptors, aborted handshakes) skip one connection.
-            if let Ok((stream, peer)) = accepted {
-                tokio::task::spawn_local(serve_connection(Rc::clone(&accepting), Rc::clone(&options), stream, peer));
+            match accepted {
+                Ok((stream, peer)) => {
+                    tokio::task::spawn_local(serve_connection(Rc::clone(&accepting), Rc::clone(&options), stream, peer));
+                }
+                Err(e) if out_of_descriptors(&e) => {
+                    if !warned {
+                        warned = true;
+                        eprintln!(
+                            "tinn: HTTP server on {local}: {e}: new connections wait until some close (said once)"
+                        );
+                    }
+                    // The pending connection stays in the backlog; a retry now would fail again.
+                    if let Raced::Closed = accepting.closing.race(tokio::time::sleep(ACCEPT_BACKOFF)).await {
+                        return;
+                    }
+                }
+                // The client gave up before we accepted it: nothing to serve.
+                Err(_) => {}
             }
         }
     });
     Ok(ServerHandle(RefCell::new(Some(server))))
 }
 
-/// hyper closes a connection whose headers are too slow without answering; this copy of the
-/// socket lets the server say `408 Request Timeout` first, as clients and proxies expect.
-fn timeout_reply_socket(stream: TcpStream) -> std::io::Result<(TcpStream, std::net::TcpStream)> {
-    let stream = stream.into_std()?;
-    let copy = stream.try_clone()?;
-    Ok((TcpStream::from_std(stream)?, copy))
+/// EMFILE, ENFILE and the like: accepting fails until descriptors are freed.
+fn out_of_descriptors(e: &io::Error) -> bool {
+    matches!(e.raw_os_error(), Some(libc::EMFILE | libc::ENFILE | libc::ENOBUFS | libc::ENOMEM))
 }
 
 const REQUEST_TIMEOUT_REPLY: &[u8] = b"HTTP/1.1 408 Request Timeout\r\nconnection: close\r\ncontent-length: 0\r\n\r\n";
 
+/// Raised by the socket when bytes come in while the watchdog waits for a request to begin.
+/// (Shared with hyper's IO, which must be `Send` for upgrades, hence atomic.)
+#[derive(Default)]
+struct BytesArrived {
+    armed: AtomicBool,
+    notify: Notify,
+}
+
+/// What one connection's watchdog watches: hyper's reads (through [`Watched`]), the requests it
+/// hands to Lua and the responses it finishes.
+struct Activity {
+    bytes: Arc<BytesArrived>,
+    /// Requests passed to a handler whose response hyper has not finished sending.
+    in_flight: Cell<usize>,
+    /// Requests parsed so far: bytes noticed before the latest were part of it.
+    parsed: Cell<u64>,
+    /// When the connection last had nothing to do (accepted, or its last response sent).
+    idle_since: Cell<Instant>,
+    /// When the first byte of a request that is not yet complete arrived.
+    request_began: Cell<Option<Instant>>,
+    changed: Notify,
+}
+
+/// Why a connection's watchdog closed it.
+enum Expired {
+    /// Nothing arrived for `idleTimeoutMs` between requests: closed without a word.
+    Idle,
+    /// A request began but its headers did not complete in `headerTimeoutMs`: answered 408.
+    Headers,
+}
+
+impl Activity {
+    fn new() -> Rc<Activity> {
+        Rc::new(Activity {
+            bytes: Arc::default(),
+            in_flight: Cell::new(0),
+            parsed: Cell::new(0),
+            idle_since: Cell::new(Instant::now()),
+            request_began: Cell::new(None),
+            changed: Notify::new(),
+        })
+    }
+
+    fn request_parsed(self: &Rc<Self>) -> InFlight {
+        self.request_began.set(None);
+        self.parsed.set(self.parsed.get() + 1);
+        self.in_flight.set(self.in_flight.get() + 1);
+        self.changed.notify_waiters();
+        InFlight(Rc::clone(self))
+    }
+
+    /// Waits until the connection has been idle, or slow with its headers, for too long.
+    async fn expired(&self, options: &ServerOptions) -> Expired {
+        loop {
+            // Made before the state is read, so a change in between still wakes them.
+            let changed = self.changed.notified();
+            let bytes = self.bytes.notify.notified();
+            if self.in_flight.get() > 0 {
+                changed.await;
+            } else if let Some(began) = self.request_began.get() {
+                tokio::select! {
+                    () = changed => {}
+                    () = tokio::time::sleep_until(began + options.header_timeout) => return Expired::Headers,
+                }
+            } else {
+                let parsed = self.parsed.get();
+                self.bytes.armed.store(true, Ordering::SeqCst);
+                tokio::select! {
+                    () = changed => {}
+                    // hyper may have read and parsed a whole request before this runs
+                    () = bytes => if self.parsed.get() == parsed {
+                        self.request_began.set(Some(Instant::now()));
+                    },
+                    () = tokio::time::sleep_until(self.idle_since.get() + options.idle_timeout) => return Expired::Idle,
+                }
+            }
+        }
+    }
+}
+
+/// Counts a request as in flight until hyper drops its response body (sent, or the client left).
+struct InFlight(Rc<Activity>);
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        let activity = &self.0;
+        activity.in_flight.set(activity.in_flight.get().saturating_sub(1));
+        if activity.in_flight.get() == 0 {
+            activity.idle_since.set(Instant::now());
+            activity.changed.notify_waiters();
+        }
+    }
+}
+
+/// A response body that keeps its request counted as in flight while hyper sends it.
+pub(crate) struct Tracked {
+    body: ResponseBody,
+    _in_flight: InFlight,
+}
+
+impl Body for Tracked {
+    type Data = Bytes;
+    type Error = <ResponseBody as Body>::Error;
+
+    fn poll_frame(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Result<Frame<Bytes>, Self::Error>>> {
+        Pin::new(&mut self.body).poll_frame(cx)
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.body.is_end_stream()
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        self.body.size_hint()
+    }
+}
+
+/// The connection's socket as hyper sees it, telling the watchdog when a request's bytes begin.
+struct Watched {
+    socket: TcpStream,
+    bytes: Arc<BytesArrived>,
+}
+
+impl AsyncRead for Watched {
+    fn poll_read(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
+        let before = buf.filled().len();
+        let polled = Pin::new(&mut self.socket).poll_read(cx, buf);
+        if matches!(polled, Poll::Ready(Ok(()))) && buf.filled().len() > before {
+            let bytes = &self.bytes;
+            if bytes.armed.load(Ordering::Relaxed) && bytes.armed.swap(false, Ordering::SeqCst) {
+                bytes.notify.notify_waiters();
+            }
+        }
+        polled
+    }
+}
+
+impl AsyncWrite for Watched {
+    fn poll_write(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+        Pin::new(&mut self.socket).poll_write(cx, buf)
+    }
+
+    fn poll_write_vectored(mut self: Pin<&mut Self>, cx: &mut Context<'_>, bufs: &[io::IoSlice<'_>]) -> Poll<io::Result<usize>> {
+        Pin::new(&mut self.socket).poll_write_vectored(cx, bufs)
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.socket.is_write_vectored()
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.socket).poll_flush(cx)
+    }
+
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.socket).poll_shutdown(cx)
+    }
+}
+
 async fn serve_connection(server: Rc<Server>, options: Rc<ServerOptions>, stream: TcpStream, peer: SocketAddr) {
+    use std::os::fd::{AsRawFd, BorrowedFd};
     // A failure here only loses latency; the connection still works.
     let _ = stream.set_nodelay(true);
-    let Ok((stream, reply_socket)) = timeout_reply_socket(stream) else { return };
+    let fd = stream.as_raw_fd();
+    let activity = Activity::new();
     let queueing = Rc::clone(&server);
+    let counting = Rc::clone(&activity);
+    let body_timeout = options.body_timeout;
     let service = service_fn(move |request: Request<Incoming>| {
         let server = Rc::clone(&queueing);
+        let in_flight = counting.request_parsed();
         async move {
             let (respond, response) = oneshot::channel();
-            server.queue.borrow_mut().push_back(Arrived { request, peer, respond });
+            server.queue.borrow_mut().push_back(Arrived { request, peer, respond, body_timeout });
             server.arrived.notify_one();
             // A dropped sender means no handler will answer (server closed): say so.
-            Ok::<_, Infallible>(
-                response.await.unwrap_or_else(|_| plain(StatusCode::SERVICE_UNAVAILABLE, "Service Unavailable")),
-            )
+            let response = response.await.unwrap_or_else(|_| plain(StatusCode::SERVICE_UNAVAILABLE, "Service Unavailable"));
+            Ok::<_, Infallible>(response.map(|body| Tracked { body, _in_flight: in_flight }))
         }
     });
     let mut builder = http1::Builder::new();
     builder
         .timer(TokioTimer::new())
-        .header_read_timeout(options.header_timeout)
+        // The watchdog times headers from a request's first byte; hyper's timer would also
+        // count the idle time before it.
+        .header_read_timeout(None)
         .max_buf_size(options.max_header_bytes.max(MIN_HEADER_BYTES));
-    let connection = builder.serve_connection(TokioIo::new(stream), service).with_upgrades();
-    if let Raced::Done(Err(e)) = server.closing.race(connection).await {
-        if e.is_timeout() {
-            use std::io::Write;
-            // best effort on a socket that is about to close; a full send buffer just drops it
-            let _ = (&reply_socket).write(REQUEST_TIMEOUT_REPLY);
+    if options.max_headers != HYPER_MAX_HEADERS {
+        builder.max_headers(options.max_headers);
+    }
+    let io = TokioIo::new(Watched { socket: stream, bytes: Arc::clone(&activity.bytes) });
+    let mut connection = pin!(builder.serve_connection(io, service).with_upgrades());
+    let served = async {
+        tokio::select! {
+            // errors are the client's (reset, malformed request hyper already answered)
+            _ = connection.as_mut() => None,
+            why = activity.expired(&options) => Some(why),
         }
-        // other errors are the client's (reset, malformed request hyper already answered)
+    };
+    if let Raced::Done(Some(Expired::Headers)) = server.closing.race(served).await {
+        // SAFETY: `connection` owns the socket and is dropped only when this function returns,
+        // so `fd` is still open here.
+        let socket = unsafe { BorrowedFd::borrow_raw(fd) };
+        // best effort on a socket that is about to close; a full send buffer just drops it
+        let _ = socket2::SockRef::from(&socket).send(REQUEST_TIMEOUT_REPLY);
     }
 }
 

@@ -53,19 +53,20 @@ end
 require("tinn.stream").addReaders(Stream, "stream")
 
 --- stream:write(s [, timeoutMs]) or stream:write(ptr, len [, timeoutMs]) -> bytes written | nil, err
---- An ffi pointer is written from its memory without making a Lua string.
+--- An ffi pointer is written from its memory without making a Lua string. On timeout:
+--- nil, "timeout", bytes already sent (the rest was not sent; write it again to go on).
 function Stream:write(data, a, b)
   local kind = type(data)
   if kind == "string" or kind == "number" then
     checkTimeout(a, 2, "stream:write")
-    return await(a or self.timeout, self.handle:write(tostring(data)))
+    return await(nil, self.handle:write(tostring(data), a or self.timeout))
   elseif kind == "cdata" then
     if type(a) ~= "number" or a < 0 or a ~= floor(a) then
       argError(2, "stream:write", "length must be a non-negative integer, got " .. tostring(a))
     end
     checkTimeout(b, 3, "stream:write")
     local address = tonumber(ffi.cast("uintptr_t", data))
-    return await(b or self.timeout, self.handle:writePointer(address, a))
+    return await(nil, self.handle:writePointer(address, a, b or self.timeout))
   end
   argError(1, "stream:write", "string or ffi pointer expected, got " .. kind)
 end
@@ -95,6 +96,10 @@ end
 local Server = {}
 Server.__index = Server
 
+-- How long server:serve rests when accepting fails (out of descriptors): retrying at once
+-- would spin a core, and connections that close meanwhile free descriptors.
+local ACCEPT_BACKOFF_MS = 100
+
 --- server:accept([timeoutMs]) -> stream | nil, err
 function Server:accept(timeoutMs)
   checkTimeout(timeoutMs, 1, "server:accept")
@@ -119,6 +124,7 @@ end
 --- A handler that raises is reported with the peer's address; the server keeps serving.
 function Server:serve(handler)
   if type(handler) ~= "function" then argError(1, "server:serve", "function expected, got " .. type(handler)) end
+  local warned = false
   while not self.handle:isClosed() do
     local conn, err = await(nil, self.handle:accept())
     if conn then
@@ -126,9 +132,12 @@ function Server:serve(handler)
     elseif err == "closed" then
       break
     else
-      -- out of descriptors and the like: report, give the OS a moment, keep serving
-      io.stderr:write(format("tinn: %s\n", err))
-      sleep(10)
+      -- out of descriptors and the like: say so once, let connections close, keep serving
+      if not warned then
+        warned = true
+        io.stderr:write(format("tinn: %s: new connections wait until some close (said once)\n", err))
+      end
+      sleep(ACCEPT_BACKOFF_MS)
     end
   end
   return true

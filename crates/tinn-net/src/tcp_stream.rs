@@ -1,11 +1,12 @@
 //! `TcpStream`: a connected TCP socket. Reads go through a buffer so that lines and exact
 //! counts can be served from bytes already received without parking the task (the fast path).
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::io::ErrorKind;
 use std::net::SocketAddr;
 use std::rc::Rc;
 use std::sync::Arc;
+use std::time::Duration;
 
 use mlua::{IntoLuaMulti, Lua, MultiValue, Result as LuaResult, UserData, UserDataMethods, Value};
 use tokio::net::TcpStream;
@@ -99,11 +100,15 @@ impl Stream {
         Ok(written)
     }
 
-    async fn write_all(&self, data: &[u8]) -> Result<(), NetError> {
+    /// Writes all of `data`, adding to `sent` as bytes go out, so a caller that stops waiting
+    /// knows how far it got.
+    async fn write_all(&self, data: &[u8], sent: &Cell<usize>) -> Result<(), NetError> {
         let mut written = 0;
         while written < data.len() {
             self.socket.writable().await.map_err(|e| self.failure("write", e))?;
-            written += self.write_now(&data[written..])?;
+            let n = self.write_now(&data[written..])?;
+            written += n;
+            sent.set(sent.get() + n);
         }
         Ok(())
     }
@@ -147,44 +152,71 @@ fn net_stream_read(lua: &Lua, handle: &TcpStreamHandle, (kind, count): (String, 
     })
 }
 
-fn net_stream_write(lua: &Lua, handle: &TcpStreamHandle, data: &[u8]) -> LuaResult<MultiValue> {
+/// `stream:write` → bytes written; nil, "timeout", bytes written when `timeout` expires first.
+/// The timeout lives here rather than in the Lua wrapper so the count is known: the script can
+/// send the rest (`data:sub(sent + 1)`) and lose nothing.
+fn net_stream_write(lua: &Lua, handle: &TcpStreamHandle, data: &[u8], timeout: Option<Duration>) -> LuaResult<MultiValue> {
     let Some(stream) = handle.stream() else { return closed(lua) };
+    let deadline = timeout.map(|timeout| tokio::time::Instant::now() + timeout);
     let total = data.len();
-    let (guard, rest) = match Arc::clone(&stream.write_lock).try_lock_owned() {
+    let (guard, first, rest) = match Arc::clone(&stream.write_lock).try_lock_owned() {
         Ok(guard) => match stream.write_now(data) {
             Ok(n) if n == total => return total.into_lua_multi(lua),
-            Ok(n) => (Some(guard), data[n..].to_vec()),
+            Ok(n) => (Some(guard), n, data[n..].to_vec()),
             Err(e) => return failed(lua, e),
         },
-        Err(_) => (None, data.to_vec()), // another task is writing: queue behind it
+        Err(_) => (None, 0, data.to_vec()), // another task is writing: queue behind it
     };
     tinn_reactor::start(lua, async move {
-        let _turn: OwnedMutexGuard<()> = match guard {
-            Some(guard) => guard,
-            None => Arc::clone(&stream.write_lock).lock_owned().await,
+        let sent = Cell::new(first);
+        let write = async {
+            let _turn: OwnedMutexGuard<()> = match guard {
+                Some(guard) => guard,
+                None => Arc::clone(&stream.write_lock).lock_owned().await,
+            };
+            stream.write_all(&rest, &sent).await
         };
-        let outcome = stream.closing.race(stream.write_all(&rest)).await;
+        let timed = async {
+            match deadline {
+                Some(deadline) => tokio::time::timeout_at(deadline, write).await.ok(),
+                None => Some(write.await),
+            }
+        };
+        let outcome = stream.closing.race(timed).await;
+        let sent = sent.get();
         tinn_reactor::completion(move |lua| match outcome {
-            Raced::Done(Ok(())) => total.into_lua_multi(lua),
-            Raced::Done(Err(e)) => failed(lua, e),
+            Raced::Done(Some(Ok(()))) => total.into_lua_multi(lua),
+            Raced::Done(Some(Err(e))) => failed(lua, e),
+            Raced::Done(None) => (Value::Nil, "timeout", sent).into_lua_multi(lua),
             Raced::Closed => closed(lua),
         })
     })
 }
 
+/// A timeout in milliseconds from the Lua wrapper (checked there) as a Duration.
+fn timeout_arg(ms: Option<f64>) -> LuaResult<Option<Duration>> {
+    ms.map(|ms| {
+        Duration::try_from_secs_f64(ms / 1000.0)
+            .map_err(|_| mlua::Error::runtime(format!("bad argument to 'stream:write' (invalid timeout {ms})")))
+    })
+    .transpose()
+}
+
 impl UserData for TcpStreamHandle {
     fn add_methods<M: UserDataMethods<Self>>(methods: &mut M) {
         methods.add_method("read", net_stream_read);
-        methods.add_method("write", |lua, this, data: mlua::LuaString| net_stream_write(lua, this, &data.as_bytes()));
+        methods.add_method("write", |lua, this, (data, timeout): (mlua::LuaString, Option<f64>)| {
+            net_stream_write(lua, this, &data.as_bytes(), timeout_arg(timeout)?)
+        });
         // Writes `len` bytes at `address` (an ffi buffer the Lua wrapper passed as an integer).
-        methods.add_method("writePointer", |lua, this, (address, len): (usize, usize)| {
+        methods.add_method("writePointer", |lua, this, (address, len, timeout): (usize, usize, Option<f64>)| {
             if address == 0 && len > 0 {
                 return Err(mlua::Error::runtime("bad argument #1 to 'stream:write' (NULL pointer)"));
             }
             // SAFETY: the script promises `len` readable bytes at `address`, as with any ffi
             // call; the bytes are read (and, if the socket is full, copied) before returning.
             let data = unsafe { std::slice::from_raw_parts(address as *const u8, len) };
-            net_stream_write(lua, this, data)
+            net_stream_write(lua, this, data, timeout_arg(timeout)?)
         });
         methods.add_method("shutdown", |lua, this, ()| {
             let Some(stream) = this.stream() else { return closed(lua) };

@@ -237,6 +237,11 @@ impl Closing {
         self.notify.notify_waiters();
     }
 
+    /// Whether `close` has been called.
+    pub fn is_closed(&self) -> bool {
+        self.closed.get()
+    }
+
     /// Runs `op` until it finishes or the handle is closed, whichever comes first.
     pub async fn race<T>(&self, op: impl Future<Output = T>) -> Raced<T> {
         let closed = self.notify.notified();
