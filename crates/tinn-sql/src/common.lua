@@ -21,7 +21,9 @@
 --   conn:close()                   -> true                 idempotent; later calls give nil, "closed"
 -- optional:
 --   conn:runMany(sql, list)        -> changes, lastInsertId one statement for each params array
---                                                          in `list`, all applied or none; the
+--                                                          in `list` (an array without `n` has
+--                                                          #array values, none of them nil
+--                                                          or tagged), all applied or none; the
 --                                                          failure names the row: "runMany: row 3: ..."
 --       (without runMany, db:runMany runs the rows one by one inside a transaction or savepoint)
 --   conn:prepare(sql)              -> true                 check (and cache) a statement now, so
@@ -249,7 +251,14 @@ local function encodeRows(fname, list)
     if type(row) ~= "table" or getmetatable(row) == Blob then
       argError(2, fname, format("row %d must be an array of values, got %s", i, type(row)), 1)
     end
-    encoded[i] = encodeParams(fname, 2, unpack(row, 1, row.n or maxn(row)))
+    local count = row.n or maxn(row)
+    local plain = count == #row
+    for j = 1, count do
+      local t = type(row[j])
+      if t ~= "string" and t ~= "number" and t ~= "boolean" then plain = false; break end
+    end
+    -- A row of plain values without holes goes as it is: its length is its width.
+    encoded[i] = plain and row or encodeParams(fname, 2, unpack(row, 1, count))
   end
   return encoded
 end
