@@ -277,7 +277,7 @@ fn next_request(requests: &Receiver<(Seq, Request)>) -> Option<(Seq, Request)> {
             Err(TryRecvError::Disconnected) => return None,
             Err(TryRecvError::Empty) => {
                 polls += 1;
-                if polls % POLLS_PER_CLOCK_READ == 0 && Instant::now() >= deadline {
+                if polls.is_multiple_of(POLLS_PER_CLOCK_READ) && Instant::now() >= deadline {
                     return requests.recv().ok();
                 }
                 std::hint::spin_loop();
