@@ -132,12 +132,23 @@ end
 
 local lockSerial = 0
 
+--- How often a task waiting for another task's transaction checks that task is still alive.
+local OWNER_CHECK_MS = 100
+
 -- Waits while another task's transaction holds the db. Calls through the transaction's tx,
 -- and calls the transaction's own task makes on the db or its statements, are part of it.
 local function waitTurn(self)
   local state = self.state
   while state.owner ~= nil and state.owner ~= self.token and state.ownerTask ~= currentTask() do
-    waitSignal(state.signal)
+    waitSignal(state.signal, OWNER_CHECK_MS)
+    local owner = state.ownerTask
+    local status = owner and owner:status()
+    if status == "cancelled" or status == "failed" or status == "done" then
+      -- The transaction's task was cancelled inside it: end the transaction for it.
+      state.owner, state.ownerTask = nil, nil
+      await(nil, self.conn:exec("ROLLBACK"))
+      signalAll(state.signal)
+    end
   end
 end
 
@@ -355,7 +366,7 @@ local function runTransaction(tx, fn, begin, commit, rollback)
   -- BEGIN, COMMIT and ROLLBACK wait as long as it takes: one given up on would leave the
   -- connection inside a transaction nobody ends.
   local ok, err = await(nil, tx.conn:exec(begin))
-  if not ok then error("transaction: " .. tostring(err), 3) end
+  if not ok then return false, "transaction: " .. tostring(err) end
   local passed, results = pcall(function() return pack(fn(tx)) end)
   if passed then
     ok, err = await(nil, tx.conn:exec(commit))
