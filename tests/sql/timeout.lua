@@ -25,3 +25,21 @@ print("rolled back", file:first("SELECT count(*) AS c FROM t").c)
 print("committed", file:transaction(function(tx) return tx:run("INSERT INTO t VALUES (2)") end))
 print("count", file:first("SELECT count(*) AS c FROM t").c)
 assert(file:close())
+
+-- with a rows() loop unfinished, a timed-out statement is not interrupted either (SQLite would
+-- keep failing the next statements until the cursor ends); the loop then reads on unharmed
+local db2 = assert(sql.open("sqlite::memory:"))
+local it = db2:rows("WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 1000) SELECT x FROM c")
+it()
+db2.timeout = 50 -- for the next calls; the loop keeps the no-limit it started with
+print("slow with a cursor open", db2:first(slow))
+db2.timeout = nil
+local n = 1
+while true do
+  local row = it()
+  if not row then break end
+  n = n + 1
+end
+print("cursor read to the end", n)
+print("next call", db2:first("SELECT 7 AS seven").seven)
+assert(db2:close())

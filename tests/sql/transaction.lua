@@ -55,3 +55,15 @@ local ins = assert(db:prepare("INSERT INTO t (v) VALUES (?)"))
 pcall(db.transaction, db, function() assert(ins:run("stmt")); error("undo") end)
 print("statement rolled back", db:first("SELECT count(*) AS c FROM t WHERE v = 'stmt'").c)
 print("bad argument", pcall(db.transaction, db, 42))
+
+-- a task cancelled inside its transaction: the transaction is rolled back and the db freed
+local inside = spawn(function()
+  db:transaction(function(tx)
+    assert(tx:run("INSERT INTO t (v) VALUES ('cancelled')"))
+    sleep(10000)
+  end)
+end)
+sleep(20)
+inside:cancel()
+print("after a cancelled transaction", db:first("SELECT count(*) AS c FROM t WHERE v = 'cancelled'").c,
+  db:transaction(function(tx) return "free" end))

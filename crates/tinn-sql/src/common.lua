@@ -21,7 +21,9 @@
 --   conn:close()                   -> true                 idempotent; later calls give nil, "closed"
 -- optional:
 --   conn:runMany(sql, list)        -> changes, lastInsertId one statement for each params array
---                                                          in `list`, all applied or none; the
+--                                                          in `list` (an array without `n` has
+--                                                          #array values, none of them nil
+--                                                          or tagged), all applied or none; the
 --                                                          failure names the row: "runMany: row 3: ..."
 --       (without runMany, db:runMany runs the rows one by one inside a transaction or savepoint)
 --   conn:prepare(sql)              -> true                 check (and cache) a statement now, so
@@ -130,12 +132,23 @@ end
 
 local lockSerial = 0
 
+--- How often a task waiting for another task's transaction checks that task is still alive.
+local OWNER_CHECK_MS = 100
+
 -- Waits while another task's transaction holds the db. Calls through the transaction's tx,
 -- and calls the transaction's own task makes on the db or its statements, are part of it.
 local function waitTurn(self)
   local state = self.state
   while state.owner ~= nil and state.owner ~= self.token and state.ownerTask ~= currentTask() do
-    waitSignal(state.signal)
+    waitSignal(state.signal, OWNER_CHECK_MS)
+    local owner = state.ownerTask
+    local status = owner and owner:status()
+    if status == "cancelled" or status == "failed" or status == "done" then
+      -- The transaction's task was cancelled inside it: end the transaction for it.
+      state.owner, state.ownerTask = nil, nil
+      await(nil, self.conn:exec("ROLLBACK"))
+      signalAll(state.signal)
+    end
   end
 end
 
@@ -249,7 +262,14 @@ local function encodeRows(fname, list)
     if type(row) ~= "table" or getmetatable(row) == Blob then
       argError(2, fname, format("row %d must be an array of values, got %s", i, type(row)), 1)
     end
-    encoded[i] = encodeParams(fname, 2, unpack(row, 1, row.n or maxn(row)))
+    local count = row.n or maxn(row)
+    local plain = count == #row
+    for j = 1, count do
+      local t = type(row[j])
+      if t ~= "string" and t ~= "number" and t ~= "boolean" then plain = false; break end
+    end
+    -- A row of plain values without holes goes as it is: its length is its width.
+    encoded[i] = plain and row or encodeParams(fname, 2, unpack(row, 1, count))
   end
   return encoded
 end
@@ -346,7 +366,7 @@ local function runTransaction(tx, fn, begin, commit, rollback)
   -- BEGIN, COMMIT and ROLLBACK wait as long as it takes: one given up on would leave the
   -- connection inside a transaction nobody ends.
   local ok, err = await(nil, tx.conn:exec(begin))
-  if not ok then error("transaction: " .. tostring(err), 3) end
+  if not ok then return false, "transaction: " .. tostring(err) end
   local passed, results = pcall(function() return pack(fn(tx)) end)
   if passed then
     ok, err = await(nil, tx.conn:exec(commit))

@@ -9,7 +9,7 @@ local common = require("tinn.sql.common")
 local check = require("tinn.check")
 local await = require("tinn.reactor").await
 
-local type, tostring, sub, match = type, tostring, string.sub, string.match
+local type, tostring, sub = type, tostring, string.sub
 local argError, checkTimeout = check.argError, check.timeout
 
 --- How long a writer waits for another connection's lock before it fails with SQLITE_BUSY.

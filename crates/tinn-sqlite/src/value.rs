@@ -44,7 +44,9 @@ pub(crate) enum SqlValue {
 
 /// Reads the `{ n = count, ... }` parameter array; `Err` holds the message for the script.
 pub(crate) fn params(op: &str, table: &Table) -> Result<Vec<Param>, String> {
-    let count: usize = table.raw_get("n").map_err(|_| format!("{op}: parameter count missing (tinn.sql.common bug)"))?;
+    // Without `n` (a runMany row of plain values) the array's length is its width.
+    let count: Option<usize> = table.raw_get("n").map_err(|_| format!("{op}: parameter count is not a number"))?;
+    let count = count.unwrap_or_else(|| table.raw_len());
     let mut params = Vec::with_capacity(count);
     for index in 1..=count {
         let value: Value = table.raw_get(index).map_err(|e| e.to_string())?;

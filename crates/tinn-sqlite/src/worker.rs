@@ -53,9 +53,9 @@ impl Request {
 /// Which request the thread is running, shared with the callers so that one that stops
 /// waiting can interrupt its own statement (and no other).
 pub(crate) struct Running {
-    /// The running request and whether it may be interrupted: only outside a transaction, as
-    /// SQLite rolls back the whole transaction of an interrupted write and later statements
-    /// would then commit on their own.
+    /// The running request and whether it may be interrupted: only outside a transaction (SQLite
+    /// rolls back the whole transaction of an interrupted write and later statements would then
+    /// commit on their own) and while no cursor is open.
     now: Mutex<(Seq, bool)>,
     interrupt: InterruptHandle,
 }
@@ -209,7 +209,9 @@ pub(crate) fn serve(conn: Connection, requests: Receiver<(Seq, Request)>, runnin
         if request.abandoned() {
             continue;
         }
-        running.set(seq, conn.is_autocommit());
+        // SQLite clears an interrupt only once no statement is active, so with a cursor open it
+        // would also fail the statements after this one.
+        running.set(seq, conn.is_autocommit() && cursors.is_empty());
         match request {
             Request::Exec { sql, reply } => {
                 let _ = reply.send(conn.execute_batch(&sql).map_err(|e| SqliteError::engine("exec", e)));
@@ -277,7 +279,7 @@ fn next_request(requests: &Receiver<(Seq, Request)>) -> Option<(Seq, Request)> {
             Err(TryRecvError::Disconnected) => return None,
             Err(TryRecvError::Empty) => {
                 polls += 1;
-                if polls % POLLS_PER_CLOCK_READ == 0 && Instant::now() >= deadline {
+                if polls.is_multiple_of(POLLS_PER_CLOCK_READ) && Instant::now() >= deadline {
                     return requests.recv().ok();
                 }
                 std::hint::spin_loop();
