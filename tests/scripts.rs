@@ -38,6 +38,7 @@ script_tests! {
     signals_example: "../examples/signals.lua";
     periodic_example: "../examples/periodic.lua";
     application_module: "runtime/application.lua";
+    application_methods_with_colon: "runtime/application_methods.lua";
     round_robin: "runtime/round_robin.lua";
     spawn_and_handles: "runtime/spawn_and_handles.lua";
     sleep_order: "runtime/sleep_order.lua";

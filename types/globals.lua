@@ -1,6 +1,6 @@
 ---@meta
 -- Type definitions for tinn's scheduler words (DESIGN.md §2). Every word is a global and a field
--- of require("Application").
+-- of require("Application"), where it works called with '.' or ':' (`app:spawn(f, ...)`).
 
 ---@class Task
 local Task = {}

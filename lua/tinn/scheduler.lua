@@ -883,9 +883,19 @@ local words = {
 
 for name, fn in pairs(words) do _G[name] = fn end
 
--- require("Application") is the word table; calling it (TINN's `Application(true)`) returns it.
-local Application = setmetatable({}, {
-  __index = words,
+-- require("Application") carries the words; calling it (TINN's `Application(true)`) returns it.
+-- TINN scripts call them as methods (`app:spawn(f, ...)`, `app:run(main)`), so each word here
+-- drops the application itself when it comes first; the globals stay the bare words.
+local Application = {}
+local methods = {}
+for name, fn in pairs(words) do
+  methods[name] = function(first, ...)
+    if first == Application then return fn(...) end
+    return fn(first, ...)
+  end
+end
+setmetatable(Application, {
+  __index = methods,
   __call = function(self) return self end,
   __newindex = function(_, key) error("Application: cannot assign '" .. tostring(key) .. "'", 2) end,
 })
