@@ -39,6 +39,7 @@ script_tests! {
     periodic_example: "../examples/periodic.lua";
     application_module: "runtime/application.lua";
     application_methods_with_colon: "runtime/application_methods.lua";
+    on_signal_registers_at_call_delay_periodic_default_1000: "runtime/on_signal_registers_at_call.lua";
     round_robin: "runtime/round_robin.lua";
     spawn_and_handles: "runtime/spawn_and_handles.lua";
     sleep_order: "runtime/sleep_order.lua";

@@ -63,17 +63,17 @@ function yield(...) end
 ---@param ms number
 function sleep(ms) end
 
----Runs `fn` once after `ms` milliseconds.
+---Runs `fn` once after `ms` milliseconds (default 1000, as TINN).
 ---Errors: raises if `fn` is not callable or `ms` is not a non-negative number.
 ---@param fn function
----@param ms number
+---@param ms? number
 ---@return Task
 function delay(fn, ms) end
 
----Runs `fn` every `ms` milliseconds on a fixed grid (no drift; missed ticks are skipped).
----Errors: raises if `fn` is not callable or `ms` is not a positive number.
+---Runs `fn` every `ms` milliseconds (default 1000) on a fixed grid (no drift; missed ticks are
+---skipped). Errors: raises if `fn` is not callable or `ms` is not a positive number.
 ---@param fn function
----@param ms number
+---@param ms? number
 ---@return Task
 function periodic(fn, ms) end
 
@@ -107,7 +107,8 @@ function whenever(pred, fn) end
 ---@return any ...
 function waitSignal(name, timeoutMs) end
 
----Spawns a task that waits for signal `name` once and calls `fn(...)` with its values.
+---Spawns a task that waits for signal `name` once and calls `fn(...)` with its values. It waits
+---from the call on: a `signalOne(name)` right after onSignal reaches it.
 ---@param fn function
 ---@param name any
 ---@return Task

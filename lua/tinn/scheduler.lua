@@ -476,8 +476,12 @@ local function delayBody(fn, ms)
   return fn()
 end
 
+-- TINN's default for delay and periodic when no time is given.
+local DEFAULT_INTERVAL_MS = 1000
+
 local function delay(fn, ms)
   checkFunction(fn, 1, "delay")
+  if ms == nil then ms = DEFAULT_INTERVAL_MS end
   checkMs(ms, 2, "delay", "delay")
   return spawnFor(fn, delayBody, fn, ms)
 end
@@ -499,6 +503,7 @@ end
 
 local function periodic(fn, ms)
   checkFunction(fn, 1, "periodic")
+  if ms == nil then ms = DEFAULT_INTERVAL_MS end
   checkMs(ms, 2, "periodic", "period")
   if ms == 0 then argError(2, "periodic", "period must be greater than 0") end
   return spawnFor(fn, periodicBody, fn, ms)
@@ -584,10 +589,7 @@ local function checkSignalName(name, fname)
   if name == nil then argError(1, fname, "signal name expected, got nil", 4) end
 end
 
-local function waitSignal(name, timeoutMs)
-  local task = checkTask("waitSignal")
-  checkSignalName(name, "waitSignal")
-  checkTimeout(timeoutMs, 2, "waitSignal")
+local function addSignalWaiter(name, task)
   local list = signals[name]
   if not list then
     list = { tasks = {}, seqs = {}, head = 1, tail = 0, stale = 0 }
@@ -596,6 +598,13 @@ local function waitSignal(name, timeoutMs)
   local tail = list.tail + 1
   list.tail = tail
   list.tasks[tail], list.seqs[tail] = task, task.seq
+end
+
+local function waitSignal(name, timeoutMs)
+  local task = checkTask("waitSignal")
+  checkSignalName(name, "waitSignal")
+  checkTimeout(timeoutMs, 2, "waitSignal")
+  addSignalWaiter(name, task)
   return unpackResult(park(task, "waiting", "signal", name, timeoutMs))
 end
 
@@ -635,14 +644,25 @@ local function signalAll(name, ...)
   return woken
 end
 
-local function onSignalBody(fn, name)
-  return fn(waitSignal(name))
+-- The task first runs once the signal woke it, with the values it was sent in `task.wake`.
+local function onSignalBody(fn)
+  local task = current
+  local values = task.wake
+  task.wake = nil
+  return fn(unpackResult(values))
 end
 
+-- The handler's task waits on the signal from the call on, before it ever runs, so a
+-- `signalOne(name)` right after onSignal reaches it (TINN's Parallel Conversations demo).
 local function onSignal(fn, name)
   checkFunction(fn, 1, "onSignal")
   checkSignalName(name, "onSignal")
-  return spawnFor(fn, onSignalBody, fn, name)
+  local task = spawnFor(fn, onSignalBody, fn, nil)
+  nextQ[nextN] = nil -- spawnFor queued it last; it waits instead
+  nextN = nextN - 1
+  task.state, task.waitingOn, task.waitTarget = "waiting", "signal", name
+  addSignalWaiter(name, task)
+  return task
 end
 
 local function run(fn, ...)
