@@ -39,6 +39,8 @@ script_tests! {
     periodic_example: "../examples/periodic.lua";
     application_module: "runtime/application.lua";
     application_methods_with_colon: "runtime/application_methods.lua";
+    main_task_waiting_forever_exits_13: "runtime/main_waits_forever.lua" => exit 13;
+    main_task_joining_a_stuck_task_exits_13: "runtime/main_waits_on_join.lua" => exit 13;
     on_signal_registers_at_call_delay_periodic_default_1000: "runtime/on_signal_registers_at_call.lua";
     round_robin: "runtime/round_robin.lua";
     spawn_and_handles: "runtime/spawn_and_handles.lua";

@@ -820,8 +820,47 @@ end
 
 local EXIT = -2
 
--- Cancels every task, runs exit hooks, and returns the exit status.
+-- Exit status when the main task waits on something nothing can deliver (Node's code for a
+-- top-level await that never settles).
+local STARVED_EXIT = 13
+
+-- What a parked task waits for, for the message below; follows joins to the task at the end.
+local function describeWait(task, depth)
+  local kind, target = task.waitingOn, task.waitTarget
+  if kind == "signal" then
+    return format("signal '%s', which nothing can send", tostring(target))
+  elseif kind == "join" then
+    local joined = live[target]
+    if joined and depth < 8 and (joined.state == "waiting" or joined.state == "sleeping") then
+      return format("task %d (%s) to finish, which waits for %s", target, taskName(joined),
+        describeWait(joined, depth + 1))
+    end
+    return format("task %d to finish", target)
+  elseif kind == "io" then
+    return "an operation nothing will complete"
+  end
+  return tostring(kind or task.state)
+end
+
+-- Nothing is ready, sleeping, polling or doing IO. If the main task is still waiting, the
+-- program did not finish: say on what, and exit 13. Other tasks left waiting stay quiet.
+local function reportStarvedMain()
+  local main = live[1]
+  if main and main.isMain and main.state == "waiting" and exitCode == nil then
+    local message = format("main task waits for %s", describeWait(main, 0))
+    if keptError == false then
+      keptError = message -- a worker: its parent's join reports it
+    elseif keptError == nil then
+      writeStderr(format("tinn: %s\n", message))
+    end
+    exitCode = STARVED_EXIT
+  end
+end
+
+-- Cancels every task, runs exit hooks, and returns the exit status. Rust passes no code when
+-- the program ends because nothing can run any more.
 local function shutdown(code)
+  if code == nil and not stopping then reportStarvedMain() end
   requestExit(code or 0)
   local all = {}
   for _, task in pairs(live) do all[#all + 1] = task end
@@ -859,7 +898,7 @@ end
 
 local function spawnMain(fn, ...)
   local task = newTask(fn, select("#", ...), ...)
-  task.label = "main"
+  task.label, task.isMain = "main", true
   return task
 end
 
