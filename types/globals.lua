@@ -131,6 +131,13 @@ function signalAll(name, ...) end
 ---@param code? integer exit status (default 0)
 function stop(code) end
 
+---Ends the program as `stop(code)` does (other tasks are cancelled, exit hooks run, logs are
+---flushed); the calling task goes no further. `true` means 0, `false` 1.
+---Errors: raises if `code` is not a boolean or an integer 0-255.
+---@param code? integer|boolean exit status (default 0)
+---@param close? boolean ignored (the Lua state is always closed in order)
+function os.exit(code, close) end
+
 ---Installs `fn(err, task)` as the handler of uncaught task errors (nil removes it).
 ---@param fn? fun(err: any, task: Task)
 ---@return fun(err: any, task: Task)|nil previous the handler it replaced

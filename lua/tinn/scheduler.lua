@@ -670,12 +670,35 @@ local function run(fn, ...)
   return newTask(fn, select("#", ...), ...)
 end
 
-local function stop(code)
+local function checkExitCode(code, fname)
   if code ~= nil and (type(code) ~= "number" or code ~= floor(code) or code < 0 or code > 255) then
-    argError(1, "stop", "exit code must be an integer 0-255, got " .. tostring(code))
+    argError(1, fname, "exit code must be an integer 0-255, got " .. tostring(code), 4)
   end
+end
+
+local function stop(code)
+  checkExitCode(code, "stop")
   exitCode = code or exitCode or 0
   stopping = true
+end
+
+-- os.exit ends the program as stop() does (exit hooks run, logs are flushed) instead of leaving
+-- the process at once; the calling task goes no further. `true`/`false` mean 0/1, as in Lua.
+local function exit(code)
+  if code == true or code == nil then
+    code = 0
+  elseif code == false then
+    code = 1
+  end
+  checkExitCode(code, "os.exit")
+  exitCode = code
+  stopping = true
+  local task = current
+  if task then
+    finishTask(task, "cancelled", CANCELLED)
+    current = nil
+    co_yield(SCHED) -- never resumed
+  end
 end
 
 -- Returns the handler it replaces, so a caller (the test runner) can put it back.
@@ -941,6 +964,7 @@ local words = {
 }
 
 for name, fn in pairs(words) do _G[name] = fn end
+os.exit = exit
 
 -- require("Application") carries the words; calling it (TINN's `Application(true)`) returns it.
 -- TINN scripts call them as methods (`app:spawn(f, ...)`, `app:run(main)`), so each word here
