@@ -39,6 +39,7 @@ script_tests! {
     periodic_example: "../examples/periodic.lua";
     application_module: "runtime/application.lua";
     application_methods_with_colon: "runtime/application_methods.lua";
+    misuse_messages_say_what_to_do: "runtime/misuse_messages.lua";
     main_task_waiting_forever_exits_13: "runtime/main_waits_forever.lua" => exit 13;
     main_task_joining_a_stuck_task_exits_13: "runtime/main_waits_on_join.lua" => exit 13;
     on_signal_registers_at_call_delay_periodic_default_1000: "runtime/on_signal_registers_at_call.lua";

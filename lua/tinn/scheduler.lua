@@ -415,9 +415,18 @@ local function cancelTask(task)
   return true
 end
 
-function Task:id() return self.tid end
+-- `t.join()` instead of `t:join()` passes no task: say so rather than index nil.
+local function checkSelf(self, method)
+  if getmetatable(self) ~= Task then
+    error(format("task:%s: call it with ':' on a task (t:%s()), got %s", method, method,
+      self == nil and "no task" or type(self)), 3)
+  end
+end
+
+function Task:id() checkSelf(self, "id") return self.tid end
 
 function Task:name(newName)
+  checkSelf(self, "name")
   if newName ~= nil then
     if type(newName) ~= "string" then argError(1, "task:name", "string expected, got " .. type(newName)) end
     self.label = newName
@@ -425,11 +434,12 @@ function Task:name(newName)
   return taskName(self)
 end
 
-function Task:status() return self.state end
+function Task:status() checkSelf(self, "status") return self.state end
 
-function Task:cancel() return cancelTask(self) end
+function Task:cancel() checkSelf(self, "cancel") return cancelTask(self) end
 
 function Task:join(timeoutMs)
+  checkSelf(self, "join")
   checkTimeout(timeoutMs, 1, "task:join")
   local outcome = self.outcome
   if outcome then return unpackResult(outcome) end
