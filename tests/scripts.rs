@@ -128,6 +128,8 @@ script_tests! {
     worker_nested_tables_round_trip_equal: "worker/nested_tables.lua";
     worker_bad_messages_name_the_path: "worker/bad_messages.lua";
     worker_errors_reach_join: "worker/errors.lua";
+    worker_failing_unjoined_fails_fast: "worker/unjoined_failure.lua" => exit 1;
+    worker_failing_unjoined_goes_to_on_error: "worker/unjoined_failure_on_error.lua";
     worker_quit_while_receiving_or_sleeping: "worker/quit.lua";
     worker_100_workers_leave_no_thread_or_fd: "worker/no_thread_leak.lua";
     worker_full_queue_suspends_only_the_poster: "worker/backpressure.lua";

@@ -338,6 +338,22 @@ local function reportUncaught(task, err, trace)
   requestExit(1)
 end
 
+-- A worker failed and nobody was joining it (tinn.worker reports it): fail fast as for a task,
+-- unless onError takes it (with no task: `fn(err, nil)`).
+local function workerFailed(label, err)
+  if errorHandler then
+    local ok, handlerErr = pcall(errorHandler, err, nil)
+    if ok then return end
+    writeStderr(format("tinn: error in onError handler: %s\n", tostring(handlerErr)))
+  elseif keptError == false then
+    keptError = format("error in %s: %s", label, tostring(err))
+  elseif keptError == nil then
+    writeStderr(format("tinn: error in %s: %s\n", label, tostring(err)))
+  end
+  exitCode = 1
+  requestExit(1)
+end
+
 -- Workers keep their first uncaught error (text with traceback) for the parent: keepErrors()
 -- switches it on, keptError() reads it (nil when there was none).
 local function keepErrors() keptError = keptError or false end
@@ -994,7 +1010,9 @@ setmetatable(Application, {
 })
 package.loaded.Application = Application
 
-local reactor = { PENDING = PENDING, awaitOp = awaitOp, await = await, traceback = userTraceback }
+local reactor = {
+  PENDING = PENDING, awaitOp = awaitOp, await = await, traceback = userTraceback, workerFailed = workerFailed,
+}
 package.loaded["tinn.reactor"] = reactor
 
 return {
