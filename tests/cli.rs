@@ -170,3 +170,14 @@ fn lua_path_is_honoured() {
         .expect("run tinn");
     assert_eq!(String::from_utf8_lossy(&output.stdout), "hello, path\n");
 }
+
+/// Issue 15.12: the release binary ships stripped (the `profiling` profile keeps symbols and
+/// line tables for perf); C modules still link against its dynamic symbols (see above).
+#[test]
+fn release_binary_is_stripped_and_at_most_15_mb() {
+    if cfg!(debug_assertions) {
+        return; // a debug build is not what ships
+    }
+    let size = std::fs::metadata(env!("CARGO_BIN_EXE_tinn")).expect("the tinn binary").len();
+    assert!(size <= 15 * 1024 * 1024, "target/release/tinn is {} MB; ship it stripped", size / (1024 * 1024));
+}
