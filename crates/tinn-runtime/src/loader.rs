@@ -22,6 +22,18 @@ const EMBEDDED: &[(&str, &str)] = &[
     ("StopWatch", include_str!("../../../lua/StopWatch.lua")),
     ("striter", include_str!("../../../lua/striter.lua")),
     ("msiterators", include_str!("../../../lua/msiterators.lua")),
+    // LuaJIT's own tools, as `luajit` ships them (lua/jit/README.md)
+    ("jit.v", include_str!("../../../lua/jit/v.lua")),
+    ("jit.dump", include_str!("../../../lua/jit/dump.lua")),
+    ("jit.p", include_str!("../../../lua/jit/p.lua")),
+    ("jit.zone", include_str!("../../../lua/jit/zone.lua")),
+    ("jit.bc", include_str!("../../../lua/jit/bc.lua")),
+    ("jit.bcsave", include_str!("../../../lua/jit/bcsave.lua")),
+    ("jit.vmdef", include_str!("../../../lua/jit/vmdef.lua")),
+    ("jit.dis_x86", include_str!("../../../lua/jit/dis_x86.lua")),
+    ("jit.dis_x64", include_str!("../../../lua/jit/dis_x64.lua")),
+    ("jit.dis_arm", include_str!("../../../lua/jit/dis_arm.lua")),
+    ("jit.dis_arm64", include_str!("../../../lua/jit/dis_arm64.lua")),
 ];
 
 /// Modules written in Rust: `require` name → constructor. The only list of them.
