@@ -40,6 +40,7 @@ script_tests! {
     application_module: "runtime/application.lua";
     application_methods_with_colon: "runtime/application_methods.lua";
     misuse_messages_say_what_to_do: "runtime/misuse_messages.lua";
+    out_of_range_arguments_name_function_and_argument: "runtime/range_arguments.lua";
     main_task_waiting_forever_exits_13: "runtime/main_waits_forever.lua" => exit 13;
     main_task_joining_a_stuck_task_exits_13: "runtime/main_waits_on_join.lua" => exit 13;
     on_signal_registers_at_call_delay_periodic_default_1000: "runtime/on_signal_registers_at_call.lua";

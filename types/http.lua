@@ -124,7 +124,8 @@ function HttpServer:address() end
 local http = {}
 
 ---Starts a server; each request runs handler(req, res) as its own task.
----Errors: raises on a missing handler, a bad port or options of the wrong type.
+---Errors: raises on a missing handler, a bad port, options of the wrong type or out of range
+---(maxHeaderBytes and backlog 1-2147483647, headerTimeoutMs 0-2147483647).
 ---@param opts {host?: string, port: integer, handler: fun(req: HttpRequest, res: HttpResponse), reuseport?: boolean, maxHeaderBytes?: integer, headerTimeoutMs?: number, backlog?: integer}
 ---@return HttpServer|nil server
 ---@return string|nil err

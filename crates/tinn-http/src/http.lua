@@ -265,10 +265,13 @@ function http.serve(opts)
   local handler = opts.handler
   if type(handler) ~= "function" then argError(1, "http.serve", "'handler' must be a function, got " .. type(handler)) end
   local maxHeaderBytes = option(opts, "maxHeaderBytes", "number", DEFAULT_MAX_HEADER_BYTES, "http.serve")
+  check.integer(maxHeaderBytes, 1, "http.serve", "'maxHeaderBytes'", 1, check.INT_MAX)
   local headerTimeoutMs = option(opts, "headerTimeoutMs", "number", DEFAULT_HEADER_TIMEOUT_MS, "http.serve")
+  check.integer(headerTimeoutMs, 1, "http.serve", "'headerTimeoutMs'", 0, check.INT_MAX)
   local backlog = option(opts, "backlog", "number", DEFAULT_BACKLOG, "http.serve")
+  check.integer(backlog, 1, "http.serve", "'backlog'", 1, check.INT_MAX)
   local reuseport = option(opts, "reuseport", "boolean", false, "http.serve")
-  local handle, err = native.serve(host, port, floor(maxHeaderBytes), floor(headerTimeoutMs), floor(backlog), reuseport)
+  local handle, err = native.serve(host, port, maxHeaderBytes, headerTimeoutMs, backlog, reuseport)
   if not handle then return nil, err end
   local boundHost, boundPort = handle:address()
   local server = setmetatable({ handle = handle, host = boundHost, port = boundPort }, Server)

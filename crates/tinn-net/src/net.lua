@@ -65,6 +65,7 @@ function Stream:write(data, a, b)
     end
     checkTimeout(b, 3, "stream:write")
     local address = tonumber(ffi.cast("uintptr_t", data))
+    if address == 0 and a > 0 then argError(1, "stream:write", "NULL pointer") end
     return await(b or self.timeout, self.handle:writePointer(address, a))
   end
   argError(1, "stream:write", "string or ffi pointer expected, got " .. kind)
@@ -219,12 +220,9 @@ end
 --- Port 0 picks a free port (see server.port). `reuseport` lets several workers share a port.
 function tcp.listen(host, port, opts)
   host, port, opts = endpoint("tcp.listen", host, port, opts)
-  local backlog = opts.backlog or DEFAULT_BACKLOG
-  if type(backlog) ~= "number" or backlog < 1 then
-    argError(3, "tcp.listen", "backlog must be a positive number, got " .. tostring(backlog))
-  end
+  local backlog = check.integer(opts.backlog or DEFAULT_BACKLOG, 3, "tcp.listen", "backlog", 1, check.INT_MAX)
   checkTimeout(opts.timeout, 3, "tcp.listen")
-  local handle, err = native.tcpListen(host, port, floor(backlog), opts.reuseport == true)
+  local handle, err = native.tcpListen(host, port, backlog, opts.reuseport == true)
   if not handle then return nil, err end
   local boundHost, boundPort = handle:address()
   return setmetatable({ handle = handle, host = boundHost, port = boundPort, timeout = opts.timeout }, Server)

@@ -119,7 +119,7 @@ fn closed(lua: &Lua) -> LuaResult<MultiValue> {
 
 
 fn net_stream_read(lua: &Lua, handle: &TcpStreamHandle, (kind, count): (String, Option<usize>)) -> LuaResult<MultiValue> {
-    let mode = ReadMode::parse(&kind, count).map_err(mlua::Error::runtime)?;
+    let mode = ReadMode::parse(&kind, count).map_err(mlua::Error::external)?;
     let Some(stream) = handle.stream() else { return closed(lua) };
     let guard = match Arc::clone(&stream.read_lock).try_lock_owned() {
         Ok(guard) => match stream.fill_now(mode) {
@@ -179,7 +179,7 @@ impl UserData for TcpStreamHandle {
         // Writes `len` bytes at `address` (an ffi buffer the Lua wrapper passed as an integer).
         methods.add_method("writePointer", |lua, this, (address, len): (usize, usize)| {
             if address == 0 && len > 0 {
-                return Err(mlua::Error::runtime("bad argument #1 to 'stream:write' (NULL pointer)"));
+                return Err(mlua::Error::external("bad argument #1 to 'stream:write' (NULL pointer)"));
             }
             // SAFETY: the script promises `len` readable bytes at `address`, as with any ffi
             // call; the bytes are read (and, if the socket is full, copied) before returning.
