@@ -43,6 +43,7 @@ script_tests! {
     out_of_range_arguments_name_function_and_argument: "runtime/range_arguments.lua";
     main_task_waiting_forever_exits_13: "runtime/main_waits_forever.lua" => exit 13;
     main_task_joining_a_stuck_task_exits_13: "runtime/main_waits_on_join.lua" => exit 13;
+    main_task_waiting_only_for_an_os_signal_exits_13: "runtime/main_waits_for_os_signal.lua" => exit 13;
     on_signal_registers_at_call_delay_periodic_default_1000: "runtime/on_signal_registers_at_call.lua";
     round_robin: "runtime/round_robin.lua";
     spawn_and_handles: "runtime/spawn_and_handles.lua";

@@ -873,10 +873,16 @@ local EXIT = -2
 -- top-level await that never settles).
 local STARVED_EXIT = 13
 
+local OS_SIGNALS = { SIGINT = true, SIGTERM = true, SIGHUP = true }
+
 -- What a parked task waits for, for the message below; follows joins to the task at the end.
 local function describeWait(task, depth)
   local kind, target = task.waitingOn, task.waitTarget
   if kind == "signal" then
+    if OS_SIGNALS[target] then
+      return format("signal '%s', but waiting for an OS signal alone does not keep a program alive " ..
+        "(keep a timer, server or other IO running)", target)
+    end
     return format("signal '%s', which nothing can send", tostring(target))
   elseif kind == "join" then
     local joined = live[target]
