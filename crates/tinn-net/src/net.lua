@@ -64,6 +64,10 @@ function Stream:write(data, a, b)
       argError(2, "stream:write", "length must be a non-negative integer, got " .. tostring(a))
     end
     checkTimeout(b, 3, "stream:write")
+    -- an array knows its size: writing past its end would send whatever memory follows
+    if tostring(ffi.typeof(data)):find("%]>$") and a > ffi.sizeof(data) then
+      argError(2, "stream:write", format("length %s exceeds the array's %d bytes", tostring(a), ffi.sizeof(data)))
+    end
     local address = tonumber(ffi.cast("uintptr_t", data))
     if address == 0 and a > 0 then argError(1, "stream:write", "NULL pointer") end
     return await(b or self.timeout, self.handle:writePointer(address, a))

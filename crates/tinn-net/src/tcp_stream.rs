@@ -153,11 +153,20 @@ fn net_stream_write(lua: &Lua, handle: &TcpStreamHandle, data: &[u8]) -> LuaResu
     let (guard, rest) = match Arc::clone(&stream.write_lock).try_lock_owned() {
         Ok(guard) => match stream.write_now(data) {
             Ok(n) if n == total => return total.into_lua_multi(lua),
-            Ok(n) => (Some(guard), data[n..].to_vec()),
+            Ok(n) => (Some(guard), &data[n..]),
             Err(e) => return failed(lua, e),
         },
-        Err(_) => (None, data.to_vec()), // another task is writing: queue behind it
+        Err(_) => (None, data), // another task is writing: queue behind it
     };
+    // the rest is copied to be written later; a length no allocation can hold is an error, not
+    // an abort of the process
+    let mut copy = Vec::new();
+    if copy.try_reserve_exact(rest.len()).is_err() {
+        let error = std::io::Error::new(ErrorKind::OutOfMemory, format!("cannot buffer {} bytes", rest.len()));
+        return failed(lua, stream.failure("write", error));
+    }
+    copy.extend_from_slice(rest);
+    let rest = copy;
     tinn_reactor::start(lua, async move {
         let _turn: OwnedMutexGuard<()> = match guard {
             Some(guard) => guard,
@@ -180,6 +189,9 @@ impl UserData for TcpStreamHandle {
         methods.add_method("writePointer", |lua, this, (address, len): (usize, usize)| {
             if address == 0 && len > 0 {
                 return Err(mlua::Error::external("bad argument #1 to 'stream:write' (NULL pointer)"));
+            }
+            if isize::try_from(len).is_err() {
+                return Err(mlua::Error::external(format!("bad argument #2 to 'stream:write' (length {len} is larger than any buffer)")));
             }
             // SAFETY: the script promises `len` readable bytes at `address`, as with any ffi
             // call; the bytes are read (and, if the socket is full, copied) before returning.
