@@ -1,4 +1,4 @@
--- hello.lua: the main chunk is task 1; spawned tasks take turns whenever one yields or sleeps.
+-- examples/hello.lua: the main chunk is task 1; spawned tasks take turns whenever one yields or sleeps.
 print("hello from tinn " .. tinn.version .. " on " .. jit.version)
 
 local function counter(name, count, pause)

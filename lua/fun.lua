@@ -63,11 +63,6 @@ local function wrap(gen, param, state)
   return setmetatable({ gen = gen, param = param, state = state }, iterator_mt), param, state
 end
 
---- iterator:unwrap() -> gen, param, state
-local function unwrap(self)
-  return self.gen, self.param, self.state
-end
-
 local function is_iterator(obj)
   return type(obj) == "table" and getmetatable(obj) == iterator_mt
 end
@@ -117,6 +112,18 @@ local function array_gen(tab, i)
     return nil
   end
   return i, v
+end
+
+local ipairs_gen = ipairs({})
+
+--- iterator:unwrap() -> gen, param, state. An array's triple is ipairs' own, as in Lua Fun
+--- (`iter(t):unwrap()` returns what `ipairs(t)` does).
+local function unwrap(self)
+  local gen = self.gen
+  if gen == array_gen then
+    gen = ipairs_gen
+  end
+  return gen, self.param, self.state
 end
 
 -- strings: one character per step; the state is the index of the last character given
@@ -617,23 +624,39 @@ local function drop_n(n, gen, param, state)
   return drop_n_raw(n, gen, param, state)
 end
 
-local function drop_while_call(pred, state_x, ...)
-  if state_x == nil then
-    return nil, false
+-- The first element kept is held in the param ({gen, param, its state, count, values...}) and
+-- handed out first, while the state is that param itself. Asking the source again from the
+-- previous state would lose it when the source keeps its own state (a closure, a reader).
+local function drop_while_gen(param, state)
+  if rawequal(state, param) then
+    return param[3], unpack(param, 5, 4 + param[4])
   end
-  return state_x, pred(...)
+  return param[1](param[2], state)
+end
+
+local KEPT = {} -- drop_while_step's answer for the first element not dropped
+
+local function drop_while_step(pred, gen, param, state_x, ...)
+  if state_x == nil then
+    return nil
+  end
+  if pred(...) then
+    return state_x
+  end
+  return KEPT, { gen, param, state_x, select("#", ...), ... }
 end
 
 local function drop_while_raw(pred, gen, param, state)
-  local prev, ok
-  repeat
-    prev = state
-    state, ok = drop_while_call(pred, gen(param, state))
-  until state == nil or not ok
-  if state == nil then
-    return wrap(nil_gen, nil, nil)
+  while true do
+    local next_state, pivot = drop_while_step(pred, gen, param, gen(param, state))
+    if next_state == nil then
+      return wrap(nil_gen, nil, nil)
+    end
+    if next_state == KEPT then
+      return wrap(drop_while_gen, pivot, pivot)
+    end
+    state = next_state
   end
-  return wrap(gen, param, prev)
 end
 
 --- drop_while(pred, gen, param, state) -> iterator after skipping the longest prefix

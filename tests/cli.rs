@@ -170,3 +170,51 @@ fn lua_path_is_honoured() {
         .expect("run tinn");
     assert_eq!(String::from_utf8_lossy(&output.stdout), "hello, path\n");
 }
+
+/// Issue 15.12: the release binary ships stripped (the `profiling` profile keeps symbols and
+/// line tables for perf); C modules still link against its dynamic symbols (see above).
+#[test]
+fn release_binary_is_stripped_and_at_most_15_mb() {
+    if cfg!(debug_assertions) {
+        return; // a debug build is not what ships
+    }
+    let size = std::fs::metadata(env!("CARGO_BIN_EXE_tinn")).expect("the tinn binary").len();
+    assert!(size <= 15 * 1024 * 1024, "target/release/tinn is {} MB; ship it stripped", size / (1024 * 1024));
+}
+
+/// Issue 15.8: LuaJIT's -j, -O and -b options work as in `luajit`, with LuaJIT's own jit.* tools
+/// embedded (before, `tinn -jv x.lua` said `cannot open '-jv'`).
+#[test]
+fn luajit_options_and_jit_tools() {
+    let code = "local s = 0 for i = 1, 1e5 do s = s + i % 7 end print(s)";
+    let (status, stdout, stderr) = run(&["-jv", "-e", code]);
+    assert_eq!((status, stdout.as_str()), (0, "300000\n"), "{stderr}");
+    assert!(stderr.contains("[TRACE   1 (command line):1 loop]"), "-jv reports traces on stderr: {stderr}");
+    let (status, stdout, _) = run(&["-jdump=i", "-e", code]);
+    assert!(status == 0 && stdout.contains("---- TRACE 1 start") && stdout.contains("---- TRACE 1 IR"), "{stdout}");
+    let (status, stdout, stderr) = run(&["-O3", "-Ohotloop=10", "-O-loop", "-jp=f", "-e", code]);
+    assert_eq!((status, stdout.lines().next()), (0, Some("300000")), "{stderr}");
+    let (status, _, stderr) = run(&["-jnosuch", "-e", code]);
+    assert_eq!((status, stderr.as_str()), (1, "tinn: unknown luaJIT command or jit.* modules not installed: -jnosuch\n"));
+    let (status, _, stderr) = run(&["-Onosuch", "-e", code]);
+    assert_eq!((status, stderr.as_str()), (1, "tinn: unknown or malformed optimization flag 'nosuch'\n"));
+
+    let dir = std::env::temp_dir().join(format!("tinn-bytecode-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("a temporary folder");
+    let source = dir.join("loop.lua");
+    let saved = dir.join("loop.bc");
+    std::fs::write(&source, code).expect("the source is written");
+    let (status, _, stderr) = run(&["-b", source.to_str().expect("utf-8"), saved.to_str().expect("utf-8")]);
+    assert_eq!(status, 0, "{stderr}");
+    let (status, stdout, _) = run(&[saved.to_str().expect("utf-8")]);
+    assert_eq!((status, stdout.as_str()), (0, "300000\n"), "the saved bytecode runs");
+    let (status, stdout, _) = run(&["-bl", source.to_str().expect("utf-8")]);
+    assert!(status == 0 && stdout.starts_with("-- BYTECODE -- loop.lua:0-"), "{stdout}");
+    let (status, _, stderr) = run(&["-b"]);
+    assert!(status == 1 && stderr.contains("Save LuaJIT bytecode"), "{stderr}");
+    let _ = std::fs::remove_dir_all(&dir);
+
+    let modules = "for _, m in ipairs({'v', 'dump', 'p', 'zone', 'bc', 'bcsave', 'vmdef', 'dis_x86', 'dis_x64', \
+        'dis_arm', 'dis_arm64'}) do assert(require('jit.' .. m), m) end print('loaded')";
+    assert_eq!(run(&["-e", modules]).1, "loaded\n");
+}

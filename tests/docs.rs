@@ -3,7 +3,9 @@
 //!
 //! A block whose first line is `-- not run: <reason>` is skipped (say why). A block whose first
 //! line names a test file, `-- example_test.lua ...`, is saved under that name and run with
-//! `tinn test`. Each block runs in a fresh temporary folder, with a time limit.
+//! `tinn test`. Each block runs in a fresh temporary folder, with a time limit. A block whose
+//! first line names a file of `examples/` (`-- examples/hello.lua: ...`) must be that file, word
+//! for word.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -133,4 +135,21 @@ fn every_lua_example_in_the_docs_runs() {
         handles.into_iter().flat_map(|handle| handle.join().expect("a block runner thread")).collect()
     });
     assert!(failures.is_empty(), "{} doc example(s) failed:\n\n{}", failures.len(), failures.join("\n\n"));
+}
+
+/// Issue 15.12: a snippet that says it is an example file is that file, so the two cannot drift.
+#[test]
+fn a_block_naming_an_example_file_is_that_file() {
+    let mut checked = 0;
+    for block in pages().iter().flat_map(|page| lua_blocks(page)) {
+        let first = block.code.lines().next().unwrap_or("");
+        let Some(name) = first.strip_prefix("-- examples/").and_then(|rest| rest.split([':', ' ']).next()) else {
+            continue;
+        };
+        let path = repository().join("examples").join(name);
+        let file = std::fs::read_to_string(&path).unwrap_or_else(|err| panic!("{}:{} names {}: {err}", block.file.display(), block.line, path.display()));
+        assert_eq!(block.code, file, "{}:{} differs from examples/{name}", block.file.display(), block.line);
+        checked += 1;
+    }
+    assert!(checked >= 1, "README.md shows examples/hello.lua");
 }

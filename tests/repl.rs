@@ -158,3 +158,31 @@ fn ctrl_c_cancels_the_running_entry_not_the_repl() {
     t.line(".exit");
     t.wait_for("EXITED 0");
 }
+
+/// Issue 15.9: an error at the prompt shows where it happened, and an error from a background
+/// task is printed above the prompt, which is drawn again with what was being typed.
+#[test]
+fn errors_show_their_traceback_and_background_errors_redraw_the_prompt() {
+    let t = Terminal::start();
+    t.line("nosuch()");
+    let screen = t.wait_for("attempt to call global 'nosuch'");
+    let after = screen.split("attempt to call global 'nosuch'").nth(1).unwrap_or("");
+    let next_lines: Vec<&str> = after.lines().skip(1).take(2).collect();
+    assert_eq!(next_lines.first().map(|l| l.trim()), Some("stack traceback:"), "{screen}");
+    assert!(next_lines.get(1).is_some_and(|l| l.contains("stdin:1")), "the traceback names the entry:\n{screen}");
+    t.line("delay(function() error('late ' .. 'failure') end, 500)");
+    t.wait_for("Task(");
+    t.tmux(&["send-keys", "-t", "repl", "-l", "half typed"]);
+    let screen = t.wait_for("late failure");
+    // the prompt and the typed text come back below the report
+    let deadline = Instant::now() + STEP_TIMEOUT;
+    let mut screen = screen;
+    while screen.lines().rev().find(|l| !l.trim().is_empty()) != Some("> half typed") {
+        assert!(Instant::now() < deadline, "the prompt was not drawn again below the error:\n{screen}");
+        std::thread::sleep(Duration::from_millis(25));
+        screen = t.screen();
+    }
+    t.key("C-u");
+    t.line(".exit");
+    t.wait_for("EXITED 0");
+}

@@ -40,6 +40,13 @@ script_tests! {
     signals_example: "../examples/signals.lua";
     periodic_example: "../examples/periodic.lua";
     application_module: "runtime/application.lua";
+    application_methods_with_colon: "runtime/application_methods.lua";
+    misuse_messages_say_what_to_do: "runtime/misuse_messages.lua";
+    out_of_range_arguments_name_function_and_argument: "runtime/range_arguments.lua";
+    main_task_waiting_forever_exits_13: "runtime/main_waits_forever.lua" => exit 13;
+    main_task_joining_a_stuck_task_exits_13: "runtime/main_waits_on_join.lua" => exit 13;
+    main_task_waiting_only_for_an_os_signal_exits_13: "runtime/main_waits_for_os_signal.lua" => exit 13;
+    on_signal_registers_at_call_delay_periodic_default_1000: "runtime/on_signal_registers_at_call.lua";
     round_robin: "runtime/round_robin.lua";
     spawn_and_handles: "runtime/spawn_and_handles.lua";
     sleep_order: "runtime/sleep_order.lua";
@@ -140,6 +147,8 @@ script_tests! {
     worker_nested_tables_round_trip_equal: "worker/nested_tables.lua";
     worker_bad_messages_name_the_path: "worker/bad_messages.lua";
     worker_errors_reach_join: "worker/errors.lua";
+    worker_failing_unjoined_fails_fast: "worker/unjoined_failure.lua" => exit 1;
+    worker_failing_unjoined_goes_to_on_error: "worker/unjoined_failure_on_error.lua";
     worker_quit_while_receiving_or_sleeping: "worker/quit.lua";
     worker_100_workers_leave_no_thread_or_fd: "worker/no_thread_leak.lua";
     worker_full_queue_suspends_only_the_poster: "worker/backpressure.lua";

@@ -74,14 +74,16 @@ local DNSNameServer = {}
 ---sent again with backoff until the timeout; answers with another id, source or question are
 ---dropped (counted in `stats()`); a truncated answer is asked again over TCP.
 ---Returns the answer records of the type asked ("ANY": all) and the whole message; NODATA is
----an empty list. Failures: nil, "NXDOMAIN" | "SERVFAIL" | "REFUSED" | "<RCODE>" (with the
----message third), "timeout", "malformed response", or an OS error naming the address.
+---an empty list. Failures: an empty list whose `err` field is the error, and the error as second
+---value: "NXDOMAIN" | "SERVFAIL" | "REFUSED" | "<RCODE>" (with the message third), "timeout",
+---"malformed response", or an OS error naming the address; so `for r in ns:A(name)` runs zero
+---times on a failure (TINN's idiom).
 ---Errors: raises on a non-string or invalid name, an unknown type or a bad timeout.
 ---@async
 ---@param name string
 ---@param type? DnsType nil: "A" (TINN's default)
 ---@param timeoutMs? number default: the server's timeout, else 5000
----@return DnsRecordList|nil records
+---@return DnsRecordList records empty on failure, with `err` set
 ---@return DnsMessage|string message the whole answer, or the error
 ---@return DnsMessage|nil message on an error RCODE: the whole answer
 function DNSNameServer:Query(name, type, timeoutMs) end
@@ -89,63 +91,63 @@ function DNSNameServer:Query(name, type, timeoutMs) end
 ---@async
 ---@param name string
 ---@param timeoutMs? number
----@return DnsRecordList|nil records
+---@return DnsRecordList records empty on failure, with `err` set
 ---@return DnsMessage|string message
 function DNSNameServer:A(name, timeoutMs) end
 
 ---@async
 ---@param name string
 ---@param timeoutMs? number
----@return DnsRecordList|nil records
+---@return DnsRecordList records empty on failure, with `err` set
 ---@return DnsMessage|string message
 function DNSNameServer:AAAA(name, timeoutMs) end
 
 ---@async
 ---@param name string
 ---@param timeoutMs? number
----@return DnsRecordList|nil records
+---@return DnsRecordList records empty on failure, with `err` set
 ---@return DnsMessage|string message
 function DNSNameServer:MX(name, timeoutMs) end
 
 ---@async
 ---@param name string
 ---@param timeoutMs? number
----@return DnsRecordList|nil records
+---@return DnsRecordList records empty on failure, with `err` set
 ---@return DnsMessage|string message
 function DNSNameServer:CNAME(name, timeoutMs) end
 
 ---@async
 ---@param name string
 ---@param timeoutMs? number
----@return DnsRecordList|nil records
+---@return DnsRecordList records empty on failure, with `err` set
 ---@return DnsMessage|string message
 function DNSNameServer:SRV(name, timeoutMs) end
 
 ---@async
 ---@param name string
 ---@param timeoutMs? number
----@return DnsRecordList|nil records
+---@return DnsRecordList records empty on failure, with `err` set
 ---@return DnsMessage|string message
 function DNSNameServer:TXT(name, timeoutMs) end
 
 ---@async
 ---@param name string
 ---@param timeoutMs? number
----@return DnsRecordList|nil records
+---@return DnsRecordList records empty on failure, with `err` set
 ---@return DnsMessage|string message
 function DNSNameServer:NS(name, timeoutMs) end
 
 ---@async
 ---@param name string e.g. "10.2.0.192.in-addr.arpa"
 ---@param timeoutMs? number
----@return DnsRecordList|nil records
+---@return DnsRecordList records empty on failure, with `err` set
 ---@return DnsMessage|string message
 function DNSNameServer:PTR(name, timeoutMs) end
 
 ---@async
 ---@param name string
 ---@param timeoutMs? number
----@return DnsRecordList|nil records
+---@return DnsRecordList records empty on failure, with `err` set
 ---@return DnsMessage|string message
 function DNSNameServer:SOA(name, timeoutMs) end
 
@@ -177,7 +179,7 @@ local DnsResolver = {}
 ---@param name string
 ---@param type? DnsType
 ---@param timeoutMs? number overall limit; nil: the resolv.conf schedule decides
----@return DnsRecordList|nil records
+---@return DnsRecordList records empty on failure, with `err` set
 ---@return string|nil err "NXDOMAIN", "SERVFAIL", "REFUSED", "timeout", ...
 function DnsResolver:resolve(name, type, timeoutMs) end
 
@@ -209,7 +211,7 @@ local dns = {}
 ---@param name string
 ---@param type? DnsType nil: A and AAAA
 ---@param timeoutMs? number
----@return DnsRecordList|nil records
+---@return DnsRecordList records empty on failure, with `err` set
 ---@return string|nil err
 function dns.resolve(name, type, timeoutMs) end
 

@@ -47,7 +47,7 @@ function fun.iter(obj, param, state) end
 ---@return any state
 function fun.wrap(gen, param, state) end
 
----The triple inside an iterator object.
+---The triple inside an iterator object (an array's is `ipairs(t)`'s, as in Lua Fun).
 ---@param self fun.Iterator
 ---@return fun.Gen gen
 ---@return any param
@@ -615,7 +615,7 @@ function fun.cycle(gen, param, state) end
 -- Methods
 -------------------------------------------------------------------------------
 
----The triple inside the iterator.
+---The triple inside the iterator (an array's is `ipairs(t)`'s, as in Lua Fun).
 ---@return fun.Gen gen
 ---@return any param
 ---@return any state

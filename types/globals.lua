@@ -1,6 +1,6 @@
 ---@meta
 -- Type definitions for tinn's scheduler words (DESIGN.md §2). Every word is a global and a field
--- of require("Application").
+-- of require("Application"), where it works called with '.' or ':' (`app:spawn(f, ...)`).
 
 ---@class Task
 local Task = {}
@@ -63,17 +63,17 @@ function yield(...) end
 ---@param ms number
 function sleep(ms) end
 
----Runs `fn` once after `ms` milliseconds.
+---Runs `fn` once after `ms` milliseconds (default 1000, as TINN).
 ---Errors: raises if `fn` is not callable or `ms` is not a non-negative number.
 ---@param fn function
----@param ms number
+---@param ms? number
 ---@return Task
 function delay(fn, ms) end
 
----Runs `fn` every `ms` milliseconds on a fixed grid (no drift; missed ticks are skipped).
----Errors: raises if `fn` is not callable or `ms` is not a positive number.
+---Runs `fn` every `ms` milliseconds (default 1000) on a fixed grid (no drift; missed ticks are
+---skipped). Errors: raises if `fn` is not callable or `ms` is not a positive number.
 ---@param fn function
----@param ms number
+---@param ms? number
 ---@return Task
 function periodic(fn, ms) end
 
@@ -107,7 +107,8 @@ function whenever(pred, fn) end
 ---@return any ...
 function waitSignal(name, timeoutMs) end
 
----Spawns a task that waits for signal `name` once and calls `fn(...)` with its values.
+---Spawns a task that waits for signal `name` once and calls `fn(...)` with its values. It waits
+---from the call on: a `signalOne(name)` right after onSignal reaches it.
 ---@param fn function
 ---@param name any
 ---@return Task
@@ -129,6 +130,13 @@ function signalAll(name, ...) end
 ---Errors: raises if `code` is not an integer 0-255.
 ---@param code? integer exit status (default 0)
 function stop(code) end
+
+---Ends the program as `stop(code)` does (other tasks are cancelled, exit hooks run, logs are
+---flushed); the calling task goes no further. `true` means 0, `false` 1.
+---Errors: raises if `code` is not a boolean or an integer 0-255.
+---@param code? integer|boolean exit status (default 0)
+---@param close? boolean ignored (the Lua state is always closed in order)
+function os.exit(code, close) end
 
 ---Installs `fn(err, task)` as the handler of uncaught task errors (nil removes it).
 ---@param fn? fun(err: any, task: Task)

@@ -132,7 +132,8 @@ function HttpServer:address() end
 local http = {}
 
 ---Starts a server; each request runs handler(req, res) as its own task.
----Errors: raises on a missing handler, a bad port or options of the wrong type.
+---Errors: raises on a missing handler, a bad port, options of the wrong type or out of range
+---(maxHeaderBytes, maxHeaders and backlog 1-2147483647, the timeouts 0-2147483647).
 ---Limits: `maxHeaderBytes` (16384) and `maxHeaders` (100) past which a request gets 431;
 ---`headerTimeoutMs` (10000) from a request's first byte to its last header, else 408;
 ---`idleTimeoutMs` (30000) a kept-alive connection may wait for its next request before it is

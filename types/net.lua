@@ -136,7 +136,7 @@ net.tcp = {}
 function net.tcp.connect(host, port, opts) end
 
 ---Listens (port 0 picks a free port).
----Errors: raises on a non-string host, a port outside 0-65535 or a bad backlog.
+---Errors: raises on a non-string host, a port outside 0-65535 or a backlog outside 1-2147483647.
 ---@param host string
 ---@param port integer
 ---@param opts? {backlog?: integer, reuseport?: boolean, timeout?: number}

@@ -71,7 +71,8 @@ function Worker:post(msg, timeoutMs) end
 function Worker:receive(timeoutMs) end
 
 ---Waits for the worker to end: its main chunk's return values; `nil, err` if it failed (its
----error and traceback; also a non-zero exit status); nothing after a clean quit.
+---error and traceback; also a non-zero exit status); nothing after a clean quit. A worker that
+---fails while no join waits fails the parent fast (exit 1), unless `onError` takes it.
 ---Errors: raises on a bad timeout.
 ---@async
 ---@param timeoutMs? number nil waits forever

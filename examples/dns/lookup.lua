@@ -24,7 +24,7 @@ local tasks = {}
 for i, name in ipairs(names) do
   tasks[i] = spawn(function()
     local records, err = ns:A(name, 3000)
-    if not records then return print(("%-26s %s"):format(name, err)) end
+    if records.err then return print(("%-26s %s"):format(name, err)) end
     if #records == 0 then return print(("%-26s (no A records)"):format(name)) end
     for record in records do -- TINN's iteration; ipairs(records) works too
       print(("%-26s %-16s ttl %d"):format(name, record.address, record.ttl))
@@ -38,7 +38,7 @@ print(("%d A lookups at once: %.1f ms"):format(#names, sw:Milliseconds()))
 sw:Reset()
 local mx = spawn(function()
   local records, err = ns:MX(domain, 3000)
-  if not records then return print(("MX  %-22s %s"):format(domain, err)) end
+  if records.err then return print(("MX  %-22s %s"):format(domain, err)) end
   table.sort(records, function(a, b) return a.preference < b.preference end)
   for _, r in ipairs(records) do print(("MX  %-22s %3d %s"):format(domain, r.preference, r.exchange)) end
 end)
@@ -47,7 +47,7 @@ local srv = {}
 for i, service in ipairs(services) do
   srv[i] = spawn(function()
     local records, err = ns:SRV(service, 3000)
-    if not records then return print(("SRV %-22s %s"):format(service, err)) end
+    if records.err then return print(("SRV %-22s %s"):format(service, err)) end
     for _, r in ipairs(records) do
       print(("SRV %-22s priority %d weight %d port %d %s"):format(service, r.priority, r.weight, r.port, r.target))
     end

@@ -31,4 +31,17 @@ function check.port(port, n, fname, depth)
   end
 end
 
+--- check.integer(value, n, fname, what, min, max [, depth]): an integer min-max. `what` names it
+--- in the message: `bad argument #1 to 'http.serve' ('backlog' must be an integer 1-2147483647,
+--- got 2147483648)`. Native code then never sees a value its Rust type cannot hold.
+function check.integer(value, n, fname, what, min, max, depth)
+  if type(value) ~= "number" or value ~= floor(value) or value < min or value > max then
+    argError(n, fname, format("%s must be an integer %d-%d, got %s", what, min, max, tostring(value)), (depth or 0) + 1)
+  end
+  return value
+end
+
+--- The largest value of a C int (listen backlogs, most counts handed to the OS).
+check.INT_MAX = 2147483647
+
 return check

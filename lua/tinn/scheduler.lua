@@ -338,6 +338,22 @@ local function reportUncaught(task, err, trace)
   requestExit(1)
 end
 
+-- A worker failed and nobody was joining it (tinn.worker reports it): fail fast as for a task,
+-- unless onError takes it (with no task: `fn(err, nil)`).
+local function workerFailed(label, err)
+  if errorHandler then
+    local ok, handlerErr = pcall(errorHandler, err, nil)
+    if ok then return end
+    writeStderr(format("tinn: error in onError handler: %s\n", tostring(handlerErr)))
+  elseif keptError == false then
+    keptError = format("error in %s: %s", label, tostring(err))
+  elseif keptError == nil then
+    writeStderr(format("tinn: error in %s: %s\n", label, tostring(err)))
+  end
+  exitCode = 1
+  requestExit(1)
+end
+
 -- Workers keep their first uncaught error (text with traceback) for the parent: keepErrors()
 -- switches it on, keptError() reads it (nil when there was none).
 local function keepErrors() keptError = keptError or false end
@@ -415,9 +431,18 @@ local function cancelTask(task)
   return true
 end
 
-function Task:id() return self.tid end
+-- `t.join()` instead of `t:join()` passes no task: say so rather than index nil.
+local function checkSelf(self, method)
+  if getmetatable(self) ~= Task then
+    error(format("task:%s: call it with ':' on a task (t:%s()), got %s", method, method,
+      self == nil and "no task" or type(self)), 3)
+  end
+end
+
+function Task:id() checkSelf(self, "id") return self.tid end
 
 function Task:name(newName)
+  checkSelf(self, "name")
   if newName ~= nil then
     if type(newName) ~= "string" then argError(1, "task:name", "string expected, got " .. type(newName)) end
     self.label = newName
@@ -425,11 +450,12 @@ function Task:name(newName)
   return taskName(self)
 end
 
-function Task:status() return self.state end
+function Task:status() checkSelf(self, "status") return self.state end
 
-function Task:cancel() return cancelTask(self) end
+function Task:cancel() checkSelf(self, "cancel") return cancelTask(self) end
 
 function Task:join(timeoutMs)
+  checkSelf(self, "join")
   checkTimeout(timeoutMs, 1, "task:join")
   local outcome = self.outcome
   if outcome then return unpackResult(outcome) end
@@ -476,8 +502,12 @@ local function delayBody(fn, ms)
   return fn()
 end
 
+-- TINN's default for delay and periodic when no time is given.
+local DEFAULT_INTERVAL_MS = 1000
+
 local function delay(fn, ms)
   checkFunction(fn, 1, "delay")
+  if ms == nil then ms = DEFAULT_INTERVAL_MS end
   checkMs(ms, 2, "delay", "delay")
   return spawnFor(fn, delayBody, fn, ms)
 end
@@ -499,6 +529,7 @@ end
 
 local function periodic(fn, ms)
   checkFunction(fn, 1, "periodic")
+  if ms == nil then ms = DEFAULT_INTERVAL_MS end
   checkMs(ms, 2, "periodic", "period")
   if ms == 0 then argError(2, "periodic", "period must be greater than 0") end
   return spawnFor(fn, periodicBody, fn, ms)
@@ -584,10 +615,7 @@ local function checkSignalName(name, fname)
   if name == nil then argError(1, fname, "signal name expected, got nil", 4) end
 end
 
-local function waitSignal(name, timeoutMs)
-  local task = checkTask("waitSignal")
-  checkSignalName(name, "waitSignal")
-  checkTimeout(timeoutMs, 2, "waitSignal")
+local function addSignalWaiter(name, task)
   local list = signals[name]
   if not list then
     list = { tasks = {}, seqs = {}, head = 1, tail = 0, stale = 0 }
@@ -596,6 +624,13 @@ local function waitSignal(name, timeoutMs)
   local tail = list.tail + 1
   list.tail = tail
   list.tasks[tail], list.seqs[tail] = task, task.seq
+end
+
+local function waitSignal(name, timeoutMs)
+  local task = checkTask("waitSignal")
+  checkSignalName(name, "waitSignal")
+  checkTimeout(timeoutMs, 2, "waitSignal")
+  addSignalWaiter(name, task)
   return unpackResult(park(task, "waiting", "signal", name, timeoutMs))
 end
 
@@ -635,14 +670,25 @@ local function signalAll(name, ...)
   return woken
 end
 
-local function onSignalBody(fn, name)
-  return fn(waitSignal(name))
+-- The task first runs once the signal woke it, with the values it was sent in `task.wake`.
+local function onSignalBody(fn)
+  local task = current
+  local values = task.wake
+  task.wake = nil
+  return fn(unpackResult(values))
 end
 
+-- The handler's task waits on the signal from the call on, before it ever runs, so a
+-- `signalOne(name)` right after onSignal reaches it (TINN's Parallel Conversations demo).
 local function onSignal(fn, name)
   checkFunction(fn, 1, "onSignal")
   checkSignalName(name, "onSignal")
-  return spawnFor(fn, onSignalBody, fn, name)
+  local task = spawnFor(fn, onSignalBody, fn, nil)
+  nextQ[nextN] = nil -- spawnFor queued it last; it waits instead
+  nextN = nextN - 1
+  task.state, task.waitingOn, task.waitTarget = "waiting", "signal", name
+  addSignalWaiter(name, task)
+  return task
 end
 
 local function run(fn, ...)
@@ -650,12 +696,35 @@ local function run(fn, ...)
   return newTask(fn, select("#", ...), ...)
 end
 
-local function stop(code)
+local function checkExitCode(code, fname)
   if code ~= nil and (type(code) ~= "number" or code ~= floor(code) or code < 0 or code > 255) then
-    argError(1, "stop", "exit code must be an integer 0-255, got " .. tostring(code))
+    argError(1, fname, "exit code must be an integer 0-255, got " .. tostring(code), 4)
   end
+end
+
+local function stop(code)
+  checkExitCode(code, "stop")
   exitCode = code or exitCode or 0
   stopping = true
+end
+
+-- os.exit ends the program as stop() does (exit hooks run, logs are flushed) instead of leaving
+-- the process at once; the calling task goes no further. `true`/`false` mean 0/1, as in Lua.
+local function exit(code)
+  if code == true or code == nil then
+    code = 0
+  elseif code == false then
+    code = 1
+  end
+  checkExitCode(code, "os.exit")
+  exitCode = code
+  stopping = true
+  local task = current
+  if task then
+    finishTask(task, "cancelled", CANCELLED)
+    current = nil
+    co_yield(SCHED) -- never resumed
+  end
 end
 
 -- Returns the handler it replaces, so a caller (the test runner) can put it back.
@@ -800,8 +869,53 @@ end
 
 local EXIT = -2
 
--- Cancels every task, runs exit hooks, and returns the exit status.
+-- Exit status when the main task waits on something nothing can deliver (Node's code for a
+-- top-level await that never settles).
+local STARVED_EXIT = 13
+
+local OS_SIGNALS = { SIGINT = true, SIGTERM = true, SIGHUP = true }
+
+-- What a parked task waits for, for the message below; follows joins to the task at the end.
+local function describeWait(task, depth)
+  local kind, target = task.waitingOn, task.waitTarget
+  if kind == "signal" then
+    if OS_SIGNALS[target] then
+      return format("signal '%s', but waiting for an OS signal alone does not keep a program alive " ..
+        "(keep a timer, server or other IO running)", target)
+    end
+    return format("signal '%s', which nothing can send", tostring(target))
+  elseif kind == "join" then
+    local joined = live[target]
+    if joined and depth < 8 and (joined.state == "waiting" or joined.state == "sleeping") then
+      return format("task %d (%s) to finish, which waits for %s", target, taskName(joined),
+        describeWait(joined, depth + 1))
+    end
+    return format("task %d to finish", target)
+  elseif kind == "io" then
+    return "an operation nothing will complete"
+  end
+  return tostring(kind or task.state)
+end
+
+-- Nothing is ready, sleeping, polling or doing IO. If the main task is still waiting, the
+-- program did not finish: say on what, and exit 13. Other tasks left waiting stay quiet.
+local function reportStarvedMain()
+  local main = live[1]
+  if main and main.isMain and main.state == "waiting" and exitCode == nil then
+    local message = format("main task waits for %s", describeWait(main, 0))
+    if keptError == false then
+      keptError = message -- a worker: its parent's join reports it
+    elseif keptError == nil then
+      writeStderr(format("tinn: %s\n", message))
+    end
+    exitCode = STARVED_EXIT
+  end
+end
+
+-- Cancels every task, runs exit hooks, and returns the exit status. Rust passes no code when
+-- the program ends because nothing can run any more.
 local function shutdown(code)
+  if code == nil and not stopping then reportStarvedMain() end
   requestExit(code or 0)
   local all = {}
   for _, task in pairs(live) do all[#all + 1] = task end
@@ -839,7 +953,7 @@ end
 
 local function spawnMain(fn, ...)
   local task = newTask(fn, select("#", ...), ...)
-  task.label = "main"
+  task.label, task.isMain = "main", true
   return task
 end
 
@@ -882,16 +996,29 @@ local words = {
 }
 
 for name, fn in pairs(words) do _G[name] = fn end
+os.exit = exit
 
--- require("Application") is the word table; calling it (TINN's `Application(true)`) returns it.
-local Application = setmetatable({}, {
-  __index = words,
+-- require("Application") carries the words; calling it (TINN's `Application(true)`) returns it.
+-- TINN scripts call them as methods (`app:spawn(f, ...)`, `app:run(main)`), so each word here
+-- drops the application itself when it comes first; the globals stay the bare words.
+local Application = {}
+local methods = {}
+for name, fn in pairs(words) do
+  methods[name] = function(first, ...)
+    if first == Application then return fn(...) end
+    return fn(first, ...)
+  end
+end
+setmetatable(Application, {
+  __index = methods,
   __call = function(self) return self end,
   __newindex = function(_, key) error("Application: cannot assign '" .. tostring(key) .. "'", 2) end,
 })
 package.loaded.Application = Application
 
-local reactor = { PENDING = PENDING, awaitOp = awaitOp, await = await, traceback = userTraceback }
+local reactor = {
+  PENDING = PENDING, awaitOp = awaitOp, await = await, traceback = userTraceback, workerFailed = workerFailed,
+}
 package.loaded["tinn.reactor"] = reactor
 
 return {

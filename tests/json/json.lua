@@ -68,3 +68,13 @@ local big = {}
 for i = 1, 20000 do big["k" .. i] = i end
 local sorted = json.decode(json.encode(big, { sortKeys = true }))
 print("20000 keys", sorted.k1, sorted.k20000)
+-- issue 15.11: the depth limits agree (128 levels both ways), -0 keeps its sign, whole numbers
+-- print as integers up to 2^63, and cdata is named by its C type
+local function nested(n) return ("["):rep(n) .. ("]"):rep(n) end
+local text128 = json.encode(json.decode(nested(128)))
+print("128 levels both ways", text128 == nested(128), pcall(json.decode, nested(129)))
+print("-0", json.encode(-0.0), json.encode({ -0.0, 0 }), 1 / json.decode(json.encode(-0.0)))
+print("integers", json.encode(2^53 + 2), json.encode(2^62), json.encode(-2^63), json.encode(2^63))
+local ffi = require("ffi")
+try(function() local r = json.encode({ buf = ffi.new("uint8_t[4]") }) return r end)
+try(function() local r = json.encode({ 1, 2, 3LL }) return r end)

@@ -785,6 +785,50 @@ do
 end
 
 -------------------------------------------------------------------------------
+-- Lua Fun compatibility (issue 15.10; cases from Lua Fun's own tests/stateful.lua, basic.lua)
+-------------------------------------------------------------------------------
+
+do
+  -- a generator that keeps its own position, ignoring the state it is given
+  local function stateful(values)
+    local i = 1
+    return fun.iter(function(_, vs)
+      if i > #vs then
+        return nil
+      end
+      local t = vs[i]
+      i = i + 1
+      if type(t) == "table" then
+        return vs, unpack(t, 1, table.maxn(t))
+      end
+      return vs, t
+    end, nil, values)
+  end
+  local function all(it)
+    local out = {}
+    it:each(function(...) out[#out + 1] = pack(...) end)
+    return out
+  end
+  check_eq(stateful({ 1, 2, 3, 4, 5, 6, 5, 4, 3 }):drop_while(function(x) return x < 5 end):totable(),
+    { 5, 6, 5, 4, 3 }, "drop_while keeps the first element of a stateful generator")
+  check_eq(all(stateful({ { 1, nil, 10 }, { 5, nil, 50 }, { 3, nil, 20 } }):drop_while(function(x) return x < 5 end)),
+    { pack(5, nil, 50), pack(3, nil, 20) }, "drop_while keeps every value of the first element")
+  check_eq(stateful({ 1, 2, 3 }):drop_while(function(x) return x > 100 end):totable(), { 1, 2, 3 },
+    "drop_while of nothing keeps all")
+  check_eq(stateful({ 1, 2 }):drop(function() return true end):totable(), {}, "drop(pred) of all")
+  local kept = fun.drop_while(function(x) return x < 3 end, { 1, 2, 3, 4 })
+  check_eq(kept:totable(), { 3, 4 }, "drop_while result iterates")
+  check_eq(kept:totable(), { 3, 4 }, "and iterates again from its start (stateless)")
+  local t = { 1, 2, 3 }
+  local gen1, param1, state1 = fun.iter(t):unwrap()
+  local gen2, param2, state2 = ipairs(t)
+  check_eq({ gen1 == gen2, param1 == param2, state1 == state2 }, { true, true, true },
+    "iter(t):unwrap() is ipairs(t)")
+  check_eq(fun.zip(fun.range(0), fun.range(0)):totable(), {}, "zip of empty ranges is empty")
+  check_eq(fun.chain(fun.range(0), fun.range(1), fun.range(0)):totable(), { 1 }, "chain skips empty ranges")
+end
+
+-------------------------------------------------------------------------------
 -- require("fun")() exports into globals (and only on that call)
 -------------------------------------------------------------------------------
 

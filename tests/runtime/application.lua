@@ -5,7 +5,7 @@ local words = { "spawn", "coop", "yield", "run", "stop", "sleep", "delay", "peri
   "when", "whenever", "onSignal", "signalOne", "signalAll", "waitSignal", "onError" }
 for _, word in ipairs(words) do
   assert(type(Application[word]) == "function", "Application." .. word .. " is a function")
-  assert(Application[word] == _G[word], word .. " is also a global")
+  assert(type(_G[word]) == "function", word .. " is also a global")
 end
 assert(require("tinn") == tinn, "require('tinn') is the global tinn")
 assert(not pcall(function() Application.spawn = nil end), "Application is read-only")

@@ -7,7 +7,7 @@ end
 try(function() spawn(42) end)
 try(function() sleep("soon") end)
 try(function() sleep(-5) end)
-try(function() delay(print) end)
+try(function() delay(print, "soon") end)
 try(function() periodic(print, 0) end)
 try(function() waitFor(print, "later") end)
 try(function() waitSignal(nil) end)

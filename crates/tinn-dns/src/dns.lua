@@ -5,9 +5,12 @@
 --   for _, r in ipairs(assert(ns:A("example.com"))) do print(r.name, r.address, r.ttl) end
 --   local records, err = dns.resolve("localhost")          -- /etc/hosts, then resolv.conf
 --
--- Lookups return a list of record tables, or nil and "NXDOMAIN", "SERVFAIL", "REFUSED",
--- "timeout", "malformed response" or an OS error naming the address. A name with no records
--- of the type asked for (NODATA) gives an empty list. Misuse raises at the caller's line.
+-- dns.resolve returns a list of record tables, or nil and "NXDOMAIN", "SERVFAIL", "REFUSED",
+-- "timeout", "malformed response" or an OS error naming the address. A name server's lookups
+-- (TINN's API) return an empty list instead of nil on failure, its `err` field and the second
+-- value the error, so `for record in ns:A(name) do` runs zero times. A name with no records
+-- of the type asked for (NODATA) gives an empty list and the message. Misuse raises at the
+-- caller's line.
 
 local native = ...
 local reactor = require("tinn.reactor")
@@ -47,6 +50,12 @@ end
 
 local function recordList(list)
   return setmetatable(list, RecordList)
+end
+
+-- A failed lookup still hands back a list (empty, with the error in `err`), so TINN's
+-- `for record in ns:A(name) do` runs zero times instead of calling nil.
+local function failedList(err)
+  return setmetatable({ err = err }, RecordList)
 end
 
 -- A record type given as a mnemonic ("MX", any case) or a number; returns its code.
@@ -90,10 +99,10 @@ local function query(self, name, rtype, timeoutMs, fname, typeArg)
     self.handle:query(name, code, ms, self.tcp, self.recursion, self.edns))
   if records == false then argError(1, fname, err) end
   if records then return recordList(records), err end
-  return nil, err, message
+  return failedList(err), err, message
 end
 
---- ns:Query(name [, type [, timeoutMs]]) -> records, message | nil, err [, message]
+--- ns:Query(name [, type [, timeoutMs]]) -> records, message | emptyRecords, err [, message]
 --- `type` is a mnemonic ("A", "MX", ...) or a number; nil means "A". The list holds the answer records of that
 --- type ("ANY" keeps all); `message` is the whole answer (header, question, answers,
 --- authority, additional, edns, server, protocol, elapsed).

@@ -284,19 +284,20 @@ function http.serve(opts)
   local handler = opts.handler
   if type(handler) ~= "function" then argError(1, "http.serve", "'handler' must be a function, got " .. type(handler)) end
   local maxHeaderBytes = option(opts, "maxHeaderBytes", "number", DEFAULT_MAX_HEADER_BYTES, "http.serve")
+  check.integer(maxHeaderBytes, 1, "http.serve", "'maxHeaderBytes'", 1, check.INT_MAX)
   local headerTimeoutMs = option(opts, "headerTimeoutMs", "number", DEFAULT_HEADER_TIMEOUT_MS, "http.serve")
+  check.integer(headerTimeoutMs, 1, "http.serve", "'headerTimeoutMs'", 0, check.INT_MAX)
   local backlog = option(opts, "backlog", "number", DEFAULT_BACKLOG, "http.serve")
+  check.integer(backlog, 1, "http.serve", "'backlog'", 1, check.INT_MAX)
   local reuseport = option(opts, "reuseport", "boolean", false, "http.serve")
   local maxHeaders = option(opts, "maxHeaders", "number", DEFAULT_MAX_HEADERS, "http.serve")
-  if maxHeaders < 1 or maxHeaders ~= floor(maxHeaders) then
-    argError(1, "http.serve", "'maxHeaders' must be a positive integer, got " .. tostring(maxHeaders))
-  end
+  check.integer(maxHeaders, 1, "http.serve", "'maxHeaders'", 1, check.INT_MAX)
   local idleTimeoutMs = option(opts, "idleTimeoutMs", "number", DEFAULT_IDLE_TIMEOUT_MS, "http.serve")
+  check.integer(idleTimeoutMs, 1, "http.serve", "'idleTimeoutMs'", 0, check.INT_MAX)
   local bodyTimeoutMs = option(opts, "bodyTimeoutMs", "number", DEFAULT_BODY_TIMEOUT_MS, "http.serve")
-  checkTimeout(idleTimeoutMs, "http.serve")
-  checkTimeout(bodyTimeoutMs, "http.serve")
-  local handle, err = native.serve(host, port, floor(maxHeaderBytes), floor(headerTimeoutMs), floor(backlog), reuseport,
-    maxHeaders, floor(idleTimeoutMs), floor(bodyTimeoutMs))
+  check.integer(bodyTimeoutMs, 1, "http.serve", "'bodyTimeoutMs'", 0, check.INT_MAX)
+  local handle, err = native.serve(host, port, maxHeaderBytes, headerTimeoutMs, backlog, reuseport,
+    maxHeaders, idleTimeoutMs, bodyTimeoutMs)
   if not handle then return nil, err end
   local boundHost, boundPort = handle:address()
   local server = setmetatable({ handle = handle, host = boundHost, port = boundPort }, Server)

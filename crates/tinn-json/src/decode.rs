@@ -6,13 +6,25 @@ use std::fmt;
 use mlua::{Lua, Result as LuaResult, Table, Value};
 use serde::de::{DeserializeSeed, MapAccess, SeqAccess, Visitor};
 
-use crate::OBJECT_MARKER;
+use crate::{MAX_DEPTH, OBJECT_MARKER};
 
 /// Builds one Lua value; `marker` is set on empty objects so they encode back as `{}`.
 #[derive(Clone, Copy)]
 struct LuaSeed<'a> {
     lua: &'a Lua,
     marker: &'a Table,
+    /// Arrays and objects around the value being read.
+    depth: usize,
+}
+
+impl LuaSeed<'_> {
+    /// The seed for the items of an array or object this seed is reading.
+    fn nested<E: serde::de::Error>(self) -> Result<Self, E> {
+        if self.depth >= MAX_DEPTH {
+            return Err(E::custom(format!("nesting deeper than {MAX_DEPTH}")));
+        }
+        Ok(LuaSeed { depth: self.depth + 1, ..self })
+    }
 }
 
 impl<'de> DeserializeSeed<'de> for LuaSeed<'_> {
@@ -60,9 +72,10 @@ impl<'de> Visitor<'de> for LuaSeed<'_> {
     }
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        let item_seed = self.nested()?;
         let table = self.lua.create_table_with_capacity(seq.size_hint().unwrap_or(0), 0).map_err(lua_error)?;
         let mut index = 0;
-        while let Some(item) = seq.next_element_seed(self)? {
+        while let Some(item) = seq.next_element_seed(item_seed)? {
             index += 1;
             table.raw_set(index, item).map_err(lua_error)?;
         }
@@ -70,10 +83,11 @@ impl<'de> Visitor<'de> for LuaSeed<'_> {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+        let value_seed = self.nested()?;
         let table = self.lua.create_table().map_err(lua_error)?;
         let mut empty = true;
         while let Some(key) = map.next_key::<String>()? {
-            let value = map.next_value_seed(self)?;
+            let value = map.next_value_seed(value_seed)?;
             table.raw_set(key, value).map_err(lua_error)?;
             empty = false;
         }
@@ -88,9 +102,11 @@ impl<'de> Visitor<'de> for LuaSeed<'_> {
 /// for the Lua wrapper to raise.
 pub(crate) fn json_decode(lua: &Lua, text: mlua::LuaString) -> LuaResult<(bool, Value)> {
     let marker: Table = lua.named_registry_value(OBJECT_MARKER)?;
-    let seed = LuaSeed { lua, marker: &marker };
+    let seed = LuaSeed { lua, marker: &marker, depth: 0 };
     let bytes = text.as_bytes();
     let mut deserializer = serde_json::Deserializer::from_slice(&bytes);
+    // the seed counts depth itself (MAX_DEPTH, as encode), instead of serde_json's 127 levels
+    deserializer.disable_recursion_limit();
     match seed.deserialize(&mut deserializer).and_then(|value| deserializer.end().map(|()| value)) {
         Ok(value) => Ok((true, value)),
         Err(e) => Ok((false, Value::String(lua.create_string(format!("json.decode: {e}"))?))),
@@ -108,6 +124,6 @@ mod tests {
             let err = decode.call::<mlua::Value>(bad).expect_err(bad);
             assert!(err.to_string().contains("json.decode: "), "{bad}: {err}");
         }
-        assert!(decode.call::<mlua::Value>("[".repeat(200)).expect_err("deep").to_string().contains("recursion limit"));
+        assert!(decode.call::<mlua::Value>("[".repeat(200)).expect_err("deep").to_string().contains("nesting deeper than 128"));
     }
 }

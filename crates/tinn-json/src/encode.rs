@@ -5,13 +5,7 @@ use std::fmt::Write as _;
 
 use mlua::{Lua, Result as LuaResult, Table, Value};
 
-use crate::OBJECT_MARKER;
-
-/// Nesting deeper than this is refused (serde_json refuses the same on decode).
-const MAX_DEPTH: usize = 128;
-
-/// Integral doubles below this are written without a fraction (`1`, not `1.0`), exactly.
-const EXACT_INTEGER_LIMIT: f64 = 9_007_199_254_740_992.0; // 2^53
+use crate::{MAX_DEPTH, OBJECT_MARKER};
 
 struct Encoder {
     out: String,
@@ -60,18 +54,24 @@ impl Encoder {
                 self.string(&text);
             }
             Value::Table(table) => self.table(table)?,
+            Value::Other(_) => {
+                let kind = cdata_kind(value);
+                return Err(fail(self, &format!("cannot encode {kind} (convert FFI values first: tonumber, ffi.string)")));
+            }
             other => return Err(fail(self, &format!("cannot encode a {}", other.type_name()))),
         }
         Ok(())
     }
 
+    /// Whole numbers within the i64 range arrive as `Value::Integer` (mlua's conversion is
+    /// exact) and are written digit for digit; what comes here is a fraction, -0 or beyond 2^63.
     fn number(&mut self, n: f64) -> LuaResult<()> {
         if !n.is_finite() {
             return Err(fail(self, &format!("cannot encode {n} (JSON has no NaN or infinity)")));
         }
-        if n.fract() == 0.0 && n.abs() < EXACT_INTEGER_LIMIT {
-            // integral and within 2^53, so the conversion is exact
-            let _ = write!(self.out, "{}", n as i64);
+        if n == 0.0 {
+            // -0.0 (0.0 arrives as an integer): the sign survives a round trip only with a fraction
+            self.out.push_str(if n.is_sign_negative() { "-0.0" } else { "0" });
         } else if let Ok(text) = serde_json::to_string(&n) {
             // serde_json writes the shortest text that reads back as the same double (1e300)
             self.out.push_str(&text);
@@ -220,5 +220,19 @@ pub(crate) fn json_encode(lua: &Lua, (value, options): (Value, Option<Table>)) -
         Ok(()) => Ok((Value::String(lua.create_string(&encoder.out)?), Value::Nil)),
         Err(mlua::Error::ExternalError(message)) => Ok((Value::Nil, Value::String(lua.create_string(message.to_string())?))),
         Err(other) => Err(other),
+    }
+}
+
+/// What a value mlua calls "other" is: under LuaJIT, cdata. Named by its C type, as `tostring`
+/// shows it (`cdata<int [2]>`), with the value for a boxed 64-bit integer (`cdata<int64_t> 1LL`).
+fn cdata_kind(value: &Value) -> String {
+    match value.to_string() {
+        Ok(text) => match text.split_once(": 0x") {
+            Some((kind, _)) => kind.to_string(),
+            // a boxed 64-bit integer prints as its value: 1LL, 1ULL
+            None if text.ends_with("ULL") => format!("cdata<uint64_t> {text}"),
+            None => format!("cdata<int64_t> {text}"),
+        },
+        Err(_) => "cdata".to_string(),
     }
 }

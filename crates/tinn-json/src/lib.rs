@@ -11,6 +11,10 @@ mod encode;
 
 use mlua::{Lua, Result as LuaResult, Table, Value};
 
+/// Arrays and objects nested deeper than this are refused, by `encode` and `decode` alike, so
+/// whatever one writes the other reads (and neither recurses far enough to exhaust the stack).
+const MAX_DEPTH: usize = 128;
+
 /// Registry key of the metatable that marks a table as a JSON object.
 const OBJECT_MARKER: &str = "tinn.json.object";
 

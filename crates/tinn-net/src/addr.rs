@@ -10,7 +10,7 @@ pub(crate) fn port(fname: &str, position: usize, value: f64) -> mlua::Result<u16
         // in range and integral, so the conversion is exact
         return Ok(value as u16);
     }
-    Err(mlua::Error::runtime(format!(
+    Err(mlua::Error::external(format!(
         "bad argument #{position} to '{fname}' (port must be an integer 0-65535, got {value})"
     )))
 }

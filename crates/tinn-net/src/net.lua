@@ -65,7 +65,12 @@ function Stream:write(data, a, b)
       argError(2, "stream:write", "length must be a non-negative integer, got " .. tostring(a))
     end
     checkTimeout(b, 3, "stream:write")
+    -- an array knows its size: writing past its end would send whatever memory follows
+    if tostring(ffi.typeof(data)):find("%]>$") and a > ffi.sizeof(data) then
+      argError(2, "stream:write", format("length %s exceeds the array's %d bytes", tostring(a), ffi.sizeof(data)))
+    end
     local address = tonumber(ffi.cast("uintptr_t", data))
+    if address == 0 and a > 0 then argError(1, "stream:write", "NULL pointer") end
     return await(nil, self.handle:writePointer(address, a, b or self.timeout))
   end
   argError(1, "stream:write", "string or ffi pointer expected, got " .. kind)
@@ -228,12 +233,9 @@ end
 --- Port 0 picks a free port (see server.port). `reuseport` lets several workers share a port.
 function tcp.listen(host, port, opts)
   host, port, opts = endpoint("tcp.listen", host, port, opts)
-  local backlog = opts.backlog or DEFAULT_BACKLOG
-  if type(backlog) ~= "number" or backlog < 1 then
-    argError(3, "tcp.listen", "backlog must be a positive number, got " .. tostring(backlog))
-  end
+  local backlog = check.integer(opts.backlog or DEFAULT_BACKLOG, 3, "tcp.listen", "backlog", 1, check.INT_MAX)
   checkTimeout(opts.timeout, 3, "tcp.listen")
-  local handle, err = native.tcpListen(host, port, floor(backlog), opts.reuseport == true)
+  local handle, err = native.tcpListen(host, port, backlog, opts.reuseport == true)
   if not handle then return nil, err end
   local boundHost, boundPort = handle:address()
   return setmetatable({ handle = handle, host = boundHost, port = boundPort, timeout = opts.timeout }, Server)

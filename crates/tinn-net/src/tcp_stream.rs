@@ -124,7 +124,7 @@ fn closed(lua: &Lua) -> LuaResult<MultiValue> {
 
 
 fn net_stream_read(lua: &Lua, handle: &TcpStreamHandle, (kind, count): (String, Option<usize>)) -> LuaResult<MultiValue> {
-    let mode = ReadMode::parse(&kind, count).map_err(mlua::Error::runtime)?;
+    let mode = ReadMode::parse(&kind, count).map_err(mlua::Error::external)?;
     let Some(stream) = handle.stream() else { return closed(lua) };
     let guard = match Arc::clone(&stream.read_lock).try_lock_owned() {
         Ok(guard) => match stream.fill_now(mode) {
@@ -162,11 +162,20 @@ fn net_stream_write(lua: &Lua, handle: &TcpStreamHandle, data: &[u8], timeout: O
     let (guard, first, rest) = match Arc::clone(&stream.write_lock).try_lock_owned() {
         Ok(guard) => match stream.write_now(data) {
             Ok(n) if n == total => return total.into_lua_multi(lua),
-            Ok(n) => (Some(guard), n, data[n..].to_vec()),
+            Ok(n) => (Some(guard), n, &data[n..]),
             Err(e) => return failed(lua, e),
         },
-        Err(_) => (None, 0, data.to_vec()), // another task is writing: queue behind it
+        Err(_) => (None, 0, data), // another task is writing: queue behind it
     };
+    // the rest is copied to be written later; a length no allocation can hold is an error, not
+    // an abort of the process
+    let mut copy = Vec::new();
+    if copy.try_reserve_exact(rest.len()).is_err() {
+        let error = std::io::Error::new(ErrorKind::OutOfMemory, format!("cannot buffer {} bytes", rest.len()));
+        return failed(lua, stream.failure("write", error));
+    }
+    copy.extend_from_slice(rest);
+    let rest = copy;
     tinn_reactor::start(lua, async move {
         let sent = Cell::new(first);
         let write = async {
@@ -211,7 +220,10 @@ impl UserData for TcpStreamHandle {
         // Writes `len` bytes at `address` (an ffi buffer the Lua wrapper passed as an integer).
         methods.add_method("writePointer", |lua, this, (address, len, timeout): (usize, usize, Option<f64>)| {
             if address == 0 && len > 0 {
-                return Err(mlua::Error::runtime("bad argument #1 to 'stream:write' (NULL pointer)"));
+                return Err(mlua::Error::external("bad argument #1 to 'stream:write' (NULL pointer)"));
+            }
+            if isize::try_from(len).is_err() {
+                return Err(mlua::Error::external(format!("bad argument #2 to 'stream:write' (length {len} is larger than any buffer)")));
             }
             // SAFETY: the script promises `len` readable bytes at `address`, as with any ffi
             // call; the bytes are read (and, if the socket is full, copied) before returning.

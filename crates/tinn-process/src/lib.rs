@@ -41,7 +41,7 @@ fn stdio(options: &Table, name: &str) -> LuaResult<(Stdio, bool)> {
         None | Some("inherit") => Ok((Stdio::inherit(), false)),
         Some("pipe") => Ok((Stdio::piped(), true)),
         Some("null") => Ok((Stdio::null(), false)),
-        Some(other) => Err(mlua::Error::runtime(format!(
+        Some(other) => Err(mlua::Error::external(format!(
             "bad argument #1 to 'process.spawn' ({name} must be 'pipe', 'inherit' or 'null', got '{other}')"
         ))),
     }

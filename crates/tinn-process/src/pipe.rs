@@ -67,7 +67,7 @@ impl PipeReader {
 
 
 fn pipe_read(lua: &Lua, handle: &PipeReader, (kind, count): (String, Option<usize>)) -> LuaResult<MultiValue> {
-    let mode = ReadMode::parse(&kind, count).map_err(mlua::Error::runtime)?;
+    let mode = ReadMode::parse(&kind, count).map_err(mlua::Error::external)?;
     let Some(reader) = handle.0.borrow().clone() else { return closed(lua) };
     // Fast path: no other reader is waiting and the buffer already holds the answer.
     if let Ok(_turn) = reader.pipe.try_lock() {

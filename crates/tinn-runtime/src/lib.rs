@@ -183,18 +183,29 @@ fn install_tinn_table(lua: &Lua, exports: &Table) -> mlua::Result<()> {
     for name in ["tasks", "atExit", "currentTask", "now"] {
         tinn.set(name, exports.get::<Value>(name)?)?;
     }
-    let meta = lua.create_table()?;
-    meta.set("__index", lua.create_function(|lua, (tinn, key): (Table, Value)| {
-        let Value::String(key) = key else { return Ok(Value::Nil) };
+    let lookup = lua.create_function(|lua, (tinn, key): (Table, Value)| {
+        let Value::String(key) = key else { return Ok((Value::Nil, None)) };
         let module = format!("tinn.{}", key.to_str()?);
         if !loader::is_builtin(&module) {
-            return Ok(Value::Nil);
+            // a typo must not read as a missing feature (`tinn.jsno` → nil → a later, vaguer error)
+            let hint = match loader::suggest(&module) {
+                Some(meant) => format!("; did you mean {meant}?"),
+                None => String::new(),
+            };
+            return Ok((Value::Nil, Some(format!("no module {module}{hint}"))));
         }
         let require: Function = lua.globals().get("require")?;
         let value: Value = require.call(module)?;
         tinn.raw_set(key, value.clone())?;
-        Ok(value)
-    })?)?;
+        Ok((value, None))
+    })?;
+    // raised from Lua at level 2, so the message points at the script's line
+    let index: Function = lua
+        .load("local lookup = ... return function(t, k) local v, err = lookup(t, k) if err then error(err, 2) end return v end")
+        .set_name("=tinn/init")
+        .call(lookup)?;
+    let meta = lua.create_table()?;
+    meta.set("__index", index)?;
     tinn.set_metatable(Some(meta))?;
     lua.globals().set("tinn", &tinn)?;
     let loaded: Table = lua.globals().get::<Table>("package")?.get("loaded")?;

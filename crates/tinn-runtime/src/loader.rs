@@ -22,6 +22,18 @@ const EMBEDDED: &[(&str, &str)] = &[
     ("StopWatch", include_str!("../../../lua/StopWatch.lua")),
     ("striter", include_str!("../../../lua/striter.lua")),
     ("msiterators", include_str!("../../../lua/msiterators.lua")),
+    // LuaJIT's own tools, as `luajit` ships them (lua/jit/README.md)
+    ("jit.v", include_str!("../../../lua/jit/v.lua")),
+    ("jit.dump", include_str!("../../../lua/jit/dump.lua")),
+    ("jit.p", include_str!("../../../lua/jit/p.lua")),
+    ("jit.zone", include_str!("../../../lua/jit/zone.lua")),
+    ("jit.bc", include_str!("../../../lua/jit/bc.lua")),
+    ("jit.bcsave", include_str!("../../../lua/jit/bcsave.lua")),
+    ("jit.vmdef", include_str!("../../../lua/jit/vmdef.lua")),
+    ("jit.dis_x86", include_str!("../../../lua/jit/dis_x86.lua")),
+    ("jit.dis_x64", include_str!("../../../lua/jit/dis_x64.lua")),
+    ("jit.dis_arm", include_str!("../../../lua/jit/dis_arm.lua")),
+    ("jit.dis_arm64", include_str!("../../../lua/jit/dis_arm64.lua")),
     // `tinn shadow` (apps/shadow/main.lua, run by the CLI) and its parts
     ("shadow.store", include_str!("../../../apps/shadow/store.lua")),
     ("shadow.filter", include_str!("../../../apps/shadow/filter.lua")),
@@ -62,6 +74,48 @@ pub(crate) fn chunk_name(module: &str) -> String {
 /// Whether `name` is a module the runtime carries (embedded Lua or native).
 pub(crate) fn is_builtin(name: &str) -> bool {
     EMBEDDED.iter().any(|(n, _)| *n == name) || NATIVE.iter().any(|(n, _)| *n == name)
+}
+
+/// The built-in module a mistyped or unqualified name probably meant: `http` → `tinn.http`,
+/// `tinn.jsno` → `tinn.json`, `collections` → `Collections`.
+pub(crate) fn suggest(name: &str) -> Option<&'static str> {
+    let names = EMBEDDED.iter().map(|(n, _)| *n).chain(NATIVE.iter().map(|(n, _)| *n));
+    let wanted = name.to_lowercase();
+    let mut best: Option<(usize, &'static str)> = None;
+    for candidate in names {
+        let lower = candidate.to_lowercase();
+        let bare = lower.strip_prefix("tinn.").unwrap_or(&lower);
+        let wanted_bare = wanted.strip_prefix("tinn.").unwrap_or(&wanted);
+        let distance = edit_distance(wanted_bare, bare);
+        // one typo per four letters, at least one, never a different short word
+        let allowed = (bare.len() / 4).max(1);
+        if distance <= allowed && best.is_none_or(|(d, _)| distance < d) {
+            best = Some((distance, candidate));
+        }
+    }
+    best.map(|(_, candidate)| candidate).filter(|candidate| *candidate != name)
+}
+
+/// Edit distance over bytes counting a swap of neighbours as one edit (`jsno` → `json`), so
+/// the common typos are one step away; module names are ASCII.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    // rows i-2, i-1 and i of the dynamic-programming table
+    let mut before: Vec<usize> = vec![0; b.len() + 1];
+    let mut previous: Vec<usize> = (0..=b.len()).collect();
+    for i in 1..=a.len() {
+        let mut current = vec![i; b.len() + 1];
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let mut best = (previous[j - 1] + cost).min(previous[j] + 1).min(current[j - 1] + 1);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                best = best.min(before[j - 2] + 1);
+            }
+            current[j] = best;
+        }
+        before = std::mem::replace(&mut previous, current);
+    }
+    previous[b.len()]
 }
 
 /// Puts the built-in searcher right after `package.preload`'s, ahead of the file searchers.
@@ -115,5 +169,9 @@ fn search_builtin(lua: &Lua, name: String) -> LuaResult<Value> {
         let loader: Function = lua.create_function(move |lua, _: String| build(lua))?;
         return Ok(Value::Function(loader));
     }
-    Ok(Value::String(lua.create_string(format!("\n\tno built-in module '{name}'"))?))
+    let hint = match suggest(&name) {
+        Some(meant) => format!(" (did you mean require(\"{meant}\")?)"),
+        None => String::new(),
+    };
+    Ok(Value::String(lua.create_string(format!("\n\tno built-in module '{name}'{hint}"))?))
 }

@@ -263,6 +263,33 @@ struct State {
     /// the same values (moved buffers and ports can be handed over only once).
     joined: RefCell<Option<RegistryKey>>,
     finished: Notify,
+    /// Joins waiting right now: a worker that fails while one waits has its error taken.
+    joining: Cell<usize>,
+}
+
+/// Counts a waiting join for as long as its operation lives (done, timed out or cancelled).
+struct Joining(Rc<State>);
+
+impl Joining {
+    fn new(state: Rc<State>) -> Joining {
+        state.joining.set(state.joining.get() + 1);
+        Joining(state)
+    }
+}
+
+impl Drop for Joining {
+    fn drop(&mut self) {
+        self.0.joining.set(self.0.joining.get() - 1);
+    }
+}
+
+/// A failed worker nobody was joining fails its parent fast, as an uncaught task error does
+/// (DESIGN.md §3): the scheduler's `workerFailed` prints it (or hands it to `onError`).
+fn report_unjoined_failure(lua: &Lua, label: &str, text: &str) -> LuaResult<()> {
+    let loaded: Table = lua.globals().get::<Table>("package")?.get("loaded")?;
+    let reactor: Table = loaded.get("tinn.reactor")?;
+    let report: Function = reactor.get("workerFailed")?;
+    report.call((label, text))
 }
 
 /// Sends `QUIT` to a worker still running when its parent stops waiting for it (the parent's
@@ -314,18 +341,30 @@ fn worker_spawn(
         outcome: RefCell::new(None),
         joined: RefCell::new(None),
         finished: Notify::new(),
+        joining: Cell::new(0),
     });
     // Keeps the parent's event loop alive until the worker ends; no task parks on it.
     let watched = Rc::clone(&state);
     let guard = QuitOnDrop(Some(quit.clone()));
+    let label = if name == format!("worker {id}") { name.clone() } else { format!("worker {id} ({name})") };
     tinn_reactor::start(lua, async move {
         let mut guard = guard;
         let outcome = done.await.unwrap_or_else(|_| Err("worker ended without an outcome".to_string()));
         guard.0 = None;
         watched.status.set(if outcome.is_ok() { "done" } else { "failed" });
+        // decided now, while a join that is waiting still counts (it completes after this)
+        let unclaimed = match &outcome {
+            Err(text) if watched.joining.get() == 0 => Some(text.clone()),
+            _ => None,
+        };
         *watched.outcome.borrow_mut() = Some(outcome);
         watched.finished.notify_waiters();
-        tinn_reactor::completion(|_| Ok(MultiValue::new()))
+        tinn_reactor::completion(move |lua| {
+            if let Some(text) = unclaimed {
+                report_unjoined_failure(lua, &label, &text)?;
+            }
+            Ok(MultiValue::new())
+        })
     })?;
     let handle = WorkerHandle { id, name, port: LivePort::new(parent_end), quit, state };
     lua.create_userdata(handle)?.into_lua_multi(lua)
@@ -346,7 +385,9 @@ impl WorkerHandle {
             return outcome_values(lua, &self.state);
         }
         let state = Rc::clone(&self.state);
+        let joining = Joining::new(Rc::clone(&self.state));
         tinn_reactor::start(lua, async move {
+            let _joining = joining;
             loop {
                 let finished = state.finished.notified();
                 if state.status.get() != "running" {

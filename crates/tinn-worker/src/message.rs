@@ -144,7 +144,7 @@ impl Parcel {
             Message::Moved(index) => match self.moved.get_mut(index).and_then(Option::take) {
                 Some(Moved::Buffer(bytes)) => Value::UserData(Buffer::create(lua, bytes)?),
                 Some(Moved::Port(ends)) => Value::UserData(Port::create(lua, ends)?),
-                None => return Err(mlua::Error::runtime("a moved buffer or port was already taken")),
+                None => return Err(mlua::Error::external("a moved buffer or port was already taken")),
             },
         })
     }

@@ -47,6 +47,20 @@ struct Cli {
     #[arg(short = 'e', value_name = "CODE")]
     execute: Option<String>,
 
+    /// LuaJIT's -j: perform a JIT control command or start a jit.* tool before the script
+    /// (`-jv`, `-jdump=+rs`, `-jp=f`, `-joff`, `-jflush`), as `luajit -j` does.
+    #[arg(short = 'j', value_name = "CMD")]
+    jit_commands: Vec<String>,
+
+    /// LuaJIT's -O: set JIT optimisation level or flags (`-O3`, `-O-loop`, `-Ohotloop=10`).
+    #[arg(short = 'O', value_name = "OPT", allow_hyphen_values = true)]
+    jit_options: Vec<String>,
+
+    /// LuaJIT's -b: save or list bytecode (`tinn -b in.lua out.o`, `tinn -bl in.lua`); the
+    /// arguments are those of `luajit -b` (`tinn -b` alone lists them).
+    #[arg(short = 'b', value_name = "ARGS", num_args = 0.., allow_hyphen_values = true, trailing_var_arg = true)]
+    bytecode: Option<Vec<String>>,
+
     /// The script to run ('-' for standard input), then its arguments.
     #[arg(value_name = "SCRIPT [ARGS]", trailing_var_arg = true, allow_hyphen_values = true)]
     script_and_args: Vec<String>,
@@ -90,7 +104,7 @@ enum Command {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = Cli::parse_from(luajit_style_args(std::env::args_os()));
     let status = match cli.command {
         Some(Command::Test { paths, filter, timeout }) => {
             test_runner::run(test_runner::Options { paths, filter, timeout_ms: timeout })
@@ -115,7 +129,8 @@ fn main() -> ExitCode {
                 1
             }
         },
-        None => match run(cli.execute, cli.script_and_args) {
+        None if cli.bytecode.is_some() => save_bytecode(cli.bytecode.unwrap_or_default()),
+        None => match run(cli.execute, cli.script_and_args, &jit_setup(cli.jit_commands, cli.jit_options)) {
             Ok(status) => status,
             Err(message) => {
                 eprintln!("tinn: {message}");
@@ -142,7 +157,107 @@ pub(crate) fn wait_for_workers() {
     }
 }
 
-fn run(execute: Option<String>, script_and_args: Vec<String>) -> Result<i32, RuntimeError> {
+/// Spells LuaJIT's glued options the way the parser reads them, up to the script name:
+/// `-jv` → `-j v`, `-O3` → `-O 3`, `-O` → `-O ""`, `-bl x.lua` → `-b -l x.lua` (all after `-b`
+/// is bcsave's).
+fn luajit_style_args(args: impl Iterator<Item = std::ffi::OsString>) -> Vec<std::ffi::OsString> {
+    let mut out = Vec::new();
+    let mut args = args.peekable();
+    if let Some(program) = args.next() {
+        out.push(program);
+    }
+    while let Some(arg) = args.next() {
+        let text = arg.to_str().unwrap_or("");
+        if let Some(rest) = text.strip_prefix("-j").filter(|rest| !rest.is_empty()) {
+            out.extend(["-j".into(), rest.into()]);
+        } else if let Some(rest) = text.strip_prefix("-O") {
+            out.extend(["-O".into(), rest.into()]);
+        } else if let Some(rest) = text.strip_prefix("-b") {
+            out.push("-b".into());
+            if !rest.is_empty() {
+                out.push(format!("-{rest}").into());
+            }
+            out.extend(args.by_ref());
+        } else if text == "-e" || text == "-j" {
+            out.push(arg);
+            out.extend(args.next()); // its value, whatever it looks like
+        } else if text.starts_with('-') && text != "-" && text != "--" {
+            out.push(arg);
+        } else {
+            // the script (or `-`, `--`): the rest are its arguments, untouched
+            out.push(arg);
+            out.extend(args.by_ref());
+        }
+    }
+    out
+}
+
+/// LuaJIT's `-j` and `-O` options, run in order before the script as `luajit` runs them.
+struct JitSetup(Vec<(&'static str, String)>);
+
+fn jit_setup(commands: Vec<String>, options: Vec<String>) -> JitSetup {
+    let mut steps: Vec<(&'static str, String)> = commands.into_iter().map(|cmd| ("j", cmd)).collect();
+    steps.extend(options.into_iter().map(|opt| ("O", opt)));
+    JitSetup(steps)
+}
+
+/// As luajit.c's dojitcmd/dojitopt: `-jname=a,b` calls `jit.name(a, b)` if jit has such a
+/// function, else `require("jit.name").start(a, b)`; `-Oopt` calls `jit.opt.start(opt, ...)`.
+const JIT_SETUP_SOURCE: &str = r#"
+local kind, text = ...
+local name, opt = text:match("^([^=]*)=(.*)$")
+if not name then name = text end
+local args = {}
+if opt then for arg in opt:gmatch("[^,]+") do args[#args + 1] = arg end end
+if kind == "O" then
+  if text == "" then return jit.opt.start() end
+  args = {}
+  for arg in text:gmatch("[^,]+") do args[#args + 1] = arg end
+  return jit.opt.start(unpack(args))
+end
+local fn = jit[name]
+if type(fn) ~= "function" then
+  local ok, module = pcall(require, "jit." .. name)
+  if not ok or type(module) ~= "table" or type(module.start) ~= "function" then
+    error("unknown luaJIT command or jit.* modules not installed: -j" .. text, 0)
+  end
+  fn = module.start
+end
+return fn(unpack(args))
+"#;
+
+impl JitSetup {
+    fn apply(&self, runtime: &Runtime) -> Result<(), String> {
+        for (kind, text) in &self.0 {
+            let setup = runtime.lua().load(JIT_SETUP_SOURCE).set_name("=tinn/jit-options");
+            setup.call::<()>((*kind, text.as_str())).map_err(|err| {
+                // the message only: where in the setup chunk it was raised says nothing useful
+                let text = match err {
+                    mlua::Error::RuntimeError(message) => message,
+                    other => other.to_string(),
+                };
+                text.split("\nstack traceback:").next().unwrap_or_default().to_string()
+            })?;
+        }
+        Ok(())
+    }
+}
+
+/// `tinn -b ...`: LuaJIT's bytecode saver (`jit.bcsave`), run as `luajit -b` runs it; as the
+/// main task, so its `os.exit(1)` on bad arguments ends it with that status.
+fn save_bytecode(args: Vec<String>) -> i32 {
+    let code = "require('jit.bcsave').start(...)".to_string();
+    let result = Runtime::new().and_then(|runtime| runtime.run(Script::Source { code, name: "tinn -b".into() }, &args));
+    match result {
+        Ok(status) => status,
+        Err(message) => {
+            eprintln!("tinn: {message}");
+            1
+        }
+    }
+}
+
+fn run(execute: Option<String>, script_and_args: Vec<String>, jit: &JitSetup) -> Result<i32, RuntimeError> {
     let (script, args) = match (execute, script_and_args.split_first()) {
         (Some(code), _) => (Script::Source { code, name: "(command line)".into() }, script_and_args.clone()),
         (None, Some((first, rest))) if first == "-" => (stdin_script()?, rest.to_vec()),
@@ -150,7 +265,12 @@ fn run(execute: Option<String>, script_and_args: Vec<String>) -> Result<i32, Run
         (None, None) if !std::io::stdin().is_terminal() => (stdin_script()?, Vec::new()),
         (None, None) => return repl::run(),
     };
-    Runtime::new()?.run(script, &args)
+    let runtime = Runtime::new()?;
+    if let Err(message) = jit.apply(&runtime) {
+        eprintln!("tinn: {message}");
+        return Ok(1);
+    }
+    runtime.run(script, &args)
 }
 
 fn stdin_script() -> Result<Script, RuntimeError> {

@@ -52,7 +52,9 @@ local function compile(source)
 end
 
 local function onFailure(err)
-  return traceback(tostring(err), 2)
+  -- not a tail call: level 2 must be the entry's own frame
+  local text = traceback(tostring(err), 2)
+  return text
 end
 
 local function pack(...) return { n = select("#", ...), ... } end
@@ -89,11 +91,17 @@ local function watchInterrupts()
   end
 end
 
--- Errors in tasks an entry spawned are printed; the REPL keeps going.
+-- Errors in tasks an entry spawned are printed above the prompt, which is drawn again; the
+-- REPL keeps going. (A failed worker comes with no task.)
 local function reportTaskError(err, task)
-  local trace = rawget(task, "trace")
-  stderr(format("tinn: error in task %d (%s): %s\n%s\n", task:id(), task:name(), tostring(err),
-    trace or ""))
+  local text
+  if task then
+    local trace = rawget(task, "trace")
+    text = format("tinn: error in task %d (%s): %s\n%s\n", task:id(), task:name(), tostring(err), trace or "")
+  else
+    text = format("tinn: error in a worker: %s\n", tostring(err))
+  end
+  if not host.report(text) then stderr(text) end
 end
 
 local function main()

@@ -12,6 +12,7 @@ use std::sync::mpsc;
 
 use mlua::{IntoLuaMulti, Lua, MultiValue, Table, Value};
 use rustyline::error::ReadlineError;
+use rustyline::ExternalPrinter;
 use tinn_runtime::{Runtime, RuntimeError, Script};
 
 /// The REPL's Lua side; its chunk name starts with `tinn/`, so tracebacks leave it out.
@@ -46,8 +47,8 @@ enum Answer {
 /// Runs the REPL until `.exit`, Ctrl-D or `stop()`; returns the exit status.
 pub(crate) fn run() -> Result<i32, RuntimeError> {
     let runtime = Runtime::new()?;
-    let requests = start_reader(history_path());
-    install_host(runtime.lua(), requests)?;
+    let (requests, reports) = start_reader(history_path());
+    install_host(runtime.lua(), requests, reports)?;
     // rustyline puts the terminal in raw mode while it reads; if the program ends during a read
     // (a task calls stop()), the terminal must not be left that way.
     let _terminal = TerminalModes::save();
@@ -62,13 +63,17 @@ fn history_path() -> Option<PathBuf> {
     }
 }
 
-/// Starts the reader thread; it ends when the Lua state (holding the sender) goes away.
-fn start_reader(history: Option<PathBuf>) -> mpsc::Sender<Request> {
+/// Starts the reader thread; it ends when the Lua state (holding the sender) goes away. The
+/// second sender takes text printed while the prompt may be showing (errors of background
+/// tasks): it goes above the prompt, which is drawn again with what was typed so far.
+fn start_reader(history: Option<PathBuf>) -> (mpsc::Sender<Request>, mpsc::Sender<String>) {
     let (sender, requests) = mpsc::channel::<Request>();
+    let (report_sender, reports) = mpsc::channel::<String>();
     let spawned = std::thread::Builder::new().name("tinn-repl-reader".into()).spawn(move || {
         let mut editor = match rustyline::DefaultEditor::new() {
             Ok(editor) => editor,
             Err(err) => {
+                start_printer(None, reports);
                 let message = format!("cannot read the terminal: {err}");
                 for request in requests {
                     if let Request::Read { reply, .. } = request {
@@ -78,6 +83,8 @@ fn start_reader(history: Option<PathBuf>) -> mpsc::Sender<Request> {
                 return;
             }
         };
+        let printer = editor.create_external_printer().ok();
+        start_printer(printer.map(|printer| Box::new(printer) as Box<dyn ExternalPrinter + Send>), reports);
         if let Some(path) = &history {
             // A missing history file is the normal first run; other failures only lose history.
             let _ = editor.load_history(path);
@@ -108,12 +115,32 @@ fn start_reader(history: Option<PathBuf>) -> mpsc::Sender<Request> {
         // No thread, no prompt: every read fails with the reason, and the REPL says so.
         eprintln!("tinn: cannot start the line reader: {err}");
     }
-    sender
+    (sender, report_sender)
 }
 
-/// `package.loaded["tinn.repl.host"] = { readLine = ..., remember = ... }` for repl.lua.
-fn install_host(lua: &Lua, requests: mpsc::Sender<Request>) -> mlua::Result<()> {
+/// Prints reports on a thread of its own: rustyline's printer may wait for the reader to take
+/// a message, and the scheduler must not. Without a printer (no terminal) they go to stderr.
+fn start_printer(printer: Option<Box<dyn ExternalPrinter + Send>>, reports: mpsc::Receiver<String>) {
+    let spawned = std::thread::Builder::new().name("tinn-repl-printer".into()).spawn(move || {
+        let mut printer = printer;
+        for report in reports {
+            let printed = printer.as_mut().is_some_and(|printer| printer.print(report.clone()).is_ok());
+            if !printed {
+                eprint!("{report}");
+            }
+        }
+    });
+    if let Err(err) = spawned {
+        eprintln!("tinn: cannot start the REPL's printer: {err}");
+    }
+}
+
+/// `package.loaded["tinn.repl.host"] = { readLine = ..., remember = ..., report = ... }` for
+/// repl.lua.
+fn install_host(lua: &Lua, requests: mpsc::Sender<Request>, reports: mpsc::Sender<String>) -> mlua::Result<()> {
     let host = lua.create_table()?;
+    // false when the printer is gone: the caller writes to stderr itself
+    host.set("report", lua.create_function(move |_, text: String| Ok(reports.send(text).is_ok()))?)?;
     let reads = requests.clone();
     host.set(
         "readLine",
