@@ -39,6 +39,7 @@ const NATIVE: &[(&str, NativeModule)] = &[
     ("tinn.worker", tinn_worker::module),
     ("tinn.dns", tinn_dns::module),
     ("DNSNameServer", tinn_dns::name_server_module),
+    ("tinn.pg", tinn_pg::module),
 ];
 
 /// The chunk name of an embedded module, so tracebacks read `tinn/clock:12`.
