@@ -165,10 +165,17 @@ fn start(lua: &Lua, source: Source, op: &'static str, work: Work) -> LuaResult<M
         guard.armed = false;
         drop(guard);
         match result {
-            Ok(outcome) => tinn_reactor::completion(move |lua| outcome_to_lua(lua, outcome)),
+            Ok(outcome) => tinn_reactor::completion(move |lua| match outcome_to_lua(lua, outcome) {
+                Ok(values) => Ok(values),
+                // a value tinn.pg cannot convert: the call fails with it, like any other error
+                Err(e) => (Value::Nil, format!("{op}: {}", plain(&e))).into_lua_multi(lua),
+            }),
             Err(e) => {
                 let lost = connection_lost(lease.conn(), &e);
-                if lost {
+                // A COPY the server refuses before it starts leaves tokio-postgres's side of the
+                // protocol out of step (the next call on it fails with "unexpected message"):
+                // such a connection is closed, not reused.
+                if lost || matches!(work, Work::CopyIn(..)) {
                     lease.reusable.set(false);
                 }
                 tinn_reactor::failure(PgError::from_postgres(op, &e, lost).to_string())
@@ -179,7 +186,7 @@ fn start(lua: &Lua, source: Source, op: &'static str, work: Work) -> LuaResult<M
 
 fn outcome_to_lua(lua: &Lua, outcome: Outcome) -> LuaResult<MultiValue> {
     match outcome {
-        Outcome::Rows(statement, rows) => rows_to_lua(lua, &statement, &rows).into_lua_multi(lua),
+        Outcome::Rows(statement, rows) => rows_to_lua(lua, &statement, &rows)?.into_lua_multi(lua),
         Outcome::Changes(n) => (n as f64).into_lua_multi(lua),
         Outcome::Done => true.into_lua_multi(lua),
     }

@@ -156,7 +156,7 @@ pub(crate) struct Bound<'a> {
 
 impl ToSql for Bound<'_> {
     fn to_sql(&self, ty: &Type, out: &mut BytesMut) -> Result<IsNull, BoxError> {
-        self.param.to_sql(ty, out).map_err(|e| param_error(format!("parameter ${} ({}): {e}", self.index, ty.name())))
+        self.param.to_sql(ty, out).map_err(|e| param_error(format!("parameter ${} ({}): {e}", self.index, type_name(ty))))
     }
 
     fn accepts(_: &Type) -> bool {
@@ -168,6 +168,14 @@ impl ToSql for Bound<'_> {
     }
 
     to_sql_checked!();
+}
+
+/// A type as people write it: `int4[]`, not PostgreSQL's internal `_int4`.
+pub(crate) fn type_name(ty: &Type) -> String {
+    match ty.kind() {
+        Kind::Array(member) => format!("{}[]", member.name()),
+        _ => ty.name().to_string(),
+    }
 }
 
 /// The type a domain stands for, else the type itself.
@@ -366,7 +374,7 @@ pub(crate) fn to_lua(lua: &Lua, ty: &Type, raw: Option<&[u8]>) -> LuaResult<Valu
             _ => {
                 return Err(mlua::Error::runtime(format!(
                     "tinn.pg does not convert type {}; cast the column to text (col::text)",
-                    ty.name()
+                    type_name(ty)
                 )))
             }
         },
