@@ -187,6 +187,52 @@ fn pg_scripts_against_a_real_server() {
     ] {
         check(&cluster, script);
     }
+    check_doc_examples(&cluster);
+}
+
+/// The first line of a docs/pg.md example that tests/docs.rs skips and this module runs.
+const DOC_MARKER: &str = "-- not run: needs a PostgreSQL server";
+
+/// Runs every example of docs/pg.md against `cluster`: each must exit 0 and print, line by
+/// line, what its `--> ` comments say.
+fn check_doc_examples(cluster: &Cluster) {
+    let page = std::fs::read_to_string(tests_dir().join("../docs/pg.md")).expect("docs/pg.md");
+    let mut examples = Vec::new();
+    let mut current: Option<String> = None;
+    for line in page.lines() {
+        match &mut current {
+            None if line.trim() == "```lua" => current = Some(String::new()),
+            Some(code) if line.trim_start().starts_with("```") => {
+                if code.starts_with(DOC_MARKER) {
+                    examples.push(std::mem::take(code));
+                }
+                current = None;
+            }
+            Some(code) => {
+                code.push_str(line);
+                code.push('\n');
+            }
+            None => {}
+        }
+    }
+    assert!(examples.len() >= 2, "docs/pg.md has {} runnable examples", examples.len());
+    let dir = std::env::temp_dir().join(format!("tinn-pg-docs-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("a folder for the examples");
+    for (index, code) in examples.iter().enumerate() {
+        let path = dir.join(format!("example{index}.lua"));
+        std::fs::write(&path, code).expect("write the example");
+        let output = cluster.tinn(path.to_str().expect("a UTF-8 temp path")).output().expect("the tinn binary runs");
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        let expected: Vec<&str> = code.lines().filter_map(|line| line.split_once("--> ").map(|(_, out)| out.trim_end())).collect();
+        let got: Vec<&str> = stdout.lines().map(str::trim_end).collect();
+        assert!(
+            status_of(&output) == 0 && got == expected,
+            "docs/pg.md example {index}: exit {}, expected {expected:?}, got {got:?}\n{code}\n--- stderr ---\n{stderr}",
+            status_of(&output)
+        );
+    }
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// The server is killed while a query runs: the task gets an error that says the connection was
