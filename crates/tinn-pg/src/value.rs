@@ -519,7 +519,7 @@ mod tests {
     fn numeric_as_text() {
         assert_eq!(numeric_text(&numeric(2, 1, 0, 2, &[12, 3456])).unwrap(), "123456.00");
         assert_eq!(numeric_text(&numeric(1, -1, 0x4000, 4, &[5])).unwrap(), "-0.0005");
-        assert_eq!(numeric_text(&numeric(1, -2, 0, 6, &[12])).unwrap(), "0.000012");
+        assert_eq!(numeric_text(&numeric(1, -2, 0, 6, &[1200])).unwrap(), "0.000012");
         assert_eq!(numeric_text(&numeric(0, 0, 0, 0, &[])).unwrap(), "0");
         assert_eq!(numeric_text(&numeric(1, 2, 0, 0, &[1])).unwrap(), "100000000");
         assert_eq!(numeric_text(&numeric(0, 0, 0xC000, 0, &[])).unwrap(), "NaN");
