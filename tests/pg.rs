@@ -180,6 +180,7 @@ fn pg_scripts_against_a_real_server() {
         "pg/types.lua",
         "pg/errors.lua",
         "pg/transactions.lua",
+        "pg/rows.lua",
         "pg/concurrency.lua",
         "pg/listen.lua",
         "pg/copy.lua",

@@ -21,18 +21,18 @@ use crate::value::{params_from_lua, to_lua, Bound, Param, Raw};
 
 /// Where a call gets its connection: a fresh lease from the pool, or a session's.
 #[derive(Clone)]
-enum Source {
+pub(crate) enum Source {
     Pool(Rc<Pool>),
     Session(Rc<Lease>),
 }
 
-enum Held {
+pub(crate) enum Held {
     Own(Lease),
     Shared(Rc<Lease>),
 }
 
 impl Held {
-    fn lease(&self) -> &Lease {
+    pub(crate) fn lease(&self) -> &Lease {
         match self {
             Held::Own(lease) => lease,
             Held::Shared(lease) => lease,
@@ -41,17 +41,10 @@ impl Held {
 }
 
 impl Source {
-    async fn hold(&self) -> Result<Held, PgError> {
+    pub(crate) async fn hold(&self) -> Result<Held, PgError> {
         match self {
             Source::Pool(pool) => pool.lease().await.map(Held::Own),
             Source::Session(lease) => Ok(Held::Shared(Rc::clone(lease))),
-        }
-    }
-
-    fn tls(&self) -> Tls {
-        match self {
-            Source::Pool(pool) => pool.target.tls.clone(),
-            Source::Session(lease) => lease.tls(),
         }
     }
 }
@@ -60,7 +53,6 @@ impl Source {
 /// keeps the connection out of the pool, since it is still busy with the cancelled query.
 struct CancelOnDrop<'a> {
     lease: &'a Lease,
-    tls: Tls,
     armed: bool,
 }
 
@@ -70,20 +62,26 @@ impl Drop for CancelOnDrop<'_> {
             return;
         }
         self.lease.reusable.set(false);
-        let token = self.lease.conn().client.cancel_token();
-        let tls = self.tls.clone();
-        tokio::task::spawn_local(async move {
-            let _ = match tls {
-                Tls::Off => token.cancel_query(tokio_postgres::NoTls).await,
-                Tls::Rustls(tls) => token.cancel_query(tls).await,
-            };
-        });
+        cancel_query(self.lease);
     }
+}
+
+/// Asks the server to stop whatever `lease`'s connection is running (a separate connection
+/// carries the request, as PostgreSQL's protocol wants).
+pub(crate) fn cancel_query(lease: &Lease) {
+    let token = lease.conn().client.cancel_token();
+    let tls = lease.tls();
+    tokio::task::spawn_local(async move {
+        let _ = match tls {
+            Tls::Off => token.cancel_query(tokio_postgres::NoTls).await,
+            Tls::Rustls(tls) => token.cancel_query(tls).await,
+        };
+    });
 }
 
 /// SQLSTATE classes after which the connection is gone: 08 connection exception, 57P
 /// operator intervention (server shutting down, backend terminated).
-fn connection_lost(conn: &Conn, error: &tokio_postgres::Error) -> bool {
+pub(crate) fn connection_lost(conn: &Conn, error: &tokio_postgres::Error) -> bool {
     if conn.client.is_closed() || error.is_closed() {
         return true;
     }
@@ -110,7 +108,7 @@ enum Outcome {
     Done,
 }
 
-fn bound(params: &[Param]) -> Vec<Bound<'_>> {
+pub(crate) fn bound(params: &[Param]) -> Vec<Bound<'_>> {
     params.iter().enumerate().map(|(i, param)| Bound { index: i + 1, param }).collect()
 }
 
@@ -156,7 +154,7 @@ fn start(lua: &Lua, source: Source, op: &'static str, work: Work) -> LuaResult<M
             Err(e) => return tinn_reactor::failure(PgError::op(op, e.to_string()).to_string()),
         };
         let lease = held.lease();
-        let mut guard = CancelOnDrop { lease, tls: source.tls(), armed: true };
+        let mut guard = CancelOnDrop { lease, armed: true };
         let mut result = perform(lease.conn(), &work).await;
         if matches!(&result, Err(e) if stale_statement(e)) {
             lease.conn().forget_statements();
@@ -193,7 +191,7 @@ fn outcome_to_lua(lua: &Lua, outcome: Outcome) -> LuaResult<MultiValue> {
 }
 
 /// `{ {col = value, ...}, ..., columns = {names in order} }`.
-fn rows_to_lua(lua: &Lua, statement: &Statement, rows: &[Row]) -> LuaResult<Table> {
+pub(crate) fn rows_to_lua(lua: &Lua, statement: &Statement, rows: &[Row]) -> LuaResult<Table> {
     let columns = statement.columns();
     let names = lua.create_table_with_capacity(columns.len(), 0)?;
     let mut keys = Vec::with_capacity(columns.len());
@@ -257,6 +255,18 @@ fn add_call_methods<T: 'static, M: UserDataMethods<T>>(methods: &mut M, source: 
     methods.add_method("exec", move |lua, this, sql: String| {
         let Some(source) = source(this) else { return (Value::Nil, "closed").into_lua_multi(lua) };
         start(lua, source, "exec", Work::Exec(sql))
+    });
+    methods.add_method("fetch", move |lua, this, (sql, params, n): (String, Option<Table>, usize)| {
+        let Some(source) = source(this) else { return (Value::Nil, "closed").into_lua_multi(lua) };
+        match params_from_lua(params) {
+            Ok(params) => crate::cursor::fetch(lua, source, sql, params, n.max(1)),
+            Err(e) => bad_params(lua, "query", e),
+        }
+    });
+    methods.add_method("fetchMore", |lua, _, (cursor, n): (mlua::AnyUserData, usize)| crate::cursor::fetch_more(lua, cursor, n.max(1)));
+    methods.add_method("closeCursor", |_, _, cursor: mlua::UserDataRef<crate::cursor::PgCursor>| {
+        crate::cursor::close(&cursor);
+        Ok(())
     });
     methods.add_method("prepare", move |lua, this, sql: String| {
         let Some(source) = source(this) else { return (Value::Nil, "closed").into_lua_multi(lua) };

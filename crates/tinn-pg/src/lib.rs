@@ -11,6 +11,7 @@
 //! transaction objects scripts see. Lua API: `types/pg.lua`; docs: `docs/pg.md`.
 
 mod copy;
+mod cursor;
 mod db;
 mod error;
 mod listen;
@@ -21,6 +22,7 @@ use std::rc::Rc;
 
 use mlua::{Function, IntoLuaMulti, Lua, MultiValue, Result as LuaResult, Table, Value};
 
+pub use cursor::PgCursor;
 pub use db::{PgDb, PgSession};
 pub use error::PgError;
 
