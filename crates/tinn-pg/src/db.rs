@@ -264,8 +264,12 @@ fn add_call_methods<T: 'static, M: UserDataMethods<T>>(methods: &mut M, source: 
         }
     });
     methods.add_method("fetchMore", |lua, _, (cursor, n): (mlua::AnyUserData, usize)| crate::cursor::fetch_more(lua, cursor, n.max(1)));
-    methods.add_method("closeCursor", |_, _, cursor: mlua::UserDataRef<crate::cursor::PgCursor>| {
-        crate::cursor::close(&cursor);
+    // Anything but a cursor is ignored: tinn.sql.common hands over the error text of a failed
+    // fetch in the cursor's place.
+    methods.add_method("closeCursor", |_, _, cursor: Value| {
+        if let Some(cursor) = cursor.as_userdata().and_then(|ud| ud.borrow::<crate::cursor::PgCursor>().ok()) {
+            crate::cursor::close(&cursor);
+        }
         Ok(())
     });
     methods.add_method("prepare", move |lua, this, sql: String| {
