@@ -110,8 +110,9 @@ fn failed(open_or_lease: &Held, e: &tokio_postgres::Error) -> String {
 }
 
 /// `fetch(sql, params, n)`: starts the query, returns its first `n` rows and a cursor if more
-/// may follow.
-pub(crate) fn fetch(lua: &Lua, source: Source, sql: String, params: Vec<Param>, n: usize) -> LuaResult<MultiValue> {
+/// may follow. With `keep` false (`query` with a limit, as `db:first` calls it), only the rows:
+/// the rest is drained or cancelled as for a cursor closed early.
+pub(crate) fn fetch(lua: &Lua, source: Source, sql: String, params: Vec<Param>, n: usize, keep: bool) -> LuaResult<MultiValue> {
     tinn_reactor::start(lua, async move {
         let held = match source.hold().await {
             Ok(held) => held,
@@ -133,6 +134,10 @@ pub(crate) fn fetch(lua: &Lua, source: Source, sql: String, params: Vec<Param>, 
         match open.read(n).await {
             Ok((rows, true)) => {
                 open.done = true;
+                drop(open);
+                tinn_reactor::completion(move |lua| batch_to_lua(lua, &statement, &rows, None))
+            }
+            Ok((rows, false)) if !keep => {
                 drop(open);
                 tinn_reactor::completion(move |lua| batch_to_lua(lua, &statement, &rows, None))
             }

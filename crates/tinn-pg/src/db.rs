@@ -238,9 +238,11 @@ pub struct PgDb {
 pub struct PgSession(RefCell<Option<Rc<Lease>>>);
 
 fn add_call_methods<T: 'static, M: UserDataMethods<T>>(methods: &mut M, source: fn(&T) -> Option<Source>) {
-    methods.add_method("query", move |lua, this, (sql, params): (String, Option<Table>)| {
+    // `limit` (db:first passes 1): at most that many rows; the rest is not transferred.
+    methods.add_method("query", move |lua, this, (sql, params, limit): (String, Option<Table>, Option<usize>)| {
         let Some(source) = source(this) else { return (Value::Nil, "closed").into_lua_multi(lua) };
         match params_from_lua(params) {
+            Ok(params) if limit.is_some() => crate::cursor::fetch(lua, source, sql, params, limit.unwrap_or(1).max(1), false),
             Ok(params) => start(lua, source, "query", Work::Query(sql, params)),
             Err(e) => bad_params(lua, "query", e),
         }
@@ -259,7 +261,7 @@ fn add_call_methods<T: 'static, M: UserDataMethods<T>>(methods: &mut M, source: 
     methods.add_method("fetch", move |lua, this, (sql, params, n): (String, Option<Table>, usize)| {
         let Some(source) = source(this) else { return (Value::Nil, "closed").into_lua_multi(lua) };
         match params_from_lua(params) {
-            Ok(params) => crate::cursor::fetch(lua, source, sql, params, n.max(1)),
+            Ok(params) => crate::cursor::fetch(lua, source, sql, params, n.max(1), true),
             Err(e) => bad_params(lua, "query", e),
         }
     });
