@@ -55,5 +55,20 @@ print(pcall(db.transaction, db, function(tx)
   error("undo", 0)
 end))
 print("other task saw", seen, balances())
-assert(db:exec("DROP TABLE accounts"))
+
+-- runMany: one statement per row, pipelined, all or nothing
+assert(db:exec("DROP TABLE IF EXISTS many; CREATE TABLE many (id int PRIMARY KEY, label text)"))
+local list = {}
+for i = 1, 1000 do list[i] = { i, "l" .. i } end
+print("runMany", db:runMany("INSERT INTO many VALUES ($1, $2)", list))
+print(db:runMany("INSERT INTO many VALUES ($1, $2)", { { 1001, "ok" }, { 5, "dup" }, { 1002, "ok" } }))
+print("after the failed runMany", db:first("SELECT count(*) AS n FROM many").n)
+-- inside a transaction, a failed runMany undoes its own rows only
+db:transaction(function(tx)
+  assert(tx:run("INSERT INTO many VALUES (2000, 'kept')"))
+  print(tx:runMany("INSERT INTO many VALUES ($1, $2)", { { 2001, "x" }, { 1, "dup" } }))
+end)
+print("kept", db:first("SELECT count(*) AS n FROM many WHERE id >= 2000").n)
+print("NULLs", db:runMany("INSERT INTO many VALUES ($1, $2)", { { n = 2, 3000, nil } }), db:first("SELECT label FROM many WHERE id = 3000").label)
+assert(db:exec("DROP TABLE accounts; DROP TABLE many"))
 db:close()

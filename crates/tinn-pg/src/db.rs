@@ -8,7 +8,7 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use bytes::Bytes;
-use futures_util::SinkExt;
+use futures_util::{SinkExt, StreamExt};
 use mlua::{IntoLuaMulti, Lua, MultiValue, Result as LuaResult, Table, UserData, UserDataMethods, Value};
 use tokio_postgres::types::ToSql;
 use tokio_postgres::{Row, Statement};
@@ -100,6 +100,8 @@ enum Work {
     Exec(String),
     CopyIn(String, Vec<u8>),
     Prepare(String),
+    /// One statement per parameter row, all or none; `nested`: inside a transaction already.
+    RunMany { sql: String, rows: Vec<Vec<Param>>, nested: bool },
 }
 
 enum Outcome {
@@ -112,7 +114,7 @@ pub(crate) fn bound(params: &[Param]) -> Vec<Bound<'_>> {
     params.iter().enumerate().map(|(i, param)| Bound { index: i + 1, param }).collect()
 }
 
-async fn perform(conn: &Conn, work: &Work) -> Result<Outcome, tokio_postgres::Error> {
+async fn perform(conn: &Conn, work: &Work) -> Result<Outcome, Failed> {
     match work {
         Work::Query(sql, params) => {
             let statement = conn.statement(sql).await?;
@@ -127,8 +129,9 @@ async fn perform(conn: &Conn, work: &Work) -> Result<Outcome, tokio_postgres::Er
             let refs: Vec<&(dyn ToSql + Sync)> = bound.iter().map(|b| b as &(dyn ToSql + Sync)).collect();
             Ok(Outcome::Changes(conn.client.execute(&statement, &refs).await?))
         }
-        Work::Exec(sql) => conn.client.batch_execute(sql).await.map(|()| Outcome::Done),
-        Work::Prepare(sql) => conn.statement(sql).await.map(|_| Outcome::Done),
+        Work::Exec(sql) => Ok(conn.client.batch_execute(sql).await.map(|()| Outcome::Done)?),
+        Work::Prepare(sql) => Ok(conn.statement(sql).await.map(|_| Outcome::Done)?),
+        Work::RunMany { sql, rows, nested } => run_many(conn, sql, rows, *nested).await,
         Work::CopyIn(sql, data) => {
             let sink = conn.client.copy_in::<_, Bytes>(sql.as_str()).await?;
             futures_util::pin_mut!(sink);
@@ -137,6 +140,66 @@ async fn perform(conn: &Conn, work: &Work) -> Result<Outcome, tokio_postgres::Er
                 sink.send(Bytes::copy_from_slice(chunk)).await?;
             }
             Ok(Outcome::Changes(sink.finish().await?))
+        }
+    }
+}
+
+/// Statements of a runMany sent ahead of their answers (pipelined on one connection).
+const RUN_MANY_PIPELINE: usize = 256;
+
+/// A failed call: the driver's error, and for runMany the row (from 1) it failed on.
+struct Failed {
+    row: Option<usize>,
+    error: tokio_postgres::Error,
+}
+
+impl From<tokio_postgres::Error> for Failed {
+    fn from(error: tokio_postgres::Error) -> Failed {
+        Failed { row: None, error }
+    }
+}
+
+/// Runs `sql` once per row inside a transaction (a savepoint when `nested`), pipelining the
+/// statements; any failure undoes them all and names its row.
+async fn run_many(conn: &Conn, sql: &str, rows: &[Vec<Param>], nested: bool) -> Result<Outcome, Failed> {
+    let (begin, commit, rollback) = if nested {
+        ("SAVEPOINT tinn_run_many", "RELEASE SAVEPOINT tinn_run_many", "ROLLBACK TO SAVEPOINT tinn_run_many; RELEASE SAVEPOINT tinn_run_many")
+    } else {
+        ("BEGIN", "COMMIT", "ROLLBACK")
+    };
+    let statement = conn.statement(sql).await?;
+    conn.client.batch_execute(begin).await?;
+    let executed = futures_util::stream::iter(rows.iter().enumerate())
+        .map(|(index, row)| {
+            let statement = &statement;
+            async move {
+                let bound = bound(row);
+                let refs: Vec<&(dyn ToSql + Sync)> = bound.iter().map(|b| b as &(dyn ToSql + Sync)).collect();
+                conn.client.execute(statement, &refs).await.map_err(|e| (index + 1, e))
+            }
+        })
+        .buffered(RUN_MANY_PIPELINE);
+    futures_util::pin_mut!(executed);
+    let mut total = 0u64;
+    let mut failure = None;
+    while let Some(result) = executed.next().await {
+        match result {
+            Ok(changes) => total += changes,
+            Err(failed) => {
+                failure = Some(failed);
+                break;
+            }
+        }
+    }
+    drop(executed);
+    match failure {
+        None => {
+            conn.client.batch_execute(commit).await?;
+            Ok(Outcome::Changes(total))
+        }
+        Some((row, error)) => {
+            let _ = conn.client.batch_execute(rollback).await;
+            Err(Failed { row: Some(row), error })
         }
     }
 }
@@ -156,7 +219,7 @@ fn start(lua: &Lua, source: Source, op: &'static str, work: Work) -> LuaResult<M
         let lease = held.lease();
         let mut guard = CancelOnDrop { lease, armed: true };
         let mut result = perform(lease.conn(), &work).await;
-        if matches!(&result, Err(e) if stale_statement(e)) {
+        if matches!(&result, Err(failed) if stale_statement(&failed.error)) {
             lease.conn().forget_statements();
             result = perform(lease.conn(), &work).await;
         }
@@ -168,7 +231,7 @@ fn start(lua: &Lua, source: Source, op: &'static str, work: Work) -> LuaResult<M
                 // a value tinn.pg cannot convert: the call fails with it, like any other error
                 Err(e) => (Value::Nil, format!("{op}: {}", plain(&e))).into_lua_multi(lua),
             }),
-            Err(e) => {
+            Err(Failed { row, error: e }) => {
                 let lost = connection_lost(lease.conn(), &e);
                 // A COPY the server refuses before it starts leaves tokio-postgres's side of the
                 // protocol out of step (the next call on it fails with "unexpected message"):
@@ -176,7 +239,11 @@ fn start(lua: &Lua, source: Source, op: &'static str, work: Work) -> LuaResult<M
                 if lost || matches!(work, Work::CopyIn(..)) {
                     lease.reusable.set(false);
                 }
-                tinn_reactor::failure(PgError::from_postgres(op, &e, lost).to_string())
+                let mut message = PgError::from_postgres(op, &e, lost).to_string();
+                if let Some(row) = row {
+                    message = message.replacen(": ", &format!(": row {row}: "), 1);
+                }
+                tinn_reactor::failure(message)
             }
         }
     })
@@ -273,6 +340,18 @@ fn add_call_methods<T: 'static, M: UserDataMethods<T>>(methods: &mut M, source: 
             crate::cursor::close(&cursor);
         }
         Ok(())
+    });
+    methods.add_method("runMany", move |lua, this, (sql, list): (String, Table)| {
+        let Some(source) = source(this) else { return (Value::Nil, "closed").into_lua_multi(lua) };
+        let mut rows = Vec::with_capacity(list.raw_len());
+        for (index, row) in list.sequence_values::<Table>().enumerate() {
+            match row.map_err(|e| e.to_string()).and_then(|row| params_from_lua(Some(row))) {
+                Ok(params) => rows.push(params),
+                Err(e) => return bad_params(lua, "runMany", format!("row {}: {e}", index + 1)),
+            }
+        }
+        let nested = matches!(source, Source::Session(_));
+        start(lua, source, "runMany", Work::RunMany { sql, rows, nested })
     });
     methods.add_method("prepare", move |lua, this, sql: String| {
         let Some(source) = source(this) else { return (Value::Nil, "closed").into_lua_multi(lua) };
