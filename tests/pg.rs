@@ -181,6 +181,7 @@ fn pg_scripts_against_a_real_server() {
         "pg/errors.lua",
         "pg/transactions.lua",
         "pg/rows.lua",
+        "pg/cancel.lua",
         "pg/concurrency.lua",
         "pg/listen.lua",
         "pg/copy.lua",

@@ -23,8 +23,11 @@ use crate::value::{params_from_lua, to_lua, Bound, Param, Raw};
 #[derive(Clone)]
 pub(crate) enum Source {
     Pool(Rc<Pool>),
-    Session(Rc<Lease>),
+    Session(SessionSlot),
 }
+
+/// A transaction's connection, until it is released (or given up, see `CancelOnDrop`).
+pub(crate) type SessionSlot = Rc<RefCell<Option<Rc<Lease>>>>;
 
 pub(crate) enum Held {
     Own(Lease),
@@ -44,15 +47,19 @@ impl Source {
     pub(crate) async fn hold(&self) -> Result<Held, PgError> {
         match self {
             Source::Pool(pool) => pool.lease().await.map(Held::Own),
-            Source::Session(lease) => Ok(Held::Shared(Rc::clone(lease))),
+            Source::Session(slot) => slot.borrow().as_ref().map(|lease| Held::Shared(Rc::clone(lease))).ok_or(PgError::Closed),
         }
     }
 }
 
 /// While armed, dropping it (the task stopped waiting) cancels the query on the server and
-/// keeps the connection out of the pool, since it is still busy with the cancelled query.
+/// keeps the connection out of the pool, since it is still busy with the cancelled query. In a
+/// transaction, the transaction is given up with it: its later calls return "closed", and the
+/// connection, closed once the last of them is done, no longer counts against the pool, even
+/// when the transaction's task was cancelled and never releases it.
 struct CancelOnDrop<'a> {
     lease: &'a Lease,
+    session: Option<SessionSlot>,
     armed: bool,
 }
 
@@ -63,6 +70,9 @@ impl Drop for CancelOnDrop<'_> {
         }
         self.lease.reusable.set(false);
         cancel_query(self.lease);
+        if let Some(slot) = &self.session {
+            slot.borrow_mut().take();
+        }
     }
 }
 
@@ -217,7 +227,11 @@ fn start(lua: &Lua, source: Source, op: &'static str, work: Work) -> LuaResult<M
             Err(e) => return tinn_reactor::failure(PgError::op(op, e.to_string()).to_string()),
         };
         let lease = held.lease();
-        let mut guard = CancelOnDrop { lease, armed: true };
+        let session = match &source {
+            Source::Session(slot) => Some(Rc::clone(slot)),
+            Source::Pool(_) => None,
+        };
+        let mut guard = CancelOnDrop { lease, session, armed: true };
         let mut result = perform(lease.conn(), &work).await;
         if matches!(&result, Err(failed) if stale_statement(&failed.error)) {
             lease.conn().forget_statements();
@@ -302,7 +316,7 @@ pub struct PgDb {
 }
 
 /// One connection held for a transaction; released by `release(clean)`.
-pub struct PgSession(RefCell<Option<Rc<Lease>>>);
+pub struct PgSession(SessionSlot);
 
 fn add_call_methods<T: 'static, M: UserDataMethods<T>>(methods: &mut M, source: fn(&T) -> Option<Source>) {
     // `limit` (db:first passes 1): at most that many rows; the rest is not transferred.
@@ -375,7 +389,7 @@ impl UserData for PgDb {
             tinn_reactor::start(lua, async move {
                 match pool.lease().await {
                     Ok(lease) => tinn_reactor::completion(move |lua| {
-                        lua.create_userdata(PgSession(RefCell::new(Some(Rc::new(lease)))))?.into_lua_multi(lua)
+                        lua.create_userdata(PgSession(Rc::new(RefCell::new(Some(Rc::new(lease))))))?.into_lua_multi(lua)
                     }),
                     Err(PgError::Closed) => tinn_reactor::failure("closed"),
                     Err(e) => tinn_reactor::failure(PgError::op("transaction", e.to_string()).to_string()),
@@ -408,14 +422,14 @@ impl UserData for PgDb {
 
 impl UserData for PgSession {
     fn add_methods<M: UserDataMethods<Self>>(methods: &mut M) {
-        add_call_methods(methods, |session: &PgSession| session.0.borrow().as_ref().map(|lease| Source::Session(Rc::clone(lease))));
+        add_call_methods(methods, |session: &PgSession| session.0.borrow().is_some().then(|| Source::Session(Rc::clone(&session.0))));
     }
 }
 
 impl Drop for PgSession {
     fn drop(&mut self) {
         // Collected without `release` (its task was cancelled mid-transaction): not reusable.
-        if let Some(lease) = self.0.get_mut().take() {
+        if let Some(lease) = self.0.borrow_mut().take() {
             lease.reusable.set(false);
         }
     }
