@@ -8,6 +8,10 @@ local warm = {}
 for i = 1, 3 do warm[i] = spawn(function() return db:first("SELECT pg_sleep(0.1)") end) end
 for i = 1, 3 do warm[i]:join() end
 
+-- and a LISTEN connection, which must come back by itself
+local listener = assert(sql.open(os.getenv("PG_URL")))
+assert(listener:listen("back"))
+
 print("querying")
 local rows, err = db:query("SELECT pg_sleep(30)")
 print("query failed", rows, err:find("connection lost; the pool opens a new one", 1, true) ~= nil)
@@ -28,4 +32,18 @@ for i = 1, 6 do tasks[i] = spawn(function() return db:first("SELECT $1::int AS i
 local sum = 0
 for i = 1, 6 do sum = sum + tasks[i]:join() end
 print("pool", sum)
+
+-- the LISTEN connection reconnected: a NOTIFY sent now arrives (sent until one does, since
+-- the reconnect may still be under way)
+local heard
+local sender = spawn(function()
+  while not heard do
+    db:run("SELECT pg_notify('back', 'again')")
+    sleep(100)
+  end
+end)
+heard = waitSignal("pg:back", 20000)
+print("notify after the restart", heard)
+sender:join()
+assert(listener:unlisten("back"))
 db:close()

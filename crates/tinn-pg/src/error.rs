@@ -39,12 +39,17 @@ impl PgError {
     /// `op` failed with `error`; `lost` says the connection died with it (the pool replaces it).
     pub(crate) fn from_postgres(op: &'static str, error: &tokio_postgres::Error, lost: bool) -> PgError {
         let mut message = describe(error);
-        if lost {
+        if lost && message == CONNECTION_LOST {
+            message.push_str("; the pool opens a new one for the next call");
+        } else if lost {
             message.push_str(" (connection lost; the pool opens a new one for the next call)");
         }
         PgError::Op { op, message }
     }
 }
+
+/// What a call on a connection that closed under it says.
+const CONNECTION_LOST: &str = "connection to the server was lost";
 
 /// A tokio-postgres error as one sentence: the server's message and SQLSTATE when the server
 /// answered, our own parameter message, else the chain of causes.
@@ -65,7 +70,7 @@ pub(crate) fn describe(error: &tokio_postgres::Error) -> String {
         cause = inner.source();
     }
     if error.is_closed() {
-        return "connection to the server was lost".to_string();
+        return CONNECTION_LOST.to_string();
     }
     let mut text = error.to_string();
     let mut cause = error.source();
