@@ -179,7 +179,7 @@ async fn run_many(conn: &Conn, sql: &str, rows: &[Vec<Param>], nested: bool) -> 
     };
     let statement = conn.statement(sql).await?;
     conn.client.batch_execute(begin).await?;
-    let executed = futures_util::stream::iter(rows.iter().enumerate())
+    let mut executed = Box::pin(futures_util::stream::iter(rows.iter().enumerate())
         .map(|(index, row)| {
             let statement = &statement;
             async move {
@@ -188,8 +188,7 @@ async fn run_many(conn: &Conn, sql: &str, rows: &[Vec<Param>], nested: bool) -> 
                 conn.client.execute(statement, &refs).await.map_err(|e| (index + 1, e))
             }
         })
-        .buffered(RUN_MANY_PIPELINE);
-    futures_util::pin_mut!(executed);
+        .buffered(RUN_MANY_PIPELINE));
     let mut total = 0u64;
     let mut failure = None;
     while let Some(result) = executed.next().await {
@@ -201,7 +200,7 @@ async fn run_many(conn: &Conn, sql: &str, rows: &[Vec<Param>], nested: bool) -> 
             }
         }
     }
-    drop(executed);
+    drop(executed); // statements still in flight after a failure are abandoned before ROLLBACK
     match failure {
         None => {
             conn.client.batch_execute(commit).await?;
