@@ -9,15 +9,16 @@ assert(listener:listen("Odd \"Channel\""))
 
 local received = {}
 local waiter = spawn(function()
-  for _ = 1, 3 do received[#received + 1] = waitSignal("pg:jobs", 5000) end
+  for _ = 1, 4 do received[#received + 1] = waitSignal("pg:jobs", 5000) end
 end)
 local odd = spawn(function() return waitSignal("pg:Odd \"Channel\"", 5000) end)
 yield()
 assert(sender:run("SELECT pg_notify('jobs', $1)", "first"))
-assert(sender:exec("NOTIFY jobs, 'second'"))
+-- two at once (one transaction): both reach the task that waits again after the first
+assert(sender:exec("NOTIFY jobs, 'second'; NOTIFY jobs, 'third'"))
 -- notifications sent inside a transaction arrive when it commits
 sender:transaction(function(tx)
-  assert(tx:run("SELECT pg_notify('jobs', $1)", "third (in a transaction)"))
+  assert(tx:run("SELECT pg_notify('jobs', $1)", "fourth (in a transaction)"))
 end)
 assert(sender:run("SELECT pg_notify($1, $2)", "Odd \"Channel\"", "quoted name"))
 waiter:join()

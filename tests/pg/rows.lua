@@ -39,4 +39,10 @@ print("first of many", db:first("SELECT g FROM generate_series(5, 1000000) g").g
 local pid = db:first("SELECT pg_backend_pid() AS p").p
 print("first of a few", db:first("SELECT g FROM generate_series(1, 100) g").g)
 print("same connection after", db:first("SELECT pg_backend_pid() AS p").p == pid)
-db:close()
+
+
+-- the program ends with a loop left early and its cursor not yet collected: the cursor is
+-- collected while the Lua state closes, after the event loop has stopped (it panicked there)
+local again = db -- keep the db open too
+for _ in again:rows("SELECT g FROM generate_series(1, 100000) g") do break end
+print("end")

@@ -11,7 +11,7 @@ use futures_util::{FutureExt, StreamExt};
 use mlua::{AnyUserData, IntoLuaMulti, Lua, MultiValue, Result as LuaResult, UserData, Value};
 use tokio_postgres::{Row, RowStream, Statement};
 
-use crate::db::{bound, cancel_query, connection_lost, rows_to_lua, Held, Source};
+use crate::db::{bound, cancel_query, connection_lost, in_background, rows_to_lua, Held, Source};
 use crate::error::PgError;
 use crate::value::Param;
 
@@ -40,7 +40,7 @@ impl Drop for Open {
         if self.done {
             return;
         }
-        tokio::task::spawn_local(async move {
+        in_background(async move {
             let mut left = DRAIN_LIMIT;
             while let Some(Ok(_)) = stream.next().await {
                 left -= 1;

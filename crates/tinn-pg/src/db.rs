@@ -76,12 +76,21 @@ impl Drop for CancelOnDrop<'_> {
     }
 }
 
+/// Runs `work` as a local task of the event loop. Once the loop has ended (objects collected
+/// as the Lua state closes at exit) there is none: the work is skipped, the connections close
+/// with the process.
+pub(crate) fn in_background(work: impl std::future::Future<Output = ()> + 'static) {
+    if tokio::runtime::Handle::try_current().is_ok() {
+        tokio::task::spawn_local(work);
+    }
+}
+
 /// Asks the server to stop whatever `lease`'s connection is running (a separate connection
 /// carries the request, as PostgreSQL's protocol wants).
 pub(crate) fn cancel_query(lease: &Lease) {
     let token = lease.conn().client.cancel_token();
     let tls = lease.tls();
-    tokio::task::spawn_local(async move {
+    in_background(async move {
         let _ = match tls {
             Tls::Off => token.cancel_query(tokio_postgres::NoTls).await,
             Tls::Rustls(tls) => token.cancel_query(tls).await,

@@ -55,7 +55,9 @@ local function pump(db)
     local batch, lost = await(nil, conn:notifications())
     if batch == nil then break end
     for i = 1, #batch, 2 do
-      signalAll("pg:" .. batch[i], batch[i + 1])
+      -- Woken tasks run before the next notification goes out, so a task that waits in a
+      -- loop is back in its waitSignal for the next one, even when several came at once.
+      if signalAll("pg:" .. batch[i], batch[i + 1]) > 0 then yield() end
     end
     if lost then
       local delay = RELISTEN_FIRST_DELAY
