@@ -8,6 +8,7 @@
 mod cli;
 mod cmodules;
 mod dns;
+mod pg;
 mod docs;
 mod fs_signals;
 mod http;

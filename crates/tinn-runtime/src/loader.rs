@@ -59,6 +59,7 @@ const NATIVE: &[(&str, NativeModule)] = &[
     ("tinn.sql", tinn_sql::module),
     ("tinn.sql.common", tinn_sql::common_module),
     ("tinn.sqlite", tinn_sqlite::module),
+    ("tinn.pg", tinn_pg::module),
 ];
 
 /// The chunk name of an embedded module, so tracebacks read `tinn/clock:12`.

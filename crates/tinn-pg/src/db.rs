@@ -1,0 +1,444 @@
+//! The userdata behind a script's db object ([`PgDb`], a pool) and a transaction's connection
+//! ([`PgSession`], one leased connection). Every call is a reactor operation that leases a
+//! connection for its duration (a session holds its own); the Lua layer (`pg.lua`) parks the
+//! task and applies timeouts. A call whose task stops waiting (timeout, cancel) asks the server
+//! to cancel the query, and its connection is not reused.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use bytes::Bytes;
+use futures_util::{SinkExt, StreamExt};
+use mlua::{IntoLuaMulti, Lua, MultiValue, Result as LuaResult, Table, UserData, UserDataMethods, Value};
+use tokio_postgres::types::ToSql;
+use tokio_postgres::{Row, Statement};
+
+use crate::copy::encode_rows;
+use crate::error::PgError;
+use crate::listen::Listener;
+use crate::pool::{Conn, Lease, Pool, Tls};
+use crate::value::{params_from_lua, to_lua, Bound, Param, Raw};
+
+/// Where a call gets its connection: a fresh lease from the pool, or a session's.
+#[derive(Clone)]
+pub(crate) enum Source {
+    Pool(Rc<Pool>),
+    Session(SessionSlot),
+}
+
+/// A transaction's connection, until it is released (or given up, see `CancelOnDrop`).
+pub(crate) type SessionSlot = Rc<RefCell<Option<Rc<Lease>>>>;
+
+pub(crate) enum Held {
+    Own(Lease),
+    Shared(Rc<Lease>),
+}
+
+impl Held {
+    pub(crate) fn lease(&self) -> &Lease {
+        match self {
+            Held::Own(lease) => lease,
+            Held::Shared(lease) => lease,
+        }
+    }
+}
+
+impl Source {
+    pub(crate) async fn hold(&self) -> Result<Held, PgError> {
+        match self {
+            Source::Pool(pool) => pool.lease().await.map(Held::Own),
+            Source::Session(slot) => slot.borrow().as_ref().map(|lease| Held::Shared(Rc::clone(lease))).ok_or(PgError::Closed),
+        }
+    }
+}
+
+/// While armed, dropping it (the task stopped waiting) cancels the query on the server and
+/// keeps the connection out of the pool, since it is still busy with the cancelled query. In a
+/// transaction, the transaction is given up with it: its later calls return "closed", and the
+/// connection, closed once the last of them is done, no longer counts against the pool, even
+/// when the transaction's task was cancelled and never releases it.
+struct CancelOnDrop<'a> {
+    lease: &'a Lease,
+    session: Option<SessionSlot>,
+    armed: bool,
+}
+
+impl Drop for CancelOnDrop<'_> {
+    fn drop(&mut self) {
+        if !self.armed {
+            return;
+        }
+        self.lease.reusable.set(false);
+        cancel_query(self.lease);
+        if let Some(slot) = &self.session {
+            slot.borrow_mut().take();
+        }
+    }
+}
+
+/// Runs `work` as a local task of the event loop. Once the loop has ended (objects collected
+/// as the Lua state closes at exit) there is none: the work is skipped, the connections close
+/// with the process.
+pub(crate) fn in_background(work: impl std::future::Future<Output = ()> + 'static) {
+    if tokio::runtime::Handle::try_current().is_ok() {
+        tokio::task::spawn_local(work);
+    }
+}
+
+/// Asks the server to stop whatever `lease`'s connection is running (a separate connection
+/// carries the request, as PostgreSQL's protocol wants).
+pub(crate) fn cancel_query(lease: &Lease) {
+    let token = lease.conn().client.cancel_token();
+    let tls = lease.tls();
+    in_background(async move {
+        let _ = match tls {
+            Tls::Off => token.cancel_query(tokio_postgres::NoTls).await,
+            Tls::Rustls(tls) => token.cancel_query(tls).await,
+        };
+    });
+}
+
+/// SQLSTATE classes after which the connection is gone: 08 connection exception, 57P
+/// operator intervention (server shutting down, backend terminated).
+pub(crate) fn connection_lost(conn: &Conn, error: &tokio_postgres::Error) -> bool {
+    if conn.client.is_closed() || error.is_closed() {
+        return true;
+    }
+    error.code().is_some_and(|code| code.code().starts_with("08") || code.code().starts_with("57P"))
+}
+
+/// A cached statement made stale by a schema change; re-preparing it fixes the call.
+fn stale_statement(error: &tokio_postgres::Error) -> bool {
+    error.as_db_error().is_some_and(|db| db.message().contains("cached plan must not change result type"))
+}
+
+/// What a call does once it holds a connection.
+enum Work {
+    Query(String, Vec<Param>),
+    Run(String, Vec<Param>),
+    Exec(String),
+    CopyIn(String, Vec<u8>),
+    Prepare(String),
+    /// One statement per parameter row, all or none; `nested`: inside a transaction already.
+    RunMany { sql: String, rows: Vec<Vec<Param>>, nested: bool },
+}
+
+enum Outcome {
+    Rows(Statement, Vec<Row>),
+    Changes(u64),
+    Done,
+}
+
+pub(crate) fn bound(params: &[Param]) -> Vec<Bound<'_>> {
+    params.iter().enumerate().map(|(i, param)| Bound { index: i + 1, param }).collect()
+}
+
+async fn perform(conn: &Conn, work: &Work) -> Result<Outcome, Failed> {
+    match work {
+        Work::Query(sql, params) => {
+            let statement = conn.statement(sql).await?;
+            let bound = bound(params);
+            let refs: Vec<&(dyn ToSql + Sync)> = bound.iter().map(|b| b as &(dyn ToSql + Sync)).collect();
+            let rows = conn.client.query(&statement, &refs).await?;
+            Ok(Outcome::Rows(statement, rows))
+        }
+        Work::Run(sql, params) => {
+            let statement = conn.statement(sql).await?;
+            let bound = bound(params);
+            let refs: Vec<&(dyn ToSql + Sync)> = bound.iter().map(|b| b as &(dyn ToSql + Sync)).collect();
+            Ok(Outcome::Changes(conn.client.execute(&statement, &refs).await?))
+        }
+        Work::Exec(sql) => Ok(conn.client.batch_execute(sql).await.map(|()| Outcome::Done)?),
+        Work::Prepare(sql) => Ok(conn.statement(sql).await.map(|_| Outcome::Done)?),
+        Work::RunMany { sql, rows, nested } => run_many(conn, sql, rows, *nested).await,
+        Work::CopyIn(sql, data) => {
+            let sink = conn.client.copy_in::<_, Bytes>(sql.as_str()).await?;
+            futures_util::pin_mut!(sink);
+            // Chunks keep memory flat on the wire side; the encoded rows are already in memory.
+            for chunk in data.chunks(COPY_CHUNK) {
+                sink.send(Bytes::copy_from_slice(chunk)).await?;
+            }
+            Ok(Outcome::Changes(sink.finish().await?))
+        }
+    }
+}
+
+/// Statements of a runMany sent ahead of their answers (pipelined on one connection).
+const RUN_MANY_PIPELINE: usize = 256;
+
+/// A failed call: the driver's error, and for runMany the row (from 1) it failed on.
+struct Failed {
+    row: Option<usize>,
+    error: tokio_postgres::Error,
+}
+
+impl From<tokio_postgres::Error> for Failed {
+    fn from(error: tokio_postgres::Error) -> Failed {
+        Failed { row: None, error }
+    }
+}
+
+/// Runs `sql` once per row inside a transaction (a savepoint when `nested`), pipelining the
+/// statements; any failure undoes them all and names its row.
+async fn run_many(conn: &Conn, sql: &str, rows: &[Vec<Param>], nested: bool) -> Result<Outcome, Failed> {
+    let (begin, commit, rollback) = if nested {
+        ("SAVEPOINT tinn_run_many", "RELEASE SAVEPOINT tinn_run_many", "ROLLBACK TO SAVEPOINT tinn_run_many; RELEASE SAVEPOINT tinn_run_many")
+    } else {
+        ("BEGIN", "COMMIT", "ROLLBACK")
+    };
+    let statement = conn.statement(sql).await?;
+    conn.client.batch_execute(begin).await?;
+    let mut executed = Box::pin(futures_util::stream::iter(rows.iter().enumerate())
+        .map(|(index, row)| {
+            let statement = &statement;
+            async move {
+                let bound = bound(row);
+                let refs: Vec<&(dyn ToSql + Sync)> = bound.iter().map(|b| b as &(dyn ToSql + Sync)).collect();
+                conn.client.execute(statement, &refs).await.map_err(|e| (index + 1, e))
+            }
+        })
+        .buffered(RUN_MANY_PIPELINE));
+    let mut total = 0u64;
+    let mut failure = None;
+    while let Some(result) = executed.next().await {
+        match result {
+            Ok(changes) => total += changes,
+            Err(failed) => {
+                failure = Some(failed);
+                break;
+            }
+        }
+    }
+    drop(executed); // statements still in flight after a failure are abandoned before ROLLBACK
+    match failure {
+        None => {
+            conn.client.batch_execute(commit).await?;
+            Ok(Outcome::Changes(total))
+        }
+        Some((row, error)) => {
+            let _ = conn.client.batch_execute(rollback).await;
+            Err(Failed { row: Some(row), error })
+        }
+    }
+}
+
+/// Bytes per CopyData message.
+const COPY_CHUNK: usize = 64 * 1024;
+
+/// Starts `work` as a reactor operation; its task gets rows, a change count or `true`, or
+/// `nil, "op: message (SQLSTATE)"`.
+fn start(lua: &Lua, source: Source, op: &'static str, work: Work) -> LuaResult<MultiValue> {
+    tinn_reactor::start(lua, async move {
+        let held = match source.hold().await {
+            Ok(held) => held,
+            Err(PgError::Closed) => return tinn_reactor::failure("closed"),
+            Err(e) => return tinn_reactor::failure(PgError::op(op, e.to_string()).to_string()),
+        };
+        let lease = held.lease();
+        let session = match &source {
+            Source::Session(slot) => Some(Rc::clone(slot)),
+            Source::Pool(_) => None,
+        };
+        let mut guard = CancelOnDrop { lease, session, armed: true };
+        let mut result = perform(lease.conn(), &work).await;
+        if matches!(&result, Err(failed) if stale_statement(&failed.error)) {
+            lease.conn().forget_statements();
+            result = perform(lease.conn(), &work).await;
+        }
+        guard.armed = false;
+        drop(guard);
+        match result {
+            Ok(outcome) => tinn_reactor::completion(move |lua| match outcome_to_lua(lua, outcome) {
+                Ok(values) => Ok(values),
+                // a value tinn.pg cannot convert: the call fails with it, like any other error
+                Err(e) => (Value::Nil, format!("{op}: {}", plain(&e))).into_lua_multi(lua),
+            }),
+            Err(Failed { row, error: e }) => {
+                let lost = connection_lost(lease.conn(), &e);
+                // A COPY the server refuses before it starts leaves tokio-postgres's side of the
+                // protocol out of step (the next call on it fails with "unexpected message"):
+                // such a connection is closed, not reused.
+                if lost || matches!(work, Work::CopyIn(..)) {
+                    lease.reusable.set(false);
+                }
+                let mut message = PgError::from_postgres(op, &e, lost).to_string();
+                if let Some(row) = row {
+                    message = message.replacen(": ", &format!(": row {row}: "), 1);
+                }
+                tinn_reactor::failure(message)
+            }
+        }
+    })
+}
+
+fn outcome_to_lua(lua: &Lua, outcome: Outcome) -> LuaResult<MultiValue> {
+    match outcome {
+        Outcome::Rows(statement, rows) => rows_to_lua(lua, &statement, &rows)?.into_lua_multi(lua),
+        Outcome::Changes(n) => (n as f64).into_lua_multi(lua),
+        Outcome::Done => true.into_lua_multi(lua),
+    }
+}
+
+/// `{ {col = value, ...}, ..., columns = {names in order} }`.
+pub(crate) fn rows_to_lua(lua: &Lua, statement: &Statement, rows: &[Row]) -> LuaResult<Table> {
+    let columns = statement.columns();
+    let names = lua.create_table_with_capacity(columns.len(), 0)?;
+    let mut keys = Vec::with_capacity(columns.len());
+    for (i, column) in columns.iter().enumerate() {
+        let key = lua.create_string(column.name())?;
+        names.raw_set(i + 1, &key)?;
+        keys.push(key);
+    }
+    let result = lua.create_table_with_capacity(rows.len(), 1)?;
+    for (r, row) in rows.iter().enumerate() {
+        let record = lua.create_table_with_capacity(0, columns.len())?;
+        for (i, column) in columns.iter().enumerate() {
+            let raw: Raw = row.try_get(i).map_err(|e| mlua::Error::runtime(e.to_string()))?;
+            let value = to_lua(lua, column.type_(), raw.0)
+                .map_err(|e| mlua::Error::runtime(format!("column '{}': {}", column.name(), plain(&e))))?;
+            record.raw_set(&keys[i], value)?;
+        }
+        result.raw_set(r + 1, record)?;
+    }
+    result.raw_set("columns", names)?;
+    Ok(result)
+}
+
+/// An mlua error's own text, without the wrapping a Lua callback adds.
+pub(crate) fn plain(error: &mlua::Error) -> String {
+    match error {
+        mlua::Error::RuntimeError(message) => message.clone(),
+        mlua::Error::CallbackError { cause, .. } => plain(cause),
+        other => other.to_string(),
+    }
+}
+
+fn bad_params(lua: &Lua, op: &str, message: String) -> LuaResult<MultiValue> {
+    (Value::Nil, format!("{op}: {message}")).into_lua_multi(lua)
+}
+
+/// A database: a pool of connections plus, once `listen` is called, a LISTEN connection.
+pub struct PgDb {
+    pub(crate) pool: Rc<Pool>,
+    pub(crate) listener: Rc<Listener>,
+}
+
+/// One connection held for a transaction; released by `release(clean)`.
+pub struct PgSession(SessionSlot);
+
+fn add_call_methods<T: 'static, M: UserDataMethods<T>>(methods: &mut M, source: fn(&T) -> Option<Source>) {
+    // `limit` (db:first passes 1): at most that many rows; the rest is not transferred.
+    methods.add_method("query", move |lua, this, (sql, params, limit): (String, Option<Table>, Option<usize>)| {
+        let Some(source) = source(this) else { return (Value::Nil, "closed").into_lua_multi(lua) };
+        match params_from_lua(params) {
+            Ok(params) if limit.is_some() => crate::cursor::fetch(lua, source, sql, params, limit.unwrap_or(1).max(1), false),
+            Ok(params) => start(lua, source, "query", Work::Query(sql, params)),
+            Err(e) => bad_params(lua, "query", e),
+        }
+    });
+    methods.add_method("run", move |lua, this, (sql, params): (String, Option<Table>)| {
+        let Some(source) = source(this) else { return (Value::Nil, "closed").into_lua_multi(lua) };
+        match params_from_lua(params) {
+            Ok(params) => start(lua, source, "run", Work::Run(sql, params)),
+            Err(e) => bad_params(lua, "run", e),
+        }
+    });
+    methods.add_method("exec", move |lua, this, sql: String| {
+        let Some(source) = source(this) else { return (Value::Nil, "closed").into_lua_multi(lua) };
+        start(lua, source, "exec", Work::Exec(sql))
+    });
+    methods.add_method("fetch", move |lua, this, (sql, params, n): (String, Option<Table>, usize)| {
+        let Some(source) = source(this) else { return (Value::Nil, "closed").into_lua_multi(lua) };
+        match params_from_lua(params) {
+            Ok(params) => crate::cursor::fetch(lua, source, sql, params, n.max(1), true),
+            Err(e) => bad_params(lua, "query", e),
+        }
+    });
+    methods.add_method("fetchMore", |lua, _, (cursor, n): (mlua::AnyUserData, usize)| crate::cursor::fetch_more(lua, cursor, n.max(1)));
+    // Anything but a cursor is ignored: tinn.sql.common hands over the error text of a failed
+    // fetch in the cursor's place.
+    methods.add_method("closeCursor", |_, _, cursor: Value| {
+        if let Some(cursor) = cursor.as_userdata().and_then(|ud| ud.borrow::<crate::cursor::PgCursor>().ok()) {
+            crate::cursor::close(&cursor);
+        }
+        Ok(())
+    });
+    methods.add_method("runMany", move |lua, this, (sql, list): (String, Table)| {
+        let Some(source) = source(this) else { return (Value::Nil, "closed").into_lua_multi(lua) };
+        let mut rows = Vec::with_capacity(list.raw_len());
+        for (index, row) in list.sequence_values::<Table>().enumerate() {
+            match row.map_err(|e| e.to_string()).and_then(|row| params_from_lua(Some(row))) {
+                Ok(params) => rows.push(params),
+                Err(e) => return bad_params(lua, "runMany", format!("row {}: {e}", index + 1)),
+            }
+        }
+        let nested = matches!(source, Source::Session(_));
+        start(lua, source, "runMany", Work::RunMany { sql, rows, nested })
+    });
+    methods.add_method("prepare", move |lua, this, sql: String| {
+        let Some(source) = source(this) else { return (Value::Nil, "closed").into_lua_multi(lua) };
+        start(lua, source, "prepare", Work::Prepare(sql))
+    });
+    methods.add_method("copyIn", move |lua, this, (sql, rows): (String, Table)| {
+        let Some(source) = source(this) else { return (Value::Nil, "closed").into_lua_multi(lua) };
+        match encode_rows(&rows) {
+            Ok(data) => start(lua, source, "copyIn", Work::CopyIn(sql, data)),
+            Err(e) => bad_params(lua, "copyIn", e),
+        }
+    });
+}
+
+impl UserData for PgDb {
+    fn add_methods<M: UserDataMethods<Self>>(methods: &mut M) {
+        add_call_methods(methods, |db: &PgDb| (!db.pool.is_closed()).then(|| Source::Pool(Rc::clone(&db.pool))));
+        // One connection leased until `release`, for a transaction.
+        methods.add_method("acquire", |lua, this, ()| {
+            let pool = Rc::clone(&this.pool);
+            tinn_reactor::start(lua, async move {
+                match pool.lease().await {
+                    Ok(lease) => tinn_reactor::completion(move |lua| {
+                        lua.create_userdata(PgSession(Rc::new(RefCell::new(Some(Rc::new(lease))))))?.into_lua_multi(lua)
+                    }),
+                    Err(PgError::Closed) => tinn_reactor::failure("closed"),
+                    Err(e) => tinn_reactor::failure(PgError::op("transaction", e.to_string()).to_string()),
+                }
+            })
+        });
+        methods.add_method("listen", |lua, this, channel: String| this.listener.listen(lua, channel));
+        methods.add_method("unlisten", |lua, this, channel: String| this.listener.unlisten(lua, channel));
+        methods.add_method("notifications", |lua, this, ()| this.listener.notifications(lua));
+        methods.add_method("relisten", |lua, this, ()| this.listener.relisten(lua));
+        methods.add_method("url", |_, this, ()| Ok(this.pool.target.display.clone()));
+        // `broken`: the connection may be mid-transaction or dead, so it is closed rather than
+        // handed to the next caller.
+        methods.add_method("release", |_, _, (session, broken): (mlua::UserDataRef<PgSession>, Option<bool>)| {
+            if let Some(lease) = session.0.borrow_mut().take() {
+                if broken == Some(true) {
+                    lease.reusable.set(false);
+                }
+            }
+            Ok(())
+        });
+        methods.add_method("close", |_, this, ()| {
+            this.pool.close();
+            this.listener.close();
+            Ok(true)
+        });
+        methods.add_method("isClosed", |_, this, ()| Ok(this.pool.is_closed()));
+    }
+}
+
+impl UserData for PgSession {
+    fn add_methods<M: UserDataMethods<Self>>(methods: &mut M) {
+        add_call_methods(methods, |session: &PgSession| session.0.borrow().is_some().then(|| Source::Session(Rc::clone(&session.0))));
+    }
+}
+
+impl Drop for PgSession {
+    fn drop(&mut self) {
+        // Collected without `release` (its task was cancelled mid-transaction): not reusable.
+        if let Some(lease) = self.0.borrow_mut().take() {
+            lease.reusable.set(false);
+        }
+    }
+}

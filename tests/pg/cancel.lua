@@ -1,0 +1,21 @@
+-- A task cancelled while its transaction waits on a query, and a timeout inside a transaction:
+-- either way the transaction is given up and the pool (of one) does not lose its connection.
+local sql = require("tinn.sql")
+local db = assert(sql.open(os.getenv("PG_URL"), { pool = 1 }))
+local t = spawn(function()
+  db:transaction(function(tx) tx:query("SELECT pg_sleep(10)") end)
+end)
+sleep(200)
+t:cancel()
+local started = tinn.now()
+print(db:first("SELECT 1 AS one") and "pool still serves", tinn.now() - started < 2000)
+-- a timeout inside a transaction gives the transaction up
+db:settimeout(200)
+print(pcall(db.transaction, db, function(tx)
+  print(tx:query("SELECT pg_sleep(5)"))
+  print(tx:query("SELECT 1"))
+  error("give up", 0)
+end))
+db:settimeout(nil)
+print("after", db:first("SELECT 2 AS two").two)
+db:close()
