@@ -10,6 +10,7 @@ mod types;
 use std::io::{IsTerminal, Read};
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Duration;
 
 use clap::{Parser, Subcommand};
 use tinn_runtime::{Runtime, RuntimeError, Script};
@@ -42,6 +43,11 @@ struct Cli {
     /// Run CODE instead of a script file; remaining arguments become `arg[1..]`.
     #[arg(short = 'e', value_name = "CODE")]
     execute: Option<String>,
+
+    /// Warn on stderr (task, name, traceback) when a task runs MS milliseconds without yielding.
+    /// Also set by the environment variable TINN_WATCHDOG_MS.
+    #[arg(long, value_name = "MS", value_parser = clap::value_parser!(u64).range(1..))]
+    watchdog: Option<u64>,
 
     /// The script to run ('-' for standard input), then its arguments.
     #[arg(value_name = "SCRIPT [ARGS]", trailing_var_arg = true, allow_hyphen_values = true)]
@@ -91,7 +97,7 @@ fn main() -> ExitCode {
                 1
             }
         },
-        None => match run(cli.execute, cli.script_and_args) {
+        None => match watchdog_limit(cli.watchdog).and_then(|watchdog| run(cli.execute, cli.script_and_args, watchdog)) {
             Ok(status) => status,
             Err(message) => {
                 eprintln!("tinn: {message}");
@@ -118,15 +124,37 @@ pub(crate) fn wait_for_workers() {
     }
 }
 
-fn run(execute: Option<String>, script_and_args: Vec<String>) -> Result<i32, RuntimeError> {
+/// The environment variable that sets `--watchdog`.
+const WATCHDOG_ENV: &str = "TINN_WATCHDOG_MS";
+
+/// `--watchdog MS`, else `TINN_WATCHDOG_MS`, as a duration; an unusable variable is an error.
+fn watchdog_limit(flag: Option<u64>) -> Result<Option<Duration>, RuntimeError> {
+    if let Some(ms) = flag {
+        return Ok(Some(Duration::from_millis(ms)));
+    }
+    match std::env::var(WATCHDOG_ENV) {
+        Ok(value) if value.is_empty() => Ok(None),
+        Ok(value) => match value.trim().parse::<u64>() {
+            Ok(ms) if ms > 0 => Ok(Some(Duration::from_millis(ms))),
+            _ => Err(RuntimeError::Usage(format!("{WATCHDOG_ENV} must be a positive number of milliseconds, got '{value}'"))),
+        },
+        Err(_) => Ok(None),
+    }
+}
+
+fn run(execute: Option<String>, script_and_args: Vec<String>, watchdog: Option<Duration>) -> Result<i32, RuntimeError> {
     let (script, args) = match (execute, script_and_args.split_first()) {
         (Some(code), _) => (Script::Source { code, name: "(command line)".into() }, script_and_args.clone()),
         (None, Some((first, rest))) if first == "-" => (stdin_script()?, rest.to_vec()),
         (None, Some((first, rest))) => (Script::File(PathBuf::from(first)), rest.to_vec()),
         (None, None) if !std::io::stdin().is_terminal() => (stdin_script()?, Vec::new()),
-        (None, None) => return repl::run(),
+        (None, None) => return repl::run(watchdog),
     };
-    Runtime::new()?.run(script, &args)
+    let runtime = Runtime::new()?;
+    if let Some(limit) = watchdog {
+        runtime.set_watchdog(limit)?;
+    }
+    runtime.run(script, &args)
 }
 
 fn stdin_script() -> Result<Script, RuntimeError> {
