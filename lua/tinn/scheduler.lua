@@ -25,7 +25,7 @@ local clock = require("tinn.clock").now
 local ffi = require("ffi")
 
 ffi.cdef [[
-  typedef struct { double switches; double task; const char *name; } tinn_published;
+  typedef struct { double task; const char *name; } tinn_published;
 ]]
 local published = ffi.cast("tinn_published *", native.published)
 
@@ -40,6 +40,9 @@ local format, concat = string.format, table.concat
 -- tasks are still ready, so a busy task set cannot starve them.
 local SWITCH_BUDGET = 16384
 local TURN_BUDGET_MS = 2
+-- Without timers to fire, the clock is read every this many switches only: reading it costs
+-- as much as a task switch.
+local CLOCK_EVERY = 32
 -- When only predicates wait, they are re-evaluated this often (ms) instead of spinning a core.
 local PREDICATE_POLL_MS = 1
 -- Signal waiter lists and the timer heap are compacted once stale entries outnumber live ones
@@ -266,22 +269,19 @@ local function describeFunction(fn)
   return format("%s:%d", info.short_src, info.linedefined)
 end
 
--- Names of task functions, so a thousand tasks of one function cost one debug.getinfo.
-local functionNames = setmetatable({}, { __mode = "k" })
-
 local function taskName(task)
   local name = task.label
   if not name then
-    local fn = task.origin or task.fn
-    name = functionNames[fn]
-    if not name then
-      name = describeFunction(fn)
-      functionNames[fn] = name
-    end
+    name = describeFunction(task.origin or task.fn)
     task.label = name
   end
   return name
 end
+
+-- With the watchdog on, every task's name is published when it runs; otherwise only names
+-- already known are (a debug.getinfo per spawned task would halve spawn throughput).
+local publishAllNames = false
+local function publishNames() publishAllNames = true end
 
 -- debug.traceback without the runtime's own frames (embedded chunks are named `tinn/<module>`
 -- with no `.lua`) and the xpcall that runs each task: users should see only their code.
@@ -778,7 +778,7 @@ end
 local function runReady()
   local switches = 0
   local started = clock()
-  local now = started
+  local now, readClockAt = started, CLOCK_EVERY
   repeat
     local q, n = nextQ, nextN
     nextQ, nextN, runQ = runQ, 0, q
@@ -789,9 +789,10 @@ local function runReady()
         current = task
         task.state = "running"
         local co = task.co
+        local name = task.label
+        if not name and publishAllNames then name = taskName(task) end
         published.task = task.tid
-        published.name = task.label or taskName(task)
-        published.switches = published.switches + 1
+        published.name = name
         local ok, marker = co_resume(co, task)
         published.task = 0
         current = nil
@@ -811,8 +812,11 @@ local function runReady()
       end
     end
     switches = switches + n
-    now = clock()
-    if hN > 0 then fireTimers(now) end
+    if hN > 0 or switches >= readClockAt then
+      now = clock()
+      readClockAt = switches + CLOCK_EVERY
+      if hN > 0 then fireTimers(now) end
+    end
     if pN > 0 then pollPredicates() end
   until nextN == 0 or switches >= SWITCH_BUDGET or stopping or now - started >= TURN_BUDGET_MS
 end
@@ -841,7 +845,6 @@ local EXIT = -2
 -- Cancels every task, runs exit hooks, and returns the exit status.
 local function shutdown(code)
   -- the signal thread's fallback must not take a slow exit hook for a stuck task
-  published.switches = published.switches + 1
   published.task = 0
   requestExit(code or 0)
   local all = {}
@@ -978,6 +981,7 @@ return {
   shutdown = shutdown,
   deliverSignal = deliverSignal,
   onHook = onHook,
+  publishNames = publishNames,
   spawnMain = spawnMain,
   keepErrors = keepErrors,
   keptError = keptErrorText,

@@ -1,8 +1,8 @@
 //! `Log`: a buffered append-only log file with size-based rotation, the userdata behind
 //! `tinn.log`'s loggers.
 //!
-//! Logging never suspends: a line is formatted here (UTC timestamp, level, message) and
-//! appended to an in-memory buffer. A flusher on the event loop hands the buffer to the
+//! A line is formatted here (UTC timestamp, level, message) and appended to an in-memory
+//! buffer. A flusher on the event loop hands the buffer to the
 //! blocking pool `flushMs` later (at once when the buffer passes `bufferSize`); `flush()` and
 //! `close()` let a task wait for the disk; `flushNow()` writes from the calling thread, for
 //! exit hooks (normal end, `stop()`, Ctrl-C), which cannot suspend.

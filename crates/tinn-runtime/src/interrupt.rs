@@ -1,11 +1,12 @@
 //! Reaching a task that does not yield (DESIGN.md §2): an OS signal that must stop it, and the
 //! watchdog that reports it.
 //!
-//! The scheduler publishes, at every task switch, which task runs and a switch count, in a
-//! small struct it writes through the ffi (so the switch stays in the JIT and never calls into
-//! Rust). The signal and watchdog threads read it to tell a stuck task from a busy program:
-//! if neither the switch count nor the event loop's turn count moved, the same task has been
-//! running all along.
+//! The scheduler publishes, at every task switch, which task runs (0 between tasks) in a small
+//! struct it writes through the ffi (so the switch stays in the JIT and never calls into Rust).
+//! The signal and watchdog threads read it to tell a stuck task from a busy program: the event
+//! loop gets a turn at least every few milliseconds while tasks switch, so if neither the
+//! running task nor the event loop's turn count changed, the same task has been running all
+//! along.
 //!
 //! To act on the running task, those threads set a LuaJIT count hook (`lua_sethook` may be called
 //! from outside the running code; LuaJIT's own `luajit` does it from its SIGINT handler). The
@@ -39,19 +40,17 @@ const REQUEST_WATCHDOG: u32 = 2;
 /// `lua/tinn/scheduler.lua` (`tinn_published`).
 #[repr(C)]
 struct Published {
-    /// Bumped when a task is resumed and when shutdown begins.
-    switches: f64,
-    /// The running task's id; 0 between tasks.
+    /// The running task's id; 0 between tasks (and once shutdown begins).
     task: f64,
-    /// The running task's name: a Lua string the task keeps alive while it runs.
+    /// The running task's name, if it has one yet (computing names for every task would cost
+    /// every spawn a `debug.getinfo`; with the watchdog on, every task gets one): a Lua string
+    /// the task keeps alive while it runs.
     name: *const c_char,
 }
 
 /// Which task was running, as read from another thread.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Running {
-    /// The switch count when it was read.
-    switches: u64,
     /// The event loop's turn count when it was read.
     turns: u64,
     /// The task's id; 0 when no task was running (a predicate, an exit hook, the loop itself).
@@ -66,12 +65,18 @@ pub(crate) struct Monitor {
     /// The Lua state, for `lua_sethook` (hooks are global to a LuaJIT state).
     state: AtomicPtr<ffi::lua_State>,
     requests: AtomicU32,
-    /// The switch count the requests were made for: the hook acts only on that same resume.
-    armed_switches: AtomicU64,
+    /// The task the requests were made for: the hook acts only on that task.
+    armed_task: AtomicU64,
     /// The signal an interrupt request is for (its name's index in [`SIGNAL_NAMES`]) and the
     /// exit status it ends the program with.
     signal: AtomicU32,
+    /// The script's own hook (`debug.sethook`), put back once ours has run.
+    script_hook: std::sync::Mutex<Option<ScriptHook>>,
 }
+
+/// A hook LuaJIT had before ours: function, mask and count.
+#[derive(Clone, Copy)]
+struct ScriptHook(ffi::lua_Hook, c_int, c_int);
 
 // SAFETY: `published` is written only by the Lua thread and read by others with volatile reads
 // of word-sized fields (a torn read is impossible on the platforms tinn runs on, and a stale
@@ -86,12 +91,13 @@ const SIGNAL_NAMES: [&str; 3] = ["SIGINT", "SIGTERM", "SIGHUP"];
 impl Monitor {
     pub(crate) fn new() -> Arc<Monitor> {
         Arc::new(Monitor {
-            published: UnsafeCell::new(Published { switches: 0.0, task: 0.0, name: std::ptr::null() }),
+            published: UnsafeCell::new(Published { task: 0.0, name: std::ptr::null() }),
             turns: AtomicU64::new(0),
             state: AtomicPtr::new(std::ptr::null_mut()),
             requests: AtomicU32::new(0),
-            armed_switches: AtomicU64::new(0),
+            armed_task: AtomicU64::new(0),
             signal: AtomicU32::new(0),
+            script_hook: std::sync::Mutex::new(None),
         })
     }
 
@@ -123,13 +129,12 @@ impl Monitor {
     pub(crate) fn running(&self) -> Running {
         let published = self.published.get();
         // SAFETY: see `unsafe impl Sync`: word-sized volatile reads of a live struct.
-        let (switches, task) = unsafe {
-            (std::ptr::read_volatile(&raw const (*published).switches), std::ptr::read_volatile(&raw const (*published).task))
-        };
-        Running { switches: switches as u64, turns: self.turns.load(Ordering::Relaxed), task: task as u64 }
+        let task = unsafe { std::ptr::read_volatile(&raw const (*published).task) };
+        Running { turns: self.turns.load(Ordering::Relaxed), task: task as u64 }
     }
 
-    /// The running task's name, if `running` is still what runs (so the name is still alive).
+    /// The running task's name, if it has one and `running` is still what runs (so the name is
+    /// still alive).
     pub(crate) fn task_name(&self, running: &Running) -> String {
         let published = self.published.get();
         // SAFETY: the name points into a Lua string the running task keeps alive; it is read only
@@ -137,17 +142,17 @@ impl Monitor {
         let name = unsafe {
             let pointer = std::ptr::read_volatile(&raw const (*published).name);
             if pointer.is_null() || self.running() != *running {
-                return "?".to_string();
+                return "unnamed".to_string();
             }
             CStr::from_ptr(pointer).to_string_lossy().into_owned()
         };
         if self.running() != *running {
-            return "?".to_string();
+            return "unnamed".to_string();
         }
         name
     }
 
-    /// `true` if what was `before` is still running: no task switch and no event-loop turn.
+    /// `true` if what was `before` is still running: the same task, no event-loop turn.
     pub(crate) fn still(&self, before: &Running) -> bool {
         self.running() == *before
     }
@@ -169,13 +174,24 @@ impl Monitor {
         if running.task == 0 {
             return; // between tasks: the event loop handles signals itself
         }
-        self.armed_switches.store(running.switches, Ordering::SeqCst);
+        self.armed_task.store(running.task, Ordering::SeqCst);
         self.requests.fetch_or(bits, Ordering::SeqCst);
         let state = self.state.load(Ordering::SeqCst);
         if !state.is_null() {
-            // SAFETY: the state is alive while its monitor is attached; lua_sethook only stores
-            // the hook and switches LuaJIT's dispatch table, as luajit's own SIGINT handler does.
-            unsafe { ffi::lua_sethook(state, Some(hook), ffi::LUA_MASKCOUNT, 1) };
+            let mut saved = self.script_hook.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            // SAFETY: the state is alive while its monitor is attached; lua_gethook* only read,
+            // lua_sethook only stores the hook and switches LuaJIT's dispatch table, as luajit's
+            // own SIGINT handler does.
+            unsafe {
+                match ffi::lua_gethook(state) {
+                    Some(current) if std::ptr::fn_addr_eq(current, hook as ffi::lua_Hook) => {} // ours, already set
+                    Some(current) => {
+                        *saved = Some(ScriptHook(current, ffi::lua_gethookmask(state), ffi::lua_gethookcount(state)));
+                    }
+                    None => *saved = None,
+                }
+                ffi::lua_sethook(state, Some(hook), ffi::LUA_MASKCOUNT, 1);
+            }
         }
     }
 }
@@ -185,17 +201,26 @@ unsafe extern "C-unwind" fn hook(state: *mut ffi::lua_State, _debug: *mut ffi::l
     // SAFETY: called by LuaJIT on its own thread with a valid state; the stack work below is
     // balanced, and the error `onHook` may raise unwinds to the task's pcall like any error.
     unsafe {
-        ffi::lua_sethook(state, None, 0, 0);
         if ffi::lua_checkstack(state, 4) == 0 {
+            ffi::lua_sethook(state, None, 0, 0);
             return;
         }
         ffi::lua_getfield(state, ffi::LUA_REGISTRYINDEX, MONITOR_KEY.as_ptr());
         let monitor = ffi::lua_touserdata(state, -1).cast::<Monitor>().cast_const();
         ffi::lua_settop(state, -2);
-        let Some(monitor) = monitor.as_ref() else { return };
+        let Some(monitor) = monitor.as_ref() else {
+            ffi::lua_sethook(state, None, 0, 0);
+            return;
+        };
+        // the script's own hook (debug.sethook) takes over again
+        let saved = monitor.script_hook.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).take();
+        match saved {
+            Some(ScriptHook(function, mask, count)) => ffi::lua_sethook(state, Some(function), mask, count),
+            None => ffi::lua_sethook(state, None, 0, 0),
+        };
         let requests = monitor.requests.swap(0, Ordering::SeqCst);
         let now = monitor.running();
-        if requests == 0 || now.task == 0 || now.switches != monitor.armed_switches.load(Ordering::SeqCst) {
+        if requests == 0 || now.task == 0 || now.task != monitor.armed_task.load(Ordering::SeqCst) {
             return; // the task yielded meanwhile: nothing to stop
         }
         let signal = SIGNAL_NAMES[monitor.signal.load(Ordering::SeqCst) as usize % SIGNAL_NAMES.len()];

@@ -134,6 +134,8 @@ impl Runtime {
     /// Warns on stderr whenever a task runs `limit` without yielding (`tinn --watchdog MS`):
     /// the task's id and name, and its traceback when it runs interpreted code.
     pub fn set_watchdog(&self, limit: std::time::Duration) -> Result<(), RuntimeError> {
+        let publish_names: Function = self.exports.get("publishNames")?;
+        publish_names.call::<()>(())?;
         interrupt::start_watchdog(&self.monitor, limit).map_err(RuntimeError::EventLoop)
     }
 
