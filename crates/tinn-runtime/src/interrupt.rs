@@ -24,6 +24,11 @@ use std::time::{Duration, Instant};
 
 use mlua::{ffi, Lua};
 
+/// How long a task may go on without yielding after a signal before it is interrupted: one that
+/// yields by then lets the event loop take the signal the usual way (handlers registered in
+/// the same round included), without an `interrupted` error.
+pub(crate) const INTERRUPT_DELAY: Duration = Duration::from_millis(50);
+
 /// How long a task may go on without yielding after a signal that must end the program before
 /// tinn ends the process without it (the task is in compiled code the hook cannot reach).
 pub(crate) const INTERRUPT_GRACE: Duration = Duration::from_millis(250);

@@ -6,7 +6,8 @@
 //!   signals, predicates), JIT-compiled Lua; `event_loop` calls its `tick` once per turn.
 //! - `tinn-reactor` is the seam through which Rust IO hands results back to parked tasks.
 //! - `loader` lists every built-in module (embedded Lua and native Rust).
-//! - `sys` holds the platform code (OS signals).
+//! - `interrupt` reaches a task that does not yield: signals that must stop it, the watchdog.
+//! - `sys` holds the platform code (OS signals, the event loop's precise timer).
 //!
 //! ```no_run
 //! let runtime = tinn_runtime::Runtime::new().expect("a Lua state");

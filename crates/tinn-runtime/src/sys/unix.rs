@@ -1,17 +1,17 @@
 //! OS signals on Unix, through signal-hook's self-pipe thread.
 //!
 //! A dedicated thread receives SIGINT, SIGTERM and SIGHUP and forwards them to the event loop.
-//! A task that does not yield would keep the loop from ever taking them, so the thread also
-//! asks the running task to stop (see `crate::interrupt`), and if nothing moved
-//! [`INTERRUPT_GRACE`] later (a JIT-compiled loop, which no hook reaches) it writes the logs
-//! and ends the process itself, naming the task. If a second SIGINT arrives before the loop has
+//! A task that does not yield would keep the loop from ever taking them, so if nothing moved
+//! [`INTERRUPT_DELAY`] later the running task is asked to stop (see `crate::interrupt`), and if
+//! nothing moved [`INTERRUPT_GRACE`] after the signal (a JIT-compiled loop, which no hook
+//! reaches) the thread writes the logs and ends the process itself, naming the task. If a second SIGINT arrives before the loop has
 //! taken the first (or while a shutdown hangs), the thread writes the logs and ends the process
 //! at once with status 130.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
-use crate::interrupt::{Monitor, Running, INTERRUPT_GRACE};
+use crate::interrupt::{Monitor, Running, INTERRUPT_DELAY, INTERRUPT_GRACE};
 
 use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
 use signal_hook::iterator::{Handle, Signals};
@@ -51,7 +51,6 @@ impl OsSignals {
                     exit_now(signal.exit_status());
                 }
                 let running = monitor.running();
-                monitor.request_interrupt(signal, &running);
                 if sender.send(signal).is_err() {
                     break; // the event loop is gone
                 }
@@ -95,11 +94,18 @@ fn exit_now(status: i32) -> ! {
     unsafe { libc::_exit(status) }
 }
 
-/// The fallback for a task that no hook can reach: if nothing moved for [`INTERRUPT_GRACE`]
-/// after `signal`, say which task was running and end the process.
+/// For a task that does not yield: if nothing moved for [`INTERRUPT_DELAY`] after `signal`,
+/// interrupt it (when it runs interpreted code); if still nothing moved [`INTERRUPT_GRACE`]
+/// after the signal (a JIT-compiled loop), say which task was running and end the process.
 fn end_if_stuck(monitor: &Monitor, listening: &AtomicBool, signal: OsSignal, running: &Running) {
-    std::thread::sleep(INTERRUPT_GRACE);
-    if !listening.load(Ordering::SeqCst) || !monitor.still(running) {
+    let moved_on = || !listening.load(Ordering::SeqCst) || !monitor.still(running);
+    std::thread::sleep(INTERRUPT_DELAY);
+    if moved_on() {
+        return;
+    }
+    monitor.request_interrupt(signal, running);
+    std::thread::sleep(INTERRUPT_GRACE.saturating_sub(INTERRUPT_DELAY));
+    if moved_on() {
         return;
     }
     let how = match signal {
