@@ -186,3 +186,19 @@ fn errors_show_their_traceback_and_background_errors_redraw_the_prompt() {
     t.line(".exit");
     t.wait_for("EXITED 0");
 }
+
+#[test]
+fn ctrl_c_interrupts_an_entry_that_never_yields() {
+    let t = Terminal::start();
+    t.line("print('spin' .. 'ning') while true do end");
+    t.wait_for("spinning");
+    // long enough for LuaJIT to have compiled the loop, were it allowed to
+    std::thread::sleep(Duration::from_millis(300));
+    t.key("C-c");
+    t.wait_for("interrupted");
+    t.line("print('still ' .. 'here')");
+    let screen = t.wait_for("still here");
+    assert!(!screen.contains("EXITED"), "{screen}");
+    t.line(".exit");
+    t.wait_for("EXITED 0");
+}

@@ -5,6 +5,7 @@
 //! The exit status must match (0 unless the case says otherwise). Topic modules hold the tests
 //! that need more than a script (signals, C modules, the command line).
 
+mod busy;
 mod cli;
 mod cmodules;
 mod dns;
@@ -68,6 +69,7 @@ script_tests! {
     signal_waiters_do_not_keep_alive: "runtime/signal_liveness.lua";
     task_list: "runtime/task_list.lua";
     many_tasks: "runtime/many_tasks.lua";
+    periodic_ticks_while_a_task_yields: "runtime/periodic_vs_yielder.lua";
     ffi_bit_jit: "runtime/ffi_bit_jit.lua";
     c_modules_cjson_and_lpeg_from_debian: "cmodules/cjson_lpeg.lua";
     require_beside_script: "runtime/require_beside.lua";

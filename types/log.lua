@@ -8,33 +8,34 @@
 local Logger = {}
 
 ---Writes `string.format(fmt, ...)` (or `tostring(fmt)` when there are no more arguments) as
----`<UTC timestamp> DEBUG <message>` if the logger's level lets it through. Never suspends.
+---`<UTC timestamp> DEBUG <message>` if the logger's level lets it through. Suspends only while
+---more than `maxBuffered` bytes wait for the disk (the task waits for the writer).
 ---Errors: raises if `fmt` and the arguments do not fit `string.format`.
 ---@param fmt any
 ---@param ... any
 ---@return true|nil ok
----@return "closed"|nil err
+---@return "closed"|string|nil err
 function Logger:debug(fmt, ...) end
 
 ---As `debug`, at level "info".
 ---@param fmt any
 ---@param ... any
 ---@return true|nil ok
----@return "closed"|nil err
+---@return "closed"|string|nil err
 function Logger:info(fmt, ...) end
 
 ---As `debug`, at level "warn".
 ---@param fmt any
 ---@param ... any
 ---@return true|nil ok
----@return "closed"|nil err
+---@return "closed"|string|nil err
 function Logger:warn(fmt, ...) end
 
 ---As `debug`, at level "error".
 ---@param fmt any
 ---@param ... any
 ---@return true|nil ok
----@return "closed"|nil err
+---@return "closed"|string|nil err
 function Logger:error(fmt, ...) end
 
 ---Writes at `level`. Errors: raises on an unknown level.
@@ -42,7 +43,7 @@ function Logger:error(fmt, ...) end
 ---@param fmt any
 ---@param ... any
 ---@return true|nil ok
----@return "closed"|nil err
+---@return "closed"|string|nil err
 function Logger:log(level, fmt, ...) end
 
 ---The logger's level; sets it when `name` is given. Errors: raises on an unknown level.
@@ -75,6 +76,7 @@ function Logger:isClosed() end
 ---@field keep? integer rotated files kept, `path.1` (newest) ... `path.<keep>` (default 5, at most 1000; 0 truncates)
 ---@field flushMs? integer how long lines may wait in memory (default 0: written at the end of the scheduler round)
 ---@field bufferSize? integer write at once when this many bytes are buffered (default 65536)
+---@field maxBuffered? integer past this many buffered bytes a logging task waits for the writer (default 4 MiB, at least bufferSize)
 ---@field timeout? number bounds the open (ms)
 
 ---@class tinn.log

@@ -14,11 +14,20 @@
 -- Registrations carry the task's `seq` at the time; every wake or cancel bumps `seq`, which makes
 -- the other registration stale. Stale entries are dropped lazily when met.
 --
--- Called by tinn-runtime with the native bridge: `native.cancelOp(id)` releases an IO operation.
+-- Called by tinn-runtime with the native bridge: `native.cancelOp(id)` releases an IO operation;
+-- `native.published` points at the struct through which the scheduler tells Rust's signal and
+-- watchdog threads which task runs (crates/tinn-runtime/src/interrupt.rs): they cannot call into
+-- Lua, and a task that never yields never gives them a turn.
 
 local native = ...
 
 local clock = require("tinn.clock").now
+local ffi = require("ffi")
+
+ffi.cdef [[
+  typedef struct { double task; const char *name; } tinn_published;
+]]
+local published = ffi.cast("tinn_published *", native.published)
 
 local co_create, co_resume, co_yield, co_status = coroutine.create, coroutine.resume, coroutine.yield, coroutine.status
 local traceback, getinfo = debug.traceback, debug.getinfo
@@ -26,9 +35,14 @@ local select, type, tostring, error, pcall, xpcall = select, type, tostring, err
 local unpack, setmetatable, getmetatable, floor = unpack, setmetatable, getmetatable, math.floor
 local format, concat = string.format, table.concat
 
--- Rounds run back to back until this many task switches have happened, then Rust gets a turn to
--- poll IO even if tasks are still ready, so a busy task set cannot starve sockets.
+-- Rounds run back to back until this many task switches have happened, or this many ms have
+-- passed, then Rust gets a turn to poll IO, timers and background writers (tinn.log) even if
+-- tasks are still ready, so a busy task set cannot starve them.
 local SWITCH_BUDGET = 16384
+local TURN_BUDGET_MS = 2
+-- Without timers to fire, the clock is read every this many switches only: reading it costs
+-- as much as a task switch.
+local CLOCK_EVERY = 32
 -- When only predicates wait, they are re-evaluated this often (ms) instead of spinning a core.
 local PREDICATE_POLL_MS = 1
 -- Signal waiter lists and the timer heap are compacted once stale entries outnumber live ones
@@ -264,6 +278,11 @@ local function taskName(task)
   return name
 end
 
+-- With the watchdog on, every task's name is published when it runs; otherwise only names
+-- already known are (a debug.getinfo per spawned task would halve spawn throughput).
+local publishAllNames = false
+local function publishNames() publishAllNames = true end
+
 -- debug.traceback without the runtime's own frames (embedded chunks are named `tinn/<module>`
 -- with no `.lua`) and the xpcall that runs each task: users should see only their code.
 local function userTraceback(message, level)
@@ -280,7 +299,12 @@ end
 -- Called by xpcall at the point of the error, so the traceback shows where it happened.
 local function captureError(err)
   local task = current
-  if task then task.trace = userTraceback(nil, 2) end
+  if task then
+    local trace = userTraceback(nil, 2)
+    -- an interrupt is raised by the scheduler's hook, not by a call in the user's code
+    if task.hookRaised then trace = trace:gsub("\n%s*%[C%]: in function 'error'", "", 1) end
+    task.trace = trace
+  end
   return err
 end
 
@@ -379,7 +403,13 @@ local function storeOutcome(task, ok, ...)
     local handled = hasLiveJoiner(task)
     local trace = task.trace
     finishTask(task, "failed", { n = 2, nil, err })
-    if not handled then reportUncaught(task, err, trace) end
+    if task.interrupted then
+      -- the program is ending on a signal (exit status set): say where the task was
+      writeStderr(format("tinn: error in task %d (%s): %s\n%s\n", task.tid, taskName(task),
+        tostring(err), trace or "stack traceback: (none)"))
+    elseif not handled then
+      reportUncaught(task, err, trace)
+    end
   end
 end
 
@@ -446,6 +476,7 @@ function Task:name(newName)
   if newName ~= nil then
     if type(newName) ~= "string" then argError(1, "task:name", "string expected, got " .. type(newName)) end
     self.label = newName
+    if self == current then published.name = newName end -- the old name may be collected
   end
   return taskName(self)
 end
@@ -815,6 +846,8 @@ end
 -- Runs rounds until nothing is ready or the budget is spent.
 local function runReady()
   local switches = 0
+  local started = clock()
+  local now, readClockAt = started, CLOCK_EVERY
   repeat
     local q, n = nextQ, nextN
     nextQ, nextN, runQ = runQ, 0, q
@@ -825,7 +858,12 @@ local function runReady()
         current = task
         task.state = "running"
         local co = task.co
+        local name = task.label
+        if not name and publishAllNames then name = taskName(task) end
+        published.task = task.tid
+        published.name = name
         local ok, marker = co_resume(co, task)
+        published.task = 0
         current = nil
         if marker ~= SCHED and marker ~= FINISHED then
           if not ok then
@@ -843,9 +881,13 @@ local function runReady()
       end
     end
     switches = switches + n
-    if hN > 0 then fireTimers(clock()) end
+    if hN > 0 or switches >= readClockAt then
+      now = clock()
+      readClockAt = switches + CLOCK_EVERY
+      if hN > 0 then fireTimers(now) end
+    end
     if pN > 0 then pollPredicates() end
-  until nextN == 0 or switches >= SWITCH_BUDGET or stopping
+  until nextN == 0 or switches >= SWITCH_BUDGET or stopping or now - started >= TURN_BUDGET_MS
 end
 
 -- How long Rust may wait for IO before calling tick again: 0 = don't wait, -1 = nothing in Lua
@@ -916,6 +958,8 @@ end
 -- the program ends because nothing can run any more.
 local function shutdown(code)
   if code == nil and not stopping then reportStarvedMain() end
+  -- the signal thread's fallback must not take a slow exit hook for a stuck task
+  published.task = 0
   requestExit(code or 0)
   local all = {}
   for _, task in pairs(live) do all[#all + 1] = task end
@@ -949,6 +993,40 @@ end
 -- An OS signal (SIGINT, SIGTERM, SIGHUP) arrived; true when some task was waiting for it.
 local function deliverSignal(name)
   return signalAll(name) > 0
+end
+
+local function hasWaiters(name)
+  local list = signals[name]
+  if not list then return false end
+  for i = list.head, list.tail do
+    if list.tasks[i].seq == list.seqs[i] then return true end
+  end
+  return false
+end
+
+-- The REPL sets this: Ctrl-C interrupts the running task and the session goes on.
+local interruptKeepsRunning = false
+local function setInterruptKeepsRunning(on) interruptKeepsRunning = on and true or false end
+
+-- Called from the Rust hook on the running task's own stack (interrupt.rs): `kind` is
+-- "interrupt" (an OS signal `name` whose exit status is `status` must stop a task that does
+-- not yield) or "watchdog" (the task ran too long: print where it is).
+local function onHook(kind, name, status)
+  local task = current
+  if not task then return end
+  if kind == "watchdog" then
+    writeStderr(userTraceback(format("tinn: watchdog: task %d (%s) is at:", task.tid,
+      taskName(task)), 2) .. "\n")
+    return
+  end
+  if not interruptKeepsRunning then
+    -- a handler runs once the task yields; if it never does, the signal thread ends the program
+    if hasWaiters(name) then return end
+    task.interrupted = true
+    requestExit(status)
+  end
+  task.hookRaised = true
+  error(name == "SIGINT" and "interrupted" or "interrupted by " .. name, 0)
 end
 
 local function spawnMain(fn, ...)
@@ -1018,6 +1096,8 @@ package.loaded.Application = Application
 
 local reactor = {
   PENDING = PENDING, awaitOp = awaitOp, await = await, traceback = userTraceback, workerFailed = workerFailed,
+  -- internal, for the REPL
+  setInterruptKeepsRunning = setInterruptKeepsRunning,
 }
 package.loaded["tinn.reactor"] = reactor
 
@@ -1025,6 +1105,8 @@ return {
   tick = tick,
   shutdown = shutdown,
   deliverSignal = deliverSignal,
+  onHook = onHook,
+  publishNames = publishNames,
   spawnMain = spawnMain,
   keepErrors = keepErrors,
   keptError = keptErrorText,

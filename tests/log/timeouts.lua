@@ -18,7 +18,8 @@ local release = assert(fs.open(lonely, "r+"))
 
 local fifo = fifo("pipe")
 local reader = assert(fs.open(fifo, "r+")) -- keeps both ends open, so opening does not wait
-local logger = assert(log.open(fifo, { flushMs = 60000, timeout = 1000 }))
+-- maxBuffered above the 4 MiB logged, so logging itself never waits for the stuck pipe
+local logger = assert(log.open(fifo, { flushMs = 60000, timeout = 1000, maxBuffered = 8 * 1024 * 1024 }))
 local message = string.rep("x", 1000)
 local count = 4096 -- 4 MiB, more than any pipe holds
 for _ = 1, count do logger:info(message) end

@@ -29,7 +29,7 @@ use mlua::{IntoLuaMulti, Lua, LuaString, MultiValue, Result as LuaResult, Table}
 
 pub use error::FsError;
 pub use file::FileHandle;
-pub use log::LogHandle;
+pub use log::{flush_all_now as flush_all_logs_now, LogHandle};
 
 use file::OpenMode;
 use log::LogOptions;
@@ -147,10 +147,10 @@ fn fs_tempdir(lua: &Lua, prefix: LuaString) -> LuaResult<MultiValue> {
 
 fn log_open(
     lua: &Lua,
-    (path, max_bytes, keep, flush_ms, buffer_size): (LuaString, Option<u64>, u32, u64, usize),
+    (path, max_bytes, keep, flush_ms, buffer_size, max_buffered): (LuaString, Option<u64>, u32, u64, usize, usize),
 ) -> LuaResult<MultiValue> {
     let p = script_path(&path);
-    let options = LogOptions { max_bytes, keep, flush_ms, buffer_size };
+    let options = LogOptions { max_bytes, keep, flush_ms, buffer_size, max_buffered };
     let shown = p.shown.clone();
     job::start(lua, "log.open", shown, move |_| log::open(&p).map(|(file, size)| (p, file, size)), move |lua, opened| {
         match opened {

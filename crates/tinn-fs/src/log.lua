@@ -5,9 +5,11 @@
 --   logger:info("listening on port %d", 8080)   -- 2026-11-25T07:00:00.123Z INFO listening on port 8080
 --   logger:debug("not written: below the level")
 --
--- Logging never suspends: lines go to a buffer that is written in the background (after
--- `flushMs`, at once when it passes `bufferSize`). Whatever is still buffered is written when
--- the program ends: normally, by stop(), by an uncaught error or by Ctrl-C.
+-- Lines go to a buffer that is written in the background (after `flushMs`, at once when it
+-- passes `bufferSize`). Logging suspends only when the buffer passes `maxBuffered` (the disk is
+-- slower than the task): then the task waits for the writer, so nothing is dropped and memory
+-- stays bounded. Whatever is still buffered is written when the program ends: normally, by
+-- stop(), by an uncaught error or by Ctrl-C.
 
 local native = ...
 local reactor = require("tinn.reactor")
@@ -23,6 +25,7 @@ local LEVEL_NAMES = { "debug", "info", "warn", "error" }
 local DEFAULT_KEEP = 5
 local DEFAULT_FLUSH_MS = 0
 local DEFAULT_BUFFER_SIZE = 64 * 1024
+local DEFAULT_MAX_BUFFERED = 4 * 1024 * 1024
 local MAX_KEEP = 1000
 local MAX_INTEGER = 2 ^ 53
 
@@ -65,13 +68,20 @@ Logger.__index = Logger
 local function write(self, index, fmt, ...)
   local message
   if select("#", ...) == 0 then message = tostring(fmt) else message = format(fmt, ...) end
-  if not self.handle:append(NAMES[index], message) then return nil, "closed" end
+  local appended = self.handle:append(NAMES[index], message)
+  if appended == true then return true end
+  if not appended then return nil, "closed" end
+  -- "full": the disk is behind; wait for the writer (outside a task, write from here)
+  local ok, err
+  if currentTask() == nil then ok, err = self.handle:flushNow() else ok, err = await(nil, self.handle:flush()) end
+  if not ok then return nil, err end
   return true
 end
 
---- logger:log(level, fmt, ...) -> true | nil, "closed"
+--- logger:log(level, fmt, ...) -> true | nil, err
 --- Writes `string.format(fmt, ...)` (or `tostring(fmt)` alone) at `level` if it is at or
---- above the logger's level. Never suspends.
+--- above the logger's level. Suspends only while more than `maxBuffered` bytes wait for the
+--- disk; err is "closed", or the failure of that wait's write.
 function Logger:log(level, fmt, ...)
   local index = checkLevel(level, 1, "logger:log")
   if index < self.threshold then return true end
@@ -132,7 +142,8 @@ local log = {}
 --- "error"); `maxBytes`: rotate before the file would pass this size (`path` -> `path.1` ->
 --- ... -> `path.<keep>`, the oldest dropped); `keep` (default 5, at most 1000; 0 truncates);
 --- `flushMs` (default 0: write at the end of the current scheduler round) and `bufferSize`
---- (default 64 KiB: write at once when this much is buffered); `timeout` bounds the open.
+--- (default 64 KiB: write at once when this much is buffered); `maxBuffered` (default 4 MiB, at
+--- least `bufferSize`: past it a logging task waits for the writer); `timeout` bounds the open.
 function log.open(path, opts)
   if type(path) ~= "string" then argError(1, "log.open", "string expected, got " .. type(path)) end
   if opts == nil then opts = {} end
@@ -142,8 +153,9 @@ function log.open(path, opts)
   local keep = count(opts, "keep", DEFAULT_KEEP, 0, MAX_KEEP)
   local flushMs = count(opts, "flushMs", DEFAULT_FLUSH_MS, 0, MAX_INTEGER)
   local bufferSize = count(opts, "bufferSize", DEFAULT_BUFFER_SIZE, 1, MAX_INTEGER)
+  local maxBuffered = count(opts, "maxBuffered", math.max(DEFAULT_MAX_BUFFERED, bufferSize), bufferSize, MAX_INTEGER)
   checkTimeout(opts.timeout, 2, "log.open")
-  local handle, err = await(opts.timeout, native.open(path, maxBytes, keep, flushMs, bufferSize))
+  local handle, err = await(opts.timeout, native.open(path, maxBytes, keep, flushMs, bufferSize, maxBuffered))
   if not handle then return nil, err end
   local logger = setmetatable({ handle = handle, path = path, threshold = threshold }, Logger)
   open[logger] = true

@@ -1,21 +1,27 @@
 //! `Log`: a buffered append-only log file with size-based rotation, the userdata behind
 //! `tinn.log`'s loggers.
 //!
-//! Logging never suspends: a line is formatted here (UTC timestamp, level, message) and
-//! appended to an in-memory buffer. A flusher on the event loop hands the buffer to the
+//! A line is formatted here (UTC timestamp, level, message) and appended to an in-memory
+//! buffer. A flusher on the event loop hands the buffer to the
 //! blocking pool `flushMs` later (at once when the buffer passes `bufferSize`); `flush()` and
 //! `close()` let a task wait for the disk; `flushNow()` writes from the calling thread, for
 //! exit hooks (normal end, `stop()`, Ctrl-C), which cannot suspend.
 //!
 //! Lines are never lost or reordered between those paths: whoever writes first takes the file
 //! lock, then takes the whole buffer, so every byte is written once, in order.
+//!
+//! The buffer is bounded: past `maxBuffered` bytes `append` says so, and the Lua side makes the
+//! logging task wait for the writer (`flush`), so a task that logs faster than the disk takes
+//! lines neither grows memory without bound nor drops lines. Every open log is also listed in a
+//! process-wide registry, so [`flush_all_now`] can write them from any thread when the process
+//! must end while the scheduler thread is stuck (a task that never yields, a second Ctrl-C).
 
 use std::cell::Cell;
 use std::fs::{File, OpenOptions};
 use std::io::{self, ErrorKind, Write};
 use std::path::PathBuf;
 use std::rc::Rc;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, TryLockError, Weak};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use mlua::{IntoLuaMulti, Lua, LuaString, MetaMethod, MultiValue, Result as LuaResult, UserData, UserDataMethods};
@@ -36,6 +42,8 @@ pub(crate) struct LogOptions {
     pub(crate) flush_ms: u64,
     /// A buffer this big is written at once, without waiting for `flush_ms`.
     pub(crate) buffer_size: usize,
+    /// Past this many buffered bytes the logging task waits for the writer.
+    pub(crate) max_buffered: usize,
 }
 
 /// The file end: only the holder of its lock writes, rotates or closes.
@@ -72,6 +80,38 @@ pub struct LogHandle {
     options: LogOptions,
 }
 
+/// Every log not yet dropped, for [`flush_all_now`].
+static OPEN_LOGS: Mutex<Vec<Weak<Shared>>> = Mutex::new(Vec::new());
+
+/// How long [`flush_all_now`] waits for a log's locks before giving that log up: a write stuck
+/// on a full pipe or a hung disk must not keep the process from ending.
+const EXIT_FLUSH_PATIENCE: Duration = Duration::from_millis(500);
+
+/// Writes what every open log (of every Lua state in the process) still buffers, from the
+/// calling thread. For the last moments of a process that ends without its exit hooks: a
+/// second Ctrl-C, or a task that never yields. Gives up on a log whose file is busy for longer
+/// than half a second.
+pub fn flush_all_now() {
+    let logs: Vec<Arc<Shared>> = lock(&OPEN_LOGS).iter().filter_map(Weak::upgrade).collect();
+    for shared in logs {
+        shared.drain_patiently(EXIT_FLUSH_PATIENCE);
+    }
+}
+
+/// Locks `mutex`, trying until `deadline`; `None` if it stayed taken.
+fn lock_until<T>(mutex: &Mutex<T>, deadline: std::time::Instant) -> Option<MutexGuard<'_, T>> {
+    loop {
+        match mutex.try_lock() {
+            Ok(guard) => return Some(guard),
+            Err(TryLockError::Poisoned(poisoned)) => return Some(poisoned.into_inner()),
+            Err(TryLockError::WouldBlock) if std::time::Instant::now() < deadline => {
+                std::thread::sleep(Duration::from_millis(1));
+            }
+            Err(TryLockError::WouldBlock) => return None,
+        }
+    }
+}
+
 /// A poisoned lock only means a panic elsewhere; the data (bytes and a file) is still sound.
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
@@ -95,19 +135,20 @@ pub(crate) fn open(p: &ScriptPath) -> Result<(File, u64), FsError> {
 impl LogHandle {
     pub(crate) fn new(p: ScriptPath, file: File, size: u64, options: LogOptions) -> LogHandle {
         let sink = Sink { file: Some(file), path: p.path, shown: p.shown.clone(), size, closed: false, options };
-        LogHandle {
-            path: p.shown,
-            closed: Cell::new(false),
-            shared: Arc::new(Shared { pending: Mutex::new(Vec::new()), sink: Mutex::new(sink), failed: Mutex::new(None) }),
-            flusher: Rc::new(Flusher::default()),
-            options,
+        let shared = Arc::new(Shared { pending: Mutex::new(Vec::new()), sink: Mutex::new(sink), failed: Mutex::new(None) });
+        {
+            let mut open = lock(&OPEN_LOGS);
+            open.retain(|log| log.strong_count() > 0);
+            open.push(Arc::downgrade(&shared));
         }
+        LogHandle { path: p.shown, closed: Cell::new(false), shared, flusher: Rc::new(Flusher::default()), options }
     }
 
-    /// Buffers one line; false once the log is closed.
-    fn append(&self, level: &str, message: &[u8]) -> bool {
+    /// Buffers one line. `Closed` once the log is closed; `Full` when the buffer has passed
+    /// `max_buffered` and the caller should wait for the writer before logging more.
+    fn append(&self, level: &str, message: &[u8]) -> Appended {
         if self.closed.get() {
-            return false;
+            return Appended::Closed;
         }
         let buffered = {
             let mut pending = lock(&self.shared.pending);
@@ -120,7 +161,11 @@ impl LogHandle {
             pending.len()
         };
         self.schedule(buffered >= self.options.buffer_size);
-        true
+        if buffered > self.options.max_buffered {
+            Appended::Full
+        } else {
+            Appended::Buffered
+        }
     }
 
     /// Makes sure a flusher will write the buffer: `flush_ms` from now, or at once if `urgent`.
@@ -194,6 +239,14 @@ impl LogHandle {
     }
 }
 
+/// What became of a line handed to [`LogHandle::append`].
+enum Appended {
+    Buffered,
+    /// Buffered, and the buffer is over its bound: the logging task should wait for the writer.
+    Full,
+    Closed,
+}
+
 /// Lets the next line schedule a new flusher, however this one ended (done or dropped at exit).
 struct Unschedule(Rc<Flusher>);
 
@@ -213,6 +266,21 @@ impl Shared {
                 return Ok(());
             }
             sink.write(&chunk)?;
+        }
+    }
+
+    /// Like `drain`, for a thread that must not wait long (see [`flush_all_now`]).
+    fn drain_patiently(&self, patience: Duration) {
+        let deadline = std::time::Instant::now() + patience;
+        let Some(mut sink) = lock_until(&self.sink, deadline) else { return };
+        loop {
+            let chunk = match lock_until(&self.pending, deadline) {
+                Some(mut pending) => std::mem::take(&mut *pending),
+                None => return,
+            };
+            if chunk.is_empty() || sink.write(&chunk).is_err() {
+                return;
+            }
         }
     }
 
@@ -357,8 +425,13 @@ fn civil_from_days(days: i64) -> (i64, i64, i64) {
 
 impl UserData for LogHandle {
     fn add_methods<M: UserDataMethods<Self>>(methods: &mut M) {
-        methods.add_method("append", |_, this, (level, message): (String, LuaString)| {
-            Ok(this.append(&level, &message.as_bytes()))
+        // true: buffered; "full": buffered, now wait for the writer (flush); false: closed.
+        methods.add_method("append", |lua, this, (level, message): (String, LuaString)| {
+            Ok(match this.append(&level, &message.as_bytes()) {
+                Appended::Buffered => mlua::Value::Boolean(true),
+                Appended::Full => mlua::Value::String(lua.create_string("full")?),
+                Appended::Closed => mlua::Value::Boolean(false),
+            })
         });
         methods.add_method("flush", |lua, this, ()| this.flush(lua));
         methods.add_method("flushNow", |lua, this, ()| this.flush_now(lua));
@@ -388,7 +461,7 @@ mod tests {
 
     fn sink(dir: &std::path::Path, max: u64, keep: u32) -> Sink {
         let path = dir.join("app.log");
-        let options = LogOptions { max_bytes: Some(max), keep, flush_ms: 0, buffer_size: 1 };
+        let options = LogOptions { max_bytes: Some(max), keep, flush_ms: 0, buffer_size: 1, max_buffered: 1 };
         Sink { file: Some(open_append(&path).unwrap()), shown: path.display().to_string(), path, size: 0, closed: false, options }
     }
 

@@ -12,7 +12,8 @@
 //! event loop in `tinn-runtime` owns the queue ([`Completions`]), drains it and hands every
 //! completion back to Lua in one call. Cancelling an operation (timeout, task cancelled,
 //! socket closed) drops its future at once, with whatever it held, before the cancelling task
-//! goes on.
+//! goes on. A future that panics (a bug in tinn) does not take its task down with it silently:
+//! the panic is caught and the task gets `nil, "internal error in <operation>: <panic>"`.
 //!
 //! ```ignore
 //! fn net_read(lua: &Lua, stream: &Stream) -> LuaResult<LuaMultiValue> {
@@ -30,6 +31,7 @@ pub mod read_buffer;
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::future::{poll_fn, Future};
+use std::panic::AssertUnwindSafe;
 use std::pin::Pin;
 use std::rc::Rc;
 use std::task::Poll;
@@ -179,9 +181,17 @@ impl Reactor {
         let future: OpSlot = Rc::new(RefCell::new(Some(Box::pin(op))));
         let polled = Rc::clone(&future);
         let task = tokio::task::spawn_local(async move {
-            let done = poll_fn(|cx| match polled.borrow_mut().as_mut() {
-                Some(op) => op.as_mut().poll(cx).map(Some),
-                None => Poll::Ready(None),
+            let done = poll_fn(|cx| {
+                let mut slot = polled.borrow_mut();
+                let Some(op) = slot.as_mut() else { return Poll::Ready(None) };
+                // The LocalSet would swallow a panic and leave the task parked forever.
+                match std::panic::catch_unwind(AssertUnwindSafe(|| op.as_mut().poll(cx))) {
+                    Ok(poll) => poll.map(Some),
+                    Err(panic) => {
+                        *slot = None;
+                        Poll::Ready(Some(failure(panic_message(operation_name::<F>(), &*panic))))
+                    }
+                }
             })
             .await;
             // The receiver lives as long as the Lua state; a send error means it is shutting down.
@@ -195,6 +205,26 @@ impl Reactor {
         self.pending.borrow_mut().insert(id, PendingOp { task: task.abort_handle(), future, expect });
         id
     }
+}
+
+/// The operation a future type implements, from its Rust path: `tinn_net::tcp_stream::read`
+/// for `tinn_net::tcp_stream::read::{{closure}}`.
+fn operation_name<F>() -> &'static str {
+    let mut name = std::any::type_name::<F>();
+    while let Some(outer) = name.strip_suffix("::{{closure}}") {
+        name = outer;
+    }
+    name
+}
+
+/// What a task receives when its operation's future panicked.
+fn panic_message(operation: &str, panic: &(dyn std::any::Any + Send)) -> String {
+    let reason = panic
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_string())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "unknown panic".to_string());
+    format!("internal error in {operation}: {reason} (a bug in tinn; please report it)")
 }
 
 impl Completions {

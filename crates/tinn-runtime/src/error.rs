@@ -25,6 +25,9 @@ pub enum RuntimeError {
     /// The event loop could not be created (the OS refused a thread, a timer or a signal handler).
     #[error("cannot start the event loop: {0}")]
     EventLoop(#[source] std::io::Error),
+    /// The command line or environment asked for something impossible; the text says what.
+    #[error("{0}")]
+    Usage(String),
     /// A failure inside the runtime itself, not caused by the script.
     #[error("internal error: {0}")]
     Internal(#[from] mlua::Error),

@@ -7,7 +7,8 @@ use mlua::{Function, Lua, Result as LuaResult, Table, Value};
 use tinn_reactor::{Completion, Completions, OpId, Reactor};
 use tokio::sync::mpsc::UnboundedReceiver;
 
-use crate::sys::{OsSignal, OsSignals};
+use crate::interrupt::Monitor;
+use crate::sys::{OsSignal, OsSignals, Timer};
 
 /// `tick` returns this instead of a wait hint when the program must end.
 const EXIT: f64 = -2.0;
@@ -30,6 +31,7 @@ pub(crate) fn run(
     scheduler: &Scheduler,
     completions: &mut Completions,
     named: Option<UnboundedReceiver<String>>,
+    monitor: &std::sync::Arc<Monitor>,
 ) -> Result<i32, crate::RuntimeError> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -37,10 +39,14 @@ pub(crate) fn run(
         .map_err(crate::RuntimeError::EventLoop)?;
     let signals = match named {
         Some(_) => None,
-        None => Some(OsSignals::listen().map_err(crate::RuntimeError::EventLoop)?),
+        None => Some(OsSignals::listen(std::sync::Arc::clone(monitor)).map_err(crate::RuntimeError::EventLoop)?),
     };
     let local = tokio::task::LocalSet::new();
-    let status = local.block_on(&runtime, drive(lua, scheduler, completions, signals, named))?;
+    let status = local.block_on(&runtime, async {
+        // Made inside the runtime: the timer registers with its IO driver.
+        let timer = Timer::new();
+        drive(lua, scheduler, completions, signals, named, monitor, &timer).await
+    })?;
     if let Some(reactor) = lua.app_data_ref::<Reactor>() {
         reactor.cancel_all();
     }
@@ -57,9 +63,13 @@ async fn drive(
     completions: &mut Completions,
     mut signals: Option<OsSignals>,
     mut named: Option<UnboundedReceiver<String>>,
+    monitor: &Monitor,
+    timer: &Timer,
 ) -> LuaResult<i32> {
     let mut completed: Vec<(OpId, Completion)> = Vec::new();
     loop {
+        // The signal thread watches this to tell a busy program from a stuck task.
+        monitor.turn();
         let handed_back = completions_table(lua, &mut completed)?;
         let (hint, status): (f64, Option<i32>) = scheduler.tick.call(handed_back)?;
         if hint == EXIT {
@@ -99,7 +109,7 @@ async fn drive(
                     return scheduler.shutdown.call(0);
                 }
             }
-            _ = sleep_for(wait), if wait.is_some() => {}
+            _ = sleep_for(timer, wait), if wait.is_some() => {}
         }
     }
 }
@@ -125,9 +135,9 @@ async fn spin_for_completions(
     false
 }
 
-async fn sleep_for(wait: Option<Duration>) {
+async fn sleep_for(timer: &Timer, wait: Option<Duration>) {
     if let Some(wait) = wait {
-        tokio::time::sleep(wait).await;
+        timer.sleep(wait).await;
     }
 }
 

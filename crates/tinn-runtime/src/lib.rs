@@ -6,7 +6,8 @@
 //!   signals, predicates), JIT-compiled Lua; `event_loop` calls its `tick` once per turn.
 //! - `tinn-reactor` is the seam through which Rust IO hands results back to parked tasks.
 //! - `loader` lists every built-in module (embedded Lua and native Rust).
-//! - `sys` holds the platform code (OS signals).
+//! - `interrupt` reaches a task that does not yield: signals that must stop it, the watchdog.
+//! - `sys` holds the platform code (OS signals, the event loop's precise timer).
 //!
 //! ```no_run
 //! let runtime = tinn_runtime::Runtime::new().expect("a Lua state");
@@ -18,6 +19,7 @@
 
 mod error;
 mod event_loop;
+mod interrupt;
 mod loader;
 mod sys;
 mod worker;
@@ -58,6 +60,7 @@ pub struct Runtime {
     /// Named signals fed by the runtime's owner (a worker's parent); replaces OS signals.
     named_signals: std::cell::RefCell<Option<tokio::sync::mpsc::UnboundedReceiver<String>>>,
     exports: Table,
+    monitor: std::sync::Arc<interrupt::Monitor>,
 }
 
 impl Runtime {
@@ -74,6 +77,8 @@ impl Runtime {
 
         let native = lua.create_table()?;
         native.set("PENDING", tinn_reactor::pending())?;
+        let monitor = interrupt::Monitor::new();
+        native.set("published", monitor.published_pointer())?;
         native.set("cancelOp", lua.create_function(|lua, id: u64| {
             tinn_reactor::cancel(lua, id);
             Ok(())
@@ -88,7 +93,10 @@ impl Runtime {
             deliver_signal: exports.get("deliverSignal")?,
         };
         install_tinn_table(&lua, &exports)?;
+        monitor.attach(&lua, exports.get("onHook")?)?;
+        install_test_hooks(&lua)?;
         Ok(Runtime {
+            monitor,
             spawn_main: exports.get("spawnMain")?,
             lua,
             completions,
@@ -124,10 +132,18 @@ impl Runtime {
         *self.named_signals.borrow_mut() = Some(signals);
     }
 
+    /// Warns on stderr whenever a task runs `limit` without yielding (`tinn --watchdog MS`):
+    /// the task's id and name, and its traceback when it runs interpreted code.
+    pub fn set_watchdog(&self, limit: std::time::Duration) -> Result<(), RuntimeError> {
+        let publish_names: Function = self.exports.get("publishNames")?;
+        publish_names.call::<()>(())?;
+        interrupt::start_watchdog(&self.monitor, limit).map_err(RuntimeError::EventLoop)
+    }
+
     /// Runs the event loop until the program ends (after task 1 was spawned).
     fn run_loop(&self) -> Result<i32, RuntimeError> {
         let named = self.named_signals.borrow_mut().take();
-        event_loop::run(&self.lua, &self.scheduler, &mut self.completions.borrow_mut(), named)
+        event_loop::run(&self.lua, &self.scheduler, &mut self.completions.borrow_mut(), named, &self.monitor)
     }
 
     fn load_main(&self, script: &Script) -> Result<Function, RuntimeError> {
@@ -210,6 +226,24 @@ fn install_tinn_table(lua: &Lua, exports: &Table) -> mlua::Result<()> {
     lua.globals().set("tinn", &tinn)?;
     let loaded: Table = lua.globals().get::<Table>("package")?.get("loaded")?;
     loaded.set("tinn", tinn)
+}
+
+/// With `TINN_TEST_HOOKS=1` in the environment, `require("tinn.testhooks")` offers faults no
+/// script input can cause, so the tests can check tinn survives them: `panicOp()` starts a
+/// reactor operation whose future panics.
+fn install_test_hooks(lua: &Lua) -> mlua::Result<()> {
+    if std::env::var_os("TINN_TEST_HOOKS").is_none_or(|value| value != "1") {
+        return Ok(());
+    }
+    let hooks = lua.create_table()?;
+    hooks.set("panicOp", lua.create_function(|lua, ()| {
+        tinn_reactor::start(lua, async {
+            tokio::task::yield_now().await;
+            panic!("deliberate panic from tinn.testhooks.panicOp");
+        })
+    })?)?;
+    let loaded: Table = lua.globals().get::<Table>("package")?.get("loaded")?;
+    loaded.set("tinn.testhooks", hooks)
 }
 
 /// The source line a syntax error points at, as `   12 | text`.

@@ -10,6 +10,7 @@ mod types;
 use std::io::{IsTerminal, Read};
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Duration;
 
 use clap::{Parser, Subcommand};
 use tinn_runtime::{Runtime, RuntimeError, Script};
@@ -60,6 +61,11 @@ struct Cli {
     /// arguments are those of `luajit -b` (`tinn -b` alone lists them).
     #[arg(short = 'b', value_name = "ARGS", num_args = 0.., allow_hyphen_values = true, trailing_var_arg = true)]
     bytecode: Option<Vec<String>>,
+
+    /// Warn on stderr (task, name, traceback) when a task runs MS milliseconds without yielding.
+    /// Also set by the environment variable TINN_WATCHDOG_MS.
+    #[arg(long, value_name = "MS", value_parser = clap::value_parser!(u64).range(1..))]
+    watchdog: Option<u64>,
 
     /// The script to run ('-' for standard input), then its arguments.
     #[arg(value_name = "SCRIPT [ARGS]", trailing_var_arg = true, allow_hyphen_values = true)]
@@ -130,7 +136,9 @@ fn main() -> ExitCode {
             }
         },
         None if cli.bytecode.is_some() => save_bytecode(cli.bytecode.unwrap_or_default()),
-        None => match run(cli.execute, cli.script_and_args, &jit_setup(cli.jit_commands, cli.jit_options)) {
+        None => match watchdog_limit(cli.watchdog)
+            .and_then(|watchdog| run(cli.execute, cli.script_and_args, &jit_setup(cli.jit_commands, cli.jit_options), watchdog))
+        {
             Ok(status) => status,
             Err(message) => {
                 eprintln!("tinn: {message}");
@@ -257,18 +265,46 @@ fn save_bytecode(args: Vec<String>) -> i32 {
     }
 }
 
-fn run(execute: Option<String>, script_and_args: Vec<String>, jit: &JitSetup) -> Result<i32, RuntimeError> {
+
+/// The environment variable that sets `--watchdog`.
+const WATCHDOG_ENV: &str = "TINN_WATCHDOG_MS";
+
+/// `--watchdog MS`, else `TINN_WATCHDOG_MS`, as a duration; an unusable variable is an error.
+fn watchdog_limit(flag: Option<u64>) -> Result<Option<Duration>, RuntimeError> {
+    if let Some(ms) = flag {
+        return Ok(Some(Duration::from_millis(ms)));
+    }
+    match std::env::var(WATCHDOG_ENV) {
+        Ok(value) if value.is_empty() => Ok(None),
+        Ok(value) => match value.trim().parse::<u64>() {
+            Ok(ms) if ms > 0 => Ok(Some(Duration::from_millis(ms))),
+            _ => Err(RuntimeError::Usage(format!("{WATCHDOG_ENV} must be a positive number of milliseconds, got '{value}'"))),
+        },
+        Err(_) => Ok(None),
+    }
+}
+
+
+fn run(
+    execute: Option<String>,
+    script_and_args: Vec<String>,
+    jit: &JitSetup,
+    watchdog: Option<Duration>,
+) -> Result<i32, RuntimeError> {
     let (script, args) = match (execute, script_and_args.split_first()) {
         (Some(code), _) => (Script::Source { code, name: "(command line)".into() }, script_and_args.clone()),
         (None, Some((first, rest))) if first == "-" => (stdin_script()?, rest.to_vec()),
         (None, Some((first, rest))) => (Script::File(PathBuf::from(first)), rest.to_vec()),
         (None, None) if !std::io::stdin().is_terminal() => (stdin_script()?, Vec::new()),
-        (None, None) => return repl::run(),
+        (None, None) => return repl::run(watchdog),
     };
     let runtime = Runtime::new()?;
     if let Err(message) = jit.apply(&runtime) {
         eprintln!("tinn: {message}");
         return Ok(1);
+    }
+    if let Some(limit) = watchdog {
+        runtime.set_watchdog(limit)?;
     }
     runtime.run(script, &args)
 }

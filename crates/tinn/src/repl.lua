@@ -3,7 +3,9 @@
 -- Each entry is compiled (as `return <entry>` first, so bare expressions print their values),
 -- run as a task of its own, and the prompt waits for it; tasks the entry spawned keep running.
 -- An entry that does not compile because it ends too early continues on the next line.
--- Ctrl-C while an entry runs arrives as the named signal SIGINT and cancels the entry.
+-- Ctrl-C while an entry runs arrives as the named signal SIGINT and cancels the entry; a task
+-- busy in a loop is interrupted with the error "interrupted" (the scheduler's hook), and entries
+-- run in LuaJIT's interpreter (jit.off), where that hook always reaches them.
 
 local host = package.loaded["tinn.repl.host"]
 package.loaded["tinn.repl.host"] = nil
@@ -21,7 +23,7 @@ local HELP = [[
 Each entry runs as a task and the prompt waits for it, so sleep(ms), sockets and DNS work here.
   =expr or expr     print the value(s), tables in full (the first value is kept in _)
   statements        run them; `local` names last for that entry only (use globals to keep them)
-  Ctrl-C            cancel the running entry (at the prompt: discard the input)
+  Ctrl-C            cancel the running entry, even a busy loop (at the prompt: discard the input)
   .help             this text
   .exit, Ctrl-D     leave (tasks still running are cancelled)]]
 
@@ -43,10 +45,13 @@ local function compile(source)
   -- `return select(1, <entry>)` keeps every value but is no tail call of the entry's own
   -- call, so `error("x")` at the prompt still says where (stdin:1).
   local fn = loadstring("return select(1, " .. source .. "\n)", "=stdin")
-  if fn then return fn end
   local err
-  fn, err = loadstring(source, "=stdin")
-  if fn then return fn end
+  if not fn then fn, err = loadstring(source, "=stdin") end
+  if fn then
+    -- no hook runs inside a compiled trace: interpreted, a loop typed here stops on Ctrl-C
+    jit.off(fn, true)
+    return fn
+  end
   if incomplete(err) then return nil end
   return nil, err
 end
@@ -106,6 +111,7 @@ end
 
 local function main()
   onError(reportTaskError)
+  reactor.setInterruptKeepsRunning(true)
   spawn(watchInterrupts):name("repl: Ctrl-C")
   stdout(format("tinn %s (%s). Type .help for help, .exit or Ctrl-D to leave.\n", tinn.version,
     jit.version))

@@ -45,8 +45,11 @@ enum Answer {
 }
 
 /// Runs the REPL until `.exit`, Ctrl-D or `stop()`; returns the exit status.
-pub(crate) fn run() -> Result<i32, RuntimeError> {
+pub(crate) fn run(watchdog: Option<std::time::Duration>) -> Result<i32, RuntimeError> {
     let runtime = Runtime::new()?;
+    if let Some(limit) = watchdog {
+        runtime.set_watchdog(limit)?;
+    }
     let (requests, reports) = start_reader(history_path());
     install_host(runtime.lua(), requests, reports)?;
     // rustyline puts the terminal in raw mode while it reads; if the program ends during a read

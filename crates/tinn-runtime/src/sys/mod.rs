@@ -1,7 +1,10 @@
 //! Platform code behind one boundary: the rest of the crate sees [`OsSignals`] only.
 
+mod timer;
 #[cfg(unix)]
 mod unix;
+
+pub(crate) use timer::Timer;
 #[cfg(unix)]
 pub(crate) use unix::{ExitOnInterrupt, OsSignals};
 

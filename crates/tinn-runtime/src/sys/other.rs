@@ -6,7 +6,7 @@ use super::OsSignal;
 pub(crate) struct OsSignals;
 
 impl OsSignals {
-    pub(crate) fn listen() -> std::io::Result<OsSignals> {
+    pub(crate) fn listen(_monitor: std::sync::Arc<crate::interrupt::Monitor>) -> std::io::Result<OsSignals> {
         Ok(OsSignals)
     }
 

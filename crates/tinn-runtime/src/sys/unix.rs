@@ -1,11 +1,17 @@
 //! OS signals on Unix, through signal-hook's self-pipe thread.
 //!
 //! A dedicated thread receives SIGINT, SIGTERM and SIGHUP and forwards them to the event loop.
-//! If a second SIGINT arrives before the loop has taken the first (a task that never yields,
-//! or a shutdown that hangs), the thread ends the process at once with status 130.
+//! A task that does not yield would keep the loop from ever taking them, so if nothing moved
+//! [`INTERRUPT_DELAY`] later the running task is asked to stop (see `crate::interrupt`), and if
+//! nothing moved [`INTERRUPT_GRACE`] after the signal (a JIT-compiled loop, which no hook
+//! reaches) the thread writes the logs and ends the process itself, naming the task. If a second SIGINT arrives before the loop has
+//! taken the first (or while a shutdown hangs), the thread writes the logs and ends the process
+//! at once with status 130.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
+
+use crate::interrupt::{Monitor, Running, INTERRUPT_DELAY, INTERRUPT_GRACE};
 
 use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
 use signal_hook::iterator::{Handle, Signals};
@@ -17,18 +23,23 @@ use super::OsSignal;
 pub(crate) struct OsSignals {
     received: UnboundedReceiver<OsSignal>,
     interrupt_pending: Arc<AtomicBool>,
+    /// Cleared when the event loop stops listening, so a late fallback does not end a process
+    /// that has moved on.
+    listening: Arc<AtomicBool>,
     /// Closing it ends the listener thread (a process may run many runtimes one after another).
     listener: Handle,
 }
 
 impl OsSignals {
     /// Starts listening; from now on these signals no longer kill the process by default.
-    pub(crate) fn listen() -> std::io::Result<OsSignals> {
+    pub(crate) fn listen(monitor: Arc<Monitor>) -> std::io::Result<OsSignals> {
         let mut signals = Signals::new([SIGINT, SIGTERM, SIGHUP])?;
         let listener = signals.handle();
         let (sender, received) = unbounded_channel();
         let interrupt_pending = Arc::new(AtomicBool::new(false));
         let pending = Arc::clone(&interrupt_pending);
+        let listening = Arc::new(AtomicBool::new(true));
+        let still_listening = Arc::clone(&listening);
         std::thread::Builder::new().name("tinn-signals".into()).spawn(move || {
             for number in signals.forever() {
                 let signal = match number {
@@ -37,15 +48,21 @@ impl OsSignals {
                     _ => OsSignal::Hangup,
                 };
                 if signal == OsSignal::Interrupt && pending.swap(true, Ordering::SeqCst) {
-                    // SAFETY: _exit only ends the process; it touches no shared state.
-                    unsafe { libc::_exit(signal.exit_status()) };
+                    exit_now(signal.exit_status());
                 }
+                let running = monitor.running();
                 if sender.send(signal).is_err() {
                     break; // the event loop is gone
                 }
+                let monitor = Arc::clone(&monitor);
+                let listening = Arc::clone(&still_listening);
+                // A thread per signal: signals are rare, and this one only sleeps and looks.
+                let _ = std::thread::Builder::new()
+                    .name("tinn-interrupt".into())
+                    .spawn(move || end_if_stuck(&monitor, &listening, signal, &running));
             }
         })?;
-        Ok(OsSignals { received, interrupt_pending, listener })
+        Ok(OsSignals { received, interrupt_pending, listening, listener })
     }
 
     /// The next signal; pending forever once the listener thread has stopped.
@@ -64,8 +81,46 @@ impl OsSignals {
 
 impl Drop for OsSignals {
     fn drop(&mut self) {
+        self.listening.store(false, Ordering::SeqCst);
         self.listener.close();
     }
+}
+
+/// Writes every log's buffer and ends the process with `status`, skipping exit hooks: for when
+/// the scheduler thread cannot run them (stuck) or the user asked twice.
+fn exit_now(status: i32) -> ! {
+    tinn_fs::flush_all_logs_now();
+    // SAFETY: _exit only ends the process; it touches no shared state.
+    unsafe { libc::_exit(status) }
+}
+
+/// For a task that does not yield: if nothing moved for [`INTERRUPT_DELAY`] after `signal`,
+/// interrupt it (when it runs interpreted code); if still nothing moved [`INTERRUPT_GRACE`]
+/// after the signal (a JIT-compiled loop), say which task was running and end the process.
+fn end_if_stuck(monitor: &Monitor, listening: &AtomicBool, signal: OsSignal, running: &Running) {
+    let moved_on = || !listening.load(Ordering::SeqCst) || !monitor.still(running);
+    std::thread::sleep(INTERRUPT_DELAY);
+    if moved_on() {
+        return;
+    }
+    monitor.request_interrupt(signal, running);
+    std::thread::sleep(INTERRUPT_GRACE.saturating_sub(INTERRUPT_DELAY));
+    if moved_on() {
+        return;
+    }
+    let how = match signal {
+        OsSignal::Interrupt => "interrupted".to_string(),
+        other => format!("interrupted by {}", other.name()),
+    };
+    if running.task == 0 {
+        eprintln!(
+            "tinn: {how} while the scheduler was busy outside any task (a predicate, error handler or exit hook that does not return)"
+        );
+    } else {
+        let name = monitor.task_name(running);
+        eprintln!("tinn: {how} while task {} ({name}) was running without yielding", running.task);
+    }
+    exit_now(signal.exit_status());
 }
 
 /// While installed, SIGINT ends the process at once with status 130: once the event loop has
