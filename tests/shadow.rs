@@ -232,3 +232,34 @@ fn shadow_page_in_headless_chromium() {
     );
     eprintln!("{stderr}screenshot: {}", screenshot.display());
 }
+
+#[test]
+fn shadow_postgres_ships_every_operation_and_the_backlog_after_an_outage() {
+    let cluster = crate::pg::Cluster::start("shadow");
+    let scene = Scene::new("postgres");
+    let shadow = Shadow::start(&scene, &["--store", &cluster.url()]);
+    assert!(shadow.url.starts_with("http://127.0.0.1:"), "{}", shadow.url);
+    create_and_remove(&scene.tree(), "before", 2000);
+    let found = check(&cluster.url(), &scene.tree(), "4000");
+    assert_eq!(found["rows"], "4000", "{found:?}");
+    // PostgreSQL stops for 5 s in the middle of a burst: the journal keeps recording, the page
+    // says the store is unreachable, and the backlog is shipped once it is back
+    cluster.pg_ctl_stop_immediate();
+    create_and_remove(&scene.tree(), "during", 2000);
+    let status_url = shadow.api("api/status");
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    let mut status = curl(&[&status_url]);
+    while !status.contains(r#""storeOk":false"#) {
+        assert!(std::time::Instant::now() < deadline, "the page never said the store was unreachable: {status}");
+        std::thread::sleep(Duration::from_millis(100));
+        status = curl(&[&status_url]);
+    }
+    std::thread::sleep(Duration::from_secs(5));
+    cluster.pg_ctl_start();
+    let found = check(&cluster.url(), &scene.tree(), "8000");
+    drop(shadow);
+    assert_eq!(found["rows"], "8000", "{found:?}");
+    assert_eq!(found["kinds"], "CREATE 4000, DELETE 4000", "{found:?}");
+    assert_eq!(found["stored twice"], "0", "{found:?}");
+    assert_eq!(found["replay vs disk"], "gone from disk 0\tnot in store 0", "{found:?}");
+}

@@ -22,6 +22,9 @@ as_server "$PGBIN/pg_ctl" -D "$dir/data" -l "$dir/log" -w \
   -o "-p $port -c listen_addresses=127.0.0.1 -k $dir -c fsync=off" start >/dev/null
 url="postgres://postgres:bench@127.0.0.1:$port/postgres"
 
+echo "-- tinn shadow → PostgreSQL: 100,000 file operations (DESIGN §6: >= 20k rows/s, none lost)"
+"$TINN" bench/shadow.lua "$url" 100000
+echo "-- SELECT \$1::int"
 read -r tinn_seq tinn_con <<< "$("$TINN" bench/pg/bench.lua "$url" 10000 100 4)"
 printf "%-10s %12s %12s\n" "" "sequential/s" "100 tasks/s"
 printf "%-10s %12d %12d\n" "tinn" "$tinn_seq" "$tinn_con"
