@@ -335,6 +335,8 @@ struct Journal {
     file: RefCell<Option<File>>,
     /// The file's length after the last whole write: a failed write is cut back to it.
     written_len: Cell<u64>,
+    /// Where kernel events are read into; one buffer, not one per call.
+    read_buffer: RefCell<Vec<u8>>,
     /// When written entries are next fdatasync'ed (None: nothing unsynced).
     sync_at: Cell<Option<Instant>>,
     notify: Notify,
@@ -572,8 +574,11 @@ impl Journal {
     }
 
     fn drain_and_flush(&self) {
-        let mut buf = vec![0u8; READ_BUFFER];
-        if self.drain_now(&mut buf) || !self.pending.borrow().is_empty() {
+        let drained = match self.read_buffer.try_borrow_mut() {
+            Ok(mut buf) => self.drain_now(&mut buf),
+            Err(_) => false, // the pump is draining right now
+        };
+        if drained || !self.pending.borrow().is_empty() {
             self.flush();
         }
     }
@@ -617,13 +622,12 @@ async fn sync_file(file: Option<std::io::Result<File>>, name: &Path) -> Result<(
 const READ_BUFFER: usize = 256 * 1024;
 
 async fn pump(journal: Rc<Journal>) {
-    let mut buf = vec![0u8; READ_BUFFER];
     loop {
         let timer = journal.next_timer();
         tokio::select! {
             ready = journal.fd.readable() => match ready {
                 Ok(mut guard) => {
-                    journal.drain_now(&mut buf);
+                    journal.drain_and_flush();
                     guard.clear_ready();
                 }
                 Err(e) => {
@@ -695,6 +699,7 @@ pub(crate) fn open(lua: &Lua, (path, journal_file): (String, Option<String>)) ->
         lost: Cell::new(false),
         file: RefCell::new(None),
         written_len: Cell::new(0),
+        read_buffer: RefCell::new(vec![0u8; READ_BUFFER]),
         sync_at: Cell::new(None),
         notify: Notify::new(),
         error: RefCell::new(None),
