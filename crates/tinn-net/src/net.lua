@@ -16,7 +16,7 @@ local ffi = require("ffi")
 local reactor = require("tinn.reactor")
 
 local await = reactor.await
-local type, tostring, error, setmetatable, floor = type, tostring, error, setmetatable, math.floor
+local type, tostring, setmetatable, floor = type, tostring, setmetatable, math.floor
 local format = string.format
 
 local DEFAULT_BACKLOG = 511

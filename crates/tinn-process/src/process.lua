@@ -17,7 +17,7 @@ local check = require("tinn.check")
 
 local await = reactor.await
 local argError, checkTimeout = check.argError, check.timeout
-local type, tostring, error, setmetatable, floor, pairs, select = type, tostring, error, setmetatable, math.floor, pairs, select
+local type, tostring, setmetatable, floor, pairs, select = type, tostring, setmetatable, math.floor, pairs, select
 local format = string.format
 
 local SIGNALS = { HUP = 1, INT = 2, QUIT = 3, KILL = 9, USR1 = 10, USR2 = 12, TERM = 15, CONT = 18, STOP = 19 }
