@@ -51,6 +51,7 @@ script_tests! {
     main_task_waiting_only_for_an_os_signal_exits_13: "runtime/main_waits_for_os_signal.lua" => exit 13;
     on_signal_registers_at_call_delay_periodic_default_1000: "runtime/on_signal_registers_at_call.lua";
     round_robin: "runtime/round_robin.lua";
+    is_closed_on_net_http_and_process_handles: "runtime/is_closed.lua";
     spawn_and_handles: "runtime/spawn_and_handles.lua";
     sleep_order: "runtime/sleep_order.lua";
     delay: "runtime/delay.lua";
@@ -99,6 +100,7 @@ script_tests! {
     http_websocket_echo_chat_and_vanishing_client: "http/websocket.lua";
     http_handler_end_releases_sockets_and_websocket_close_codes: "http/release.lua";
     http_timed_out_reads_and_writes_lose_nothing: "http/body_reads.lua";
+    http_client_request_times_out: "http/client_timeout.lua";
     http_idle_body_and_header_count_limits: "http/limits.lua";
     // fs and log
     fs_files: "fs/files.lua";
