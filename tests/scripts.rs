@@ -51,7 +51,7 @@ script_tests! {
     main_task_waiting_only_for_an_os_signal_exits_13: "runtime/main_waits_for_os_signal.lua" => exit 13;
     on_signal_registers_at_call_delay_periodic_default_1000: "runtime/on_signal_registers_at_call.lua";
     round_robin: "runtime/round_robin.lua";
-    is_closed_on_net_http_and_process_handles: "runtime/is_closed.lua";
+    handles_close_is_closed_tostring_settimeout: "runtime/handles.lua";
     spawn_and_handles: "runtime/spawn_and_handles.lua";
     sleep_order: "runtime/sleep_order.lua";
     delay: "runtime/delay.lua";

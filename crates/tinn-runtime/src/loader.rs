@@ -14,6 +14,7 @@ const EMBEDDED: &[(&str, &str)] = &[
     ("tinn.clock", include_str!("../../../lua/tinn/clock.lua")),
     ("tinn.check", include_str!("../../../lua/tinn/check.lua")),
     ("tinn.stream", include_str!("../../../lua/tinn/stream.lua")),
+    ("tinn.handle", include_str!("../../../lua/tinn/handle.lua")),
     ("tinn.text", include_str!("../../../lua/tinn/text.lua")),
     ("tinn.inspect", include_str!("../../../lua/tinn/inspect.lua")),
     ("tinn.test", include_str!("../../../lua/tinn/test.lua")),

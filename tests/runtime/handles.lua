@@ -1,8 +1,10 @@
--- isClosed() on every handle that can be closed (net, http, process): false while open, true
--- after close(), which may be called twice.
+-- The methods every closable handle shares (net, http, process; tinn.handle): tostring names
+-- the handle and its address; isClosed() is false while open, true after close(), which may be
+-- called twice; settimeout checks its argument.
 local net, http, process = require("tinn.net"), require("tinn.http"), require("tinn.process")
 
 local function show(label, handle)
+  print(label, (tostring(handle):gsub(":%d+([/)])", ":PORT%1")))
   local before = handle:isClosed()
   handle:close()
   handle:close()
@@ -16,6 +18,7 @@ show("tcp stream (accepted)", assert(accepted:join()))
 show("tcp stream (connected)", client)
 show("tcp server", server)
 show("udp socket", assert(net.udp.bind("127.0.0.1", 0)))
+show("udp socket (IPv6)", assert(net.udp.bind("::1", 0)))
 
 
 local web = assert(http.serve{ port = 0, handler = function(_, res)
@@ -31,3 +34,9 @@ show("process stdin", cat.stdin)
 show("process stdout", cat.stdout)
 show("process stderr", cat.stderr)
 print("cat exited with", cat:wait(2000))
+local socket = assert(net.udp.bind("127.0.0.1", 0))
+socket:settimeout(10)
+print("settimeout", socket:receivefrom())
+print(pcall(socket.settimeout, socket, -5))
+print(pcall(cat.stdout.settimeout, cat.stdout, "soon"))
+socket:close()
