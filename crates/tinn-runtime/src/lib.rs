@@ -74,6 +74,7 @@ impl Runtime {
 
         let native = lua.create_table()?;
         native.set("PENDING", tinn_reactor::pending())?;
+        native.set("EXIT", event_loop::EXIT)?;
         native.set("cancelOp", lua.create_function(|lua, id: u64| {
             tinn_reactor::cancel(lua, id);
             Ok(())
