@@ -1,6 +1,11 @@
 -- fun.reduce: the reducing functions (foldl, length, totable, tomap, all, any, sum, min, max, ...),
 -- which drive a pipeline by pushing (see fun.core).
 -- A part of fun: lua/fun.lua is the front file that exports the API.
+--
+-- Deliberate copies: each reducer writes out its own numeric-for, push and step loops rather than
+-- sharing one driver that takes the per-element work as a function. LuaJIT compiles a loop per
+-- function prototype and specialises it on what it calls; one shared driver would be one trace
+-- for every reducer, falling back to slower, polymorphic code (bench/fun_pipeline.lua).
 
 local error = error
 local core = require("fun.core")
