@@ -3,9 +3,10 @@
 -- A part of fun: lua/fun.lua is the front file that exports the API.
 --
 -- Deliberate copies: each reducer writes out its own numeric-for, push and step loops rather than
--- sharing one driver that takes the per-element work as a function. LuaJIT compiles a loop per
--- function prototype and specialises it on what it calls; one shared driver would be one trace
--- for every reducer, falling back to slower, polymorphic code (bench/fun_pipeline.lua).
+-- sharing one driver that takes the per-element work as a function. LuaJIT specialises a compiled
+-- loop on the functions it calls, so a shared driver would see every reducer's work function and
+-- trace polymorphically (see all/any below). Folding them is untried: bench/fun_pipeline.lua
+-- must show no slowdown first.
 
 local error = error
 local core = require("fun.core")
