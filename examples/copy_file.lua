@@ -21,8 +21,9 @@ local function copy(from, to, onProgress)
     input:close()
     return nil, err
   end
-  local done, chunk, ok = 0, nil, nil
+  local done, ok = 0
   while true do
+    local chunk
     chunk, err = input:read(CHUNK)
     if chunk == nil then break end -- end of file (err is nil) or a read error
     ok, err = output:write(chunk)

@@ -8,7 +8,7 @@ end, 100)
 
 local worker = spawn(function()
   local sum = 0
-  for step = 1, 5 do
+  for _ = 1, 5 do
     for i = 1, 1e6 do sum = sum + i % 7 end -- some real work between pauses
     sleep(90)
   end

@@ -29,15 +29,7 @@ local toAnsi, ffistring = text.toAnsi, ffi.string
 local u8ptr = ffi.typeof("const uint8_t *")
 local u16ptr = ffi.typeof("const uint16_t *")
 
-local function cdata_kind(v)
-  local tail = tostring(ffi.typeof(v)):sub(-2)
-  if tail == "*>" then
-    return "pointer"
-  elseif tail == "]>" then
-    return "array"
-  end
-  return nil
-end
+local cdataKind = require("tinn.check").cdataKind
 
 -- Resolves data/datalength for element size `size` (1 or 2): the element pointer and the
 -- number of elements, or math.huge when the end is to be found by scanning.
@@ -61,10 +53,10 @@ local function buffer(fname, data, datalength, size, until_nul)
       error(format("%s: a UTF-16 string needs an even number of bytes, got %d", fname, limit), 3)
     end
     return p, limit / size
-  elseif t == "cdata" and cdata_kind(data) then
+  elseif t == "cdata" and cdataKind(data) then
     p = ffi.cast(ptrtype, data)
     if datalength ~= nil then
-      if cdata_kind(data) == "array" and datalength > ffi.sizeof(data) then
+      if cdataKind(data) == "array" and datalength > ffi.sizeof(data) then
         error(format("%s: datalength (%d) is larger than the array (%d bytes)", fname, datalength, ffi.sizeof(data)), 3)
       end
       if datalength % size ~= 0 then
@@ -72,7 +64,7 @@ local function buffer(fname, data, datalength, size, until_nul)
       end
       return p, datalength / size
     end
-    limit = cdata_kind(data) == "array" and floor(ffi.sizeof(data) / size) or math.huge
+    limit = cdataKind(data) == "array" and floor(ffi.sizeof(data) / size) or math.huge
     if until_nul then
       local n = 0
       while n < limit and p[n] ~= 0 do

@@ -38,15 +38,7 @@ local unsigned_ptr = {
   [4] = ffi.typeof("const uint32_t *"),
 }
 
-local function cdata_kind(v)
-  local tail = tostring(ffi.typeof(v)):sub(-2)
-  if tail == "*>" then
-    return "pointer"
-  elseif tail == "]>" then
-    return "array"
-  end
-  return nil
-end
+local cdataKind = require("tinn.check").cdataKind
 
 local function fail(msg, ...)
   error("striter: " .. format(msg, ...), 3)
@@ -148,8 +140,8 @@ local function striter(params)
     end
     bytes = ffi.cast("const uint8_t *", data)
     datalength = datalength or #data
-  elseif t == "cdata" and cdata_kind(data) then
-    local kind = cdata_kind(data)
+  elseif t == "cdata" and cdataKind(data) then
+    local kind = cdataKind(data)
     if datalength == nil then
       if kind == "pointer" then
         fail("datalength is required when data is a pointer")

@@ -105,12 +105,18 @@ fn second_ctrl_c_ends_a_task_that_never_yields() {
 #[cfg(unix)]
 #[test]
 fn sigterm_and_sighup_are_named_signals() {
-    let (status, stdout, _) = interrupt(
+    let mut command = crate::support::tinn();
+    command.args([
+        "-e",
         // waiting on OS signals alone does not keep a program alive (as in Node): a sleeper does
         "onSignal(function() print('hup') end, 'SIGHUP') spawn(sleep, 10000) \
          print('ready') waitSignal('SIGTERM') print('term') stop(0)",
-        &[libc::SIGHUP, libc::SIGTERM],
-    );
+    ]);
+    let mut started = crate::support::Started::first_line(command);
+    started.signal(libc::SIGHUP);
+    assert!(started.wait_for_line("hup"), "SIGHUP reaches its handler");
+    started.signal(libc::SIGTERM);
+    let (status, stdout, _) = started.output();
     assert_eq!((status, stdout.as_str()), (0, "ready\nhup\nterm\n"));
     let (status, _, _) = interrupt("print('ready') sleep(10000)", &[libc::SIGTERM]);
     assert_eq!(status, 143, "SIGTERM with no handler exits 128+15");

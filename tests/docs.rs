@@ -6,10 +6,19 @@
 //! `tinn test`. Each block runs in a fresh temporary folder, with a time limit. A block whose
 //! first line names a file of `examples/` (`-- examples/hello.lua: ...`) must be that file, word
 //! for word.
+//!
+//! A block that shows output with `-->` (after a line of code, or on a line of its own for the
+//! next line printed) must print exactly those lines, in order and nothing else. Runs of spaces
+//! and tabs compare equal, and `...` stands for any text (a port, a time, an OS message).
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
+
+use crate::support::line_matches;
+
+/// In a `-->` line, stands for text that differs per run.
+const ANY_TEXT: &str = "...";
 
 /// A block that runs longer than this fails (a server example that never ends, say).
 const BLOCK_TIME_LIMIT: Duration = Duration::from_secs(30);
@@ -55,6 +64,30 @@ fn pages() -> Vec<PathBuf> {
     pages.sort();
     pages.push(repository().join("README.md"));
     pages
+}
+
+/// The output lines a block shows with `-->`, in order.
+fn shown_output(code: &str) -> Vec<String> {
+    code.lines()
+        .filter_map(|line| line.split_once("-->").map(|(_, shown)| shown))
+        .map(|shown| shown.split_whitespace().collect::<Vec<_>>().join(" "))
+        .collect()
+}
+
+/// Where stdout departs from the block's `-->` lines, if it does.
+fn output_mismatch(shown: &[String], stdout: &str) -> Option<String> {
+    let printed: Vec<String> = stdout.lines().map(|line| line.split_whitespace().collect::<Vec<_>>().join(" ")).collect();
+    for index in 0..shown.len().max(printed.len()) {
+        let (want, got) = (shown.get(index), printed.get(index));
+        let same = match (want, got) {
+            (Some(want), Some(got)) => line_matches(want, got, ANY_TEXT),
+            _ => false,
+        };
+        if !same {
+            return Some(format!("output line {}: the page shows {want:?}, the run printed {got:?}", index + 1));
+        }
+    }
+    None
 }
 
 /// Runs one block; returns a description of the failure, if any.
@@ -109,6 +142,12 @@ fn run_block(block: &Block, index: usize) -> Option<String> {
     }
     if !output.status.success() {
         return report(format!("exited with {}", output.status));
+    }
+    let shown = shown_output(&block.code);
+    if test_file.is_none() && !shown.is_empty() {
+        if let Some(mismatch) = output_mismatch(&shown, &String::from_utf8_lossy(&output.stdout)) {
+            return report(mismatch);
+        }
     }
     None
 }

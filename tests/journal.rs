@@ -365,20 +365,20 @@ fn journal_survives_kill9_loop() {
             let g = tree.join(format!("g{i}"));
             done += usize::from(std::fs::write(&f, b"x").is_ok());
             done += usize::from(std::fs::rename(&f, &g).is_ok());
-            if i % 3 != 0 {
+            if !i.is_multiple_of(3) {
                 done += usize::from(std::fs::remove_file(&g).is_ok());
             }
-            if i % 10 == 0 {
+            if i.is_multiple_of(10) {
                 let d = tree.join(format!("d{i}"));
                 let e = tree.join(format!("e{i}"));
                 done += usize::from(std::fs::create_dir(&d).is_ok());
                 done += usize::from(std::fs::write(d.join("inside"), b"y").is_ok());
                 done += usize::from(std::fs::rename(&d, &e).is_ok());
-                if i % 20 == 0 {
+                if i.is_multiple_of(20) {
                     done += usize::from(std::fs::remove_dir_all(&e).is_ok());
                 }
             }
-            if i % 4 == 0 {
+            if i.is_multiple_of(4) {
                 std::thread::sleep(Duration::from_millis(1)); // spread the burst over the kills
             }
             i += 1;

@@ -13,7 +13,7 @@ use crate::support::tinn;
 /// Helpers the runtime uses itself; scripts see what they offer through other names. The
 /// `shadow.*` modules are the parts of `tinn shadow` (apps/shadow), an app, not a library.
 const INTERNAL_MODULES: &[&str] =
-    &["tinn.clock", "tinn.check", "tinn.stream", "tinn.sql.common", "shadow.store", "shadow.filter", "shadow.web", "shadow.page"];
+    &["tinn.clock", "tinn.check", "tinn.stream", "tinn.handle", "fun.core", "fun.generators", "fun.slicing", "fun.reduce", "fun.stages", "fun.compose", "tinn.sql.common", "shadow.store", "shadow.filter", "shadow.web", "shadow.page"];
 
 fn repository() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")

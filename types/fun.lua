@@ -1,5 +1,5 @@
 ---@meta
--- Type definitions for require("fun"), the Lua Fun API written for tinn (lua/fun.lua, docs/fun.md).
+-- Type definitions for require("fun"), the Lua Fun API written for tinn (lua/fun.lua and its parts in lua/fun/, docs/fun.md).
 -- Every function taking `gen, param, state` also takes any iterable in `gen` alone: an array
 -- (iterated up to its first nil), a map (yields key, value), a string (yields characters), an
 -- iterator, or an object with __ipairs/__pairs. Errors name the function, e.g. `map: f must be

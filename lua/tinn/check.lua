@@ -41,6 +41,15 @@ function check.integer(value, n, fname, what, min, max, depth)
   return value
 end
 
+--- check.cdataKind(v) -> "pointer" | "array" | nil: what an ffi value (cdata) points at, for the
+--- functions that take a string or raw memory; an array knows its size, a pointer does not.
+function check.cdataKind(v)
+  local tail = tostring(require("ffi").typeof(v)):sub(-2)
+  if tail == "*>" then return "pointer" end
+  if tail == "]>" then return "array" end
+  return nil
+end
+
 --- The largest value of a C int (listen backlogs, most counts handed to the OS).
 check.INT_MAX = 2147483647
 

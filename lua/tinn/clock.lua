@@ -5,32 +5,17 @@
 
 local ffi = require("ffi")
 
-local now
+ffi.cdef [[
+  typedef struct { long tv_sec; long tv_nsec; } tinn_timespec;
+  int clock_gettime(int clock_id, tinn_timespec *ts);
+]]
+-- Linux's value (tinn builds on Linux only; docs/platforms.md has the plan for other systems).
+local CLOCK_MONOTONIC = 1
+local ts = ffi.new("tinn_timespec")
 
-if ffi.os == "Windows" then
-  ffi.cdef [[
-    int QueryPerformanceCounter(int64_t *count);
-    int QueryPerformanceFrequency(int64_t *freq);
-  ]]
-  local counter = ffi.new("int64_t[1]")
-  ffi.C.QueryPerformanceFrequency(counter)
-  local ticksPerMs = tonumber(counter[0]) / 1000
-  now = function()
-    ffi.C.QueryPerformanceCounter(counter)
-    return tonumber(counter[0]) / ticksPerMs
-  end
-else
-  ffi.cdef [[
-    typedef struct { long tv_sec; long tv_nsec; } tinn_timespec;
-    int clock_gettime(int clock_id, tinn_timespec *ts);
-  ]]
-  -- CLOCK_MONOTONIC is 1 on Linux and on the BSDs we may one day build for; macOS uses 6.
-  local CLOCK_MONOTONIC = ffi.os == "OSX" and 6 or 1
-  local ts = ffi.new("tinn_timespec")
-  now = function()
-    ffi.C.clock_gettime(CLOCK_MONOTONIC, ts)
-    return tonumber(ts.tv_sec) * 1000 + tonumber(ts.tv_nsec) / 1000000
-  end
+local function now()
+  ffi.C.clock_gettime(CLOCK_MONOTONIC, ts)
+  return tonumber(ts.tv_sec) * 1000 + tonumber(ts.tv_nsec) / 1000000
 end
 
 return { now = now }

@@ -909,7 +909,7 @@ local function waitHint()
   return wait
 end
 
-local EXIT = -2
+local EXIT = native.EXIT -- tick's "the program ends" (event_loop.rs defines it)
 
 -- Exit status when the main task waits on something nothing can deliver (Node's code for a
 -- top-level await that never settles).

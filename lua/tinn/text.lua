@@ -22,17 +22,7 @@ local u16ptr = ffi.typeof("const uint16_t *")
 local u16buf = ffi.typeof("uint16_t[?]")
 local u8buf = ffi.typeof("uint8_t[?]")
 
--- "pointer", "array" or nil for a cdata value
-local function cdata_kind(v)
-  local t = tostring(ffi.typeof(v))
-  local tail = t:sub(-2)
-  if tail == "*>" then
-    return "pointer"
-  elseif tail == "]>" then
-    return "array"
-  end
-  return nil
-end
+local cdataKind = require("tinn.check").cdataKind
 
 local function check_length(fname, len, what)
   if type(len) == "cdata" then
@@ -132,10 +122,10 @@ local function toUnicode(s, len)
       end
     end
     p = ffi.cast(u8ptr, s)
-  elseif t == "cdata" and cdata_kind(s) then
+  elseif t == "cdata" and cdataKind(s) then
     p = ffi.cast(u8ptr, s)
     if len == nil then
-      local limit = cdata_kind(s) == "array" and ffi.sizeof(s) or math.huge
+      local limit = cdataKind(s) == "array" and ffi.sizeof(s) or math.huge
       len = 0
       while len < limit and p[len] ~= 0 do
         len = len + 1
@@ -203,9 +193,9 @@ local function toAnsi(src, len)
       error(format("toAnsi: a UTF-16 string needs an even number of bytes, got %d", #src), 2)
     end
     p, limit = ffi.cast(u16ptr, src), #src / 2
-  elseif t == "cdata" and cdata_kind(src) then
+  elseif t == "cdata" and cdataKind(src) then
     p = ffi.cast(u16ptr, src)
-    limit = cdata_kind(src) == "array" and math.floor(ffi.sizeof(src) / 2) or math.huge
+    limit = cdataKind(src) == "array" and math.floor(ffi.sizeof(src) / 2) or math.huge
   else
     error("toAnsi: expected a cdata pointer to UTF-16 code units, got "
       .. (t == "cdata" and tostring(ffi.typeof(src)) or t), 2)

@@ -90,7 +90,8 @@ function M.start(mode, host)
       send(response(q, { question = encodeQuestion("other.test", 1), addresses = { "6.6.6.2" } })) -- wrong question
       spoofer:sendto(response(q, { addresses = { "6.6.6.3" } }), host, port)                      -- wrong source port
       send(u16(q.id) .. "\129\128\0")                                                             -- malformed
-      sleep(100) -- let every lie arrive first
+      -- the truth only once the resolver has read every lie (the test says when: its stats)
+      assert(waitFor(fake.liesRead, 2000), "the resolver reads the lies")
       send(response(q, { addresses = { "192.0.2.2" } }))
     elseif name == "truncated.test" then
       send(response(q, { tc = true, addresses = {} }))

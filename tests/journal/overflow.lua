@@ -53,6 +53,8 @@ while true do
 end
 local all = true
 for i = 1, FILES do if not created["f" .. i] then all = false end end
+-- which path ran: the real one needs a writable max_queued_events (root, /proc/sys not read-only)
+print("overflow", real and "real (kernel queue limited to 32 events)" or "simulated (max_queued_events not writable)")
 print("OVERFLOW reported", overflows >= 1)
 print("every file reported as created", all)
 journal:close()

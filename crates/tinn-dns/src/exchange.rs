@@ -313,34 +313,19 @@ fn bind_random(server: SocketAddr) -> Result<UdpSocket, DnsError> {
 }
 
 fn is_out_of_descriptors(e: &std::io::Error) -> bool {
-    #[cfg(unix)]
-    {
-        e.raw_os_error() == Some(libc::EMFILE)
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = e;
-        false
-    }
+    e.raw_os_error() == Some(libc::EMFILE)
 }
 
 /// Raises the soft limit on open descriptors to the hard limit (one socket per query in flight
 /// adds up: 1,000 concurrent queries need 1,000 descriptors). True if it went up.
 fn raise_descriptor_limit() -> bool {
-    #[cfg(unix)]
-    {
-        let mut limit = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
-        // SAFETY: getrlimit/setrlimit only read and write the struct we pass.
-        unsafe {
-            if libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) != 0 || limit.rlim_cur >= limit.rlim_max {
-                return false;
-            }
-            limit.rlim_cur = limit.rlim_max;
-            libc::setrlimit(libc::RLIMIT_NOFILE, &limit) == 0
+    let mut limit = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
+    // SAFETY: getrlimit/setrlimit only read and write the struct we pass.
+    unsafe {
+        if libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) != 0 || limit.rlim_cur >= limit.rlim_max {
+            return false;
         }
-    }
-    #[cfg(not(unix))]
-    {
-        false
+        limit.rlim_cur = limit.rlim_max;
+        libc::setrlimit(libc::RLIMIT_NOFILE, &limit) == 0
     }
 }

@@ -16,7 +16,7 @@ local reactor = require("tinn.reactor")
 
 local await = reactor.await
 local currentTask, atExit = tinn.currentTask, tinn.atExit
-local type, tostring, error, setmetatable, select, pairs, floor = type, tostring, error, setmetatable, select, pairs, math.floor
+local type, tostring, setmetatable, select, pairs, floor = type, tostring, setmetatable, select, pairs, math.floor
 local format = string.format
 
 local LEVELS = { debug = 1, info = 2, warn = 3, error = 4 }

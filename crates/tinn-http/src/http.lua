@@ -26,6 +26,7 @@ local DEFAULT_MAX_BODY = 16 * 1024 * 1024
 local DEFAULT_BACKLOG = 1024
 
 local check = require("tinn.check")
+local handleMethods = require("tinn.handle")
 local argError = check.argError
 
 local function checkTimeout(ms, fname, n)
@@ -203,9 +204,9 @@ function WebSocket:close(code, reason)
   return await(nil, self.handle:close(code, reason))
 end
 
-function WebSocket:isClosed() return self.handle:isClosed() end
-
-function WebSocket:__tostring() return format("WebSocket(%s)", self.peer or "?") end
+-- ws:isClosed(); ws:close() is above (it sends a close frame)
+handleMethods.addMethods(WebSocket, "ws", function(self) return format("WebSocket(%s)", self.peer or "?") end,
+  { close = false, settimeout = false })
 
 --- res:upgrade() answers a WebSocket handshake -> ws | nil, err (not a handshake)
 function Response:upgrade()
@@ -257,16 +258,12 @@ end
 local Server = {}
 Server.__index = Server
 
-function Server:close() self.handle:close() end
-
-function Server:isClosed() return self.handle:isClosed() end
-
 function Server:address() return self.host, self.port end
 
-function Server:__tostring()
-  local host = self.host:find(":", 1, true) and "[" .. self.host .. "]" or self.host
-  return format("HttpServer(http://%s:%d)", host, self.port)
-end
+-- server:close(), server:isClosed()
+handleMethods.addMethods(Server, "server", function(self)
+  return format("HttpServer(http://%s)", handleMethods.hostPort(self.host, self.port))
+end, { settimeout = false })
 
 local http = {}
 

@@ -16,7 +16,7 @@ local ffi = require("ffi")
 local reactor = require("tinn.reactor")
 
 local await = reactor.await
-local type, tostring, error, setmetatable, floor = type, tostring, error, setmetatable, math.floor
+local type, tostring, setmetatable, floor = type, tostring, setmetatable, math.floor
 local format = string.format
 
 local DEFAULT_BACKLOG = 511
@@ -28,11 +28,8 @@ local function checkHost(host, n, fname, depth)
   if type(host) ~= "string" then argError(n, fname, "host string expected, got " .. type(host), (depth or 0) + 1) end
 end
 
--- `host:port` as people write it, with brackets around IPv6 addresses.
-local function hostPort(host, port)
-  if host:find(":", 1, true) then return format("[%s]:%d", host, port) end
-  return format("%s:%d", host, port)
-end
+local handleMethods = require("tinn.handle")
+local hostPort = handleMethods.hostPort
 
 ---------------------------------------------------------------------------------------------------
 -- Streams
@@ -66,7 +63,7 @@ function Stream:write(data, a, b)
     end
     checkTimeout(b, 3, "stream:write")
     -- an array knows its size: writing past its end would send whatever memory follows
-    if tostring(ffi.typeof(data)):find("%]>$") and a > ffi.sizeof(data) then
+    if check.cdataKind(data) == "array" and a > ffi.sizeof(data) then
       argError(2, "stream:write", format("length %s exceeds the array's %d bytes", tostring(a), ffi.sizeof(data)))
     end
     local address = tonumber(ffi.cast("uintptr_t", data))
@@ -79,20 +76,10 @@ end
 --- stream:shutdown() closes the sending side (the peer reads end of stream); reads still work.
 function Stream:shutdown() return self.handle:shutdown() end
 
---- stream:settimeout(ms | nil) sets the default timeout of this stream's calls.
-function Stream:settimeout(ms)
-  checkTimeout(ms, 1, "stream:settimeout")
-  self.timeout = ms
-end
-
---- stream:close() releases the socket; tasks waiting on it get nil, "closed". Safe to repeat.
-function Stream:close() self.handle:close() end
-
-function Stream:isClosed() return self.handle:isClosed() end
-
-function Stream:__tostring()
+-- stream:settimeout(ms | nil), stream:close() (tasks waiting on it get nil, "closed"), isClosed()
+handleMethods.addMethods(Stream, "stream", function(self)
   return format("TcpStream(%s)", hostPort(self.remoteAddress, self.remotePort))
-end
+end)
 
 ---------------------------------------------------------------------------------------------------
 -- Servers
@@ -148,18 +135,9 @@ function Server:serve(handler)
   return true
 end
 
-function Server:settimeout(ms)
-  checkTimeout(ms, 1, "server:settimeout")
-  self.timeout = ms
-end
-
-function Server:close() self.handle:close() end
-
-function Server:isClosed() return self.handle:isClosed() end
-
-function Server:__tostring()
+handleMethods.addMethods(Server, "server", function(self)
   return format("TcpServer(%s)", hostPort(self.host, self.port))
-end
+end)
 
 ---------------------------------------------------------------------------------------------------
 -- UDP
@@ -186,18 +164,9 @@ function Socket:receivefrom(max, timeoutMs)
   return await(timeoutMs or self.timeout, self.handle:receivefrom(max))
 end
 
-function Socket:settimeout(ms)
-  checkTimeout(ms, 1, "socket:settimeout")
-  self.timeout = ms
-end
-
-function Socket:close() self.handle:close() end
-
-function Socket:isClosed() return self.handle:isClosed() end
-
-function Socket:__tostring()
+handleMethods.addMethods(Socket, "socket", function(self)
   return format("UdpSocket(%s)", hostPort(self.host, self.port))
-end
+end)
 
 ---------------------------------------------------------------------------------------------------
 -- Constructors

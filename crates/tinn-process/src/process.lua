@@ -17,7 +17,7 @@ local check = require("tinn.check")
 
 local await = reactor.await
 local argError, checkTimeout = check.argError, check.timeout
-local type, tostring, error, setmetatable, floor, pairs, select = type, tostring, error, setmetatable, math.floor, pairs, select
+local type, tostring, setmetatable, floor, pairs, select = type, tostring, setmetatable, math.floor, pairs, select
 local format = string.format
 
 local SIGNALS = { HUP = 1, INT = 2, QUIT = 3, KILL = 9, USR1 = 10, USR2 = 12, TERM = 15, CONT = 18, STOP = 19 }
@@ -26,20 +26,15 @@ local SIGNALS = { HUP = 1, INT = 2, QUIT = 3, KILL = 9, USR1 = 10, USR2 = 12, TE
 -- Pipe streams
 ---------------------------------------------------------------------------------------------------
 
+local handleMethods = require("tinn.handle")
+
 local Reader = {}
 Reader.__index = Reader
 
 require("tinn.stream").addReaders(Reader, "pipe")
 
-function Reader:settimeout(ms)
-  checkTimeout(ms, 1, "pipe:settimeout")
-  self.timeout = ms
-end
-
---- reader:close() stops reading; tasks waiting on it get nil, "closed". Safe to repeat.
-function Reader:close() self.handle:close() end
-function Reader:isClosed() return self.handle:isClosed() end
-function Reader:__tostring() return format("PipeReader(%s)", self.name) end
+-- reader:settimeout(ms), reader:close() (stops reading; waiting tasks get nil, "closed"), isClosed()
+handleMethods.addMethods(Reader, "pipe", function(self) return format("PipeReader(%s)", self.name) end)
 
 local Writer = {}
 Writer.__index = Writer
@@ -54,15 +49,8 @@ function Writer:write(data, timeoutMs)
   return await(timeoutMs or self.timeout, self.handle:write(tostring(data)))
 end
 
-function Writer:settimeout(ms)
-  checkTimeout(ms, 1, "pipe:settimeout")
-  self.timeout = ms
-end
-
---- writer:close() closes the child's input (it reads end of file). Safe to repeat.
-function Writer:close() self.handle:close() end
-function Writer:isClosed() return self.handle:isClosed() end
-function Writer:__tostring() return format("PipeWriter(%s)", self.name) end
+-- writer:settimeout(ms), writer:close() (the child reads end of file), isClosed()
+handleMethods.addMethods(Writer, "pipe", function(self) return format("PipeWriter(%s)", self.name) end)
 
 ---------------------------------------------------------------------------------------------------
 -- Processes

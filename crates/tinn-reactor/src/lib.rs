@@ -147,7 +147,9 @@ impl Reactor {
         Some(op)
     }
 
-    /// Aborts an operation; its completion, if already queued, is dropped by the Lua side.
+    /// Aborts an operation: its future is dropped now. If it had already finished, its completion
+    /// still waits in the channel; [`Completions::take`] drops it there (the op is no longer
+    /// pending), so Lua never sees the result of a cancelled operation.
     pub fn cancel(&self, id: OpId) {
         // Out of the map before dropping: the future's drop may start or cancel other ops.
         if let Some(op) = self.remove(id) {

@@ -10,8 +10,9 @@ use tokio::sync::mpsc::UnboundedReceiver;
 use crate::interrupt::Monitor;
 use crate::sys::{OsSignal, OsSignals, Timer};
 
-/// `tick` returns this instead of a wait hint when the program must end.
-const EXIT: f64 = -2.0;
+/// `tick` returns this instead of a wait hint when the program must end. The scheduler gets it
+/// from here at load (`native.EXIT`), so the two sides cannot disagree.
+pub(crate) const EXIT: f64 = -2.0;
 
 /// How long blocking work still running at exit may take before the process leaves without it.
 const BLOCKING_GRACE: Duration = Duration::from_secs(1);

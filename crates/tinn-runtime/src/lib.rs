@@ -9,6 +9,9 @@
 //! - `interrupt` reaches a task that does not yield: signals that must stop it, the watchdog.
 //! - `sys` holds the platform code (OS signals, the event loop's precise timer).
 //!
+//! Platforms: Linux only. Other systems fail at compile time here, with a pointer to
+//! docs/platforms.md, instead of building a runtime whose untested branches half work.
+//!
 //! ```no_run
 //! let runtime = tinn_runtime::Runtime::new().expect("a Lua state");
 //! let status = runtime.run(tinn_runtime::Script::Source {
@@ -16,6 +19,9 @@
 //!     name: "example".into(),
 //! }, &[]);
 //! ```
+
+#[cfg(not(target_os = "linux"))]
+compile_error!("tinn builds on Linux only (inotify, /proc, /sys, Unix signals); see docs/platforms.md");
 
 mod error;
 mod event_loop;
@@ -66,8 +72,11 @@ pub struct Runtime {
 impl Runtime {
     /// Creates a Lua state with the scheduler's words as globals and the built-in modules.
     pub fn new() -> Result<Runtime, RuntimeError> {
-        // SAFETY: unsafe_new only enables the `ffi` and `debug` libraries, which scripts are
-        // meant to have (DESIGN.md §5); it does not weaken Rust's guarantees by itself.
+        // SAFETY: this does weaken Rust's guarantees, on purpose. unsafe_new opens the `ffi` and
+        // `debug` libraries and lets `require` load C modules: a script can then read and write
+        // any memory, so the process is memory-safe only as far as its scripts and C modules
+        // are. Scripts are trusted code, as in LuaJIT itself (DESIGN.md §5: the ffi and
+        // Debian's Lua C modules are features); nothing here runs untrusted Lua.
         let lua = unsafe { Lua::unsafe_new() };
         let completions = std::cell::RefCell::new(tinn_reactor::Reactor::install(&lua));
         lua.set_app_data(worker::launcher(None));
@@ -79,6 +88,7 @@ impl Runtime {
         native.set("PENDING", tinn_reactor::pending())?;
         let monitor = interrupt::Monitor::new();
         native.set("published", monitor.published_pointer())?;
+        native.set("EXIT", event_loop::EXIT)?;
         native.set("cancelOp", lua.create_function(|lua, id: u64| {
             tinn_reactor::cancel(lua, id);
             Ok(())

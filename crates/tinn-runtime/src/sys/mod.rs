@@ -1,17 +1,11 @@
-//! Platform code behind one boundary: the rest of the crate sees [`OsSignals`] only.
+//! Platform code behind one boundary: the rest of the crate sees [`OsSignals`] only. tinn builds
+//! on Linux only (see `lib.rs`); a port adds its module here (docs/platforms.md).
 
 mod timer;
-#[cfg(unix)]
 mod unix;
 
 pub(crate) use timer::Timer;
-#[cfg(unix)]
 pub(crate) use unix::{ExitOnInterrupt, OsSignals};
-
-#[cfg(not(unix))]
-mod other;
-#[cfg(not(unix))]
-pub(crate) use other::{ExitOnInterrupt, OsSignals};
 
 /// An OS signal the scheduler delivers as a named signal (DESIGN.md §2).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -1,31 +1,22 @@
 //! The event loop's timer. tokio's timer wheel has millisecond ticks and rounds every deadline
-//! up to the next one, so `sleep(1)` took about 2 ms; on Linux a timerfd wakes the loop at the
-//! deadline itself (within the kernel's timer slack, ~50 µs).
+//! up to the next one, so `sleep(1)` took about 2 ms; a timerfd wakes the loop at the deadline
+//! itself (within the kernel's timer slack, ~50 µs).
 
 use std::time::Duration;
 
 /// Sleeps for a duration with the platform's best resolution.
 pub(crate) struct Timer {
-    #[cfg(target_os = "linux")]
     fd: Option<tokio::io::unix::AsyncFd<std::os::fd::OwnedFd>>,
 }
 
 impl Timer {
     /// A timer; where the precise one cannot be made, `sleep` falls back to tokio's.
     pub(crate) fn new() -> Timer {
-        #[cfg(target_os = "linux")]
-        {
-            Timer { fd: linux::timerfd().ok() }
-        }
-        #[cfg(not(target_os = "linux"))]
-        {
-            Timer {}
-        }
+        Timer { fd: linux::timerfd().ok() }
     }
 
     /// Waits `wait`. Dropping the future early is fine: the next call re-arms the timer.
     pub(crate) async fn sleep(&self, wait: Duration) {
-        #[cfg(target_os = "linux")]
         if let Some(fd) = &self.fd {
             if linux::sleep(fd, wait).await.is_ok() {
                 return;
@@ -35,7 +26,6 @@ impl Timer {
     }
 }
 
-#[cfg(target_os = "linux")]
 mod linux {
     use std::io;
     use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};

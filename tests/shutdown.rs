@@ -1,5 +1,6 @@
-//! `tinn.log` keeps lines in memory; Ctrl-C must still get them to disk (DESIGN.md §2: with no
-//! handler, Ctrl-C cancels all tasks, flushes logs and exits 130).
+//! Shutdown: what a program leaves behind when Ctrl-C or `stop` ends it. `tinn.log` keeps lines
+//! in memory; Ctrl-C must still get them to disk (DESIGN.md §2: with no handler, Ctrl-C cancels
+//! all tasks, flushes logs and exits 130). Workers get QUIT and a grace period for their exit hooks.
 
 #[cfg(unix)]
 use crate::support::interrupt;
