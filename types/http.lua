@@ -112,9 +112,17 @@ function WebSocket:isClosed() end
 ---@field host string
 ---@field port integer
 ---@field task Task the task taking requests
+---@field tls boolean whether it serves HTTPS
 local HttpServer = {}
 
 function HttpServer:close() end
+
+---Reads the tls certificates and keys again (files anew); new handshakes use them, open
+---connections go on. On an error the certificates in use stay. SIGHUP does the same.
+---Errors: raises on a server without tls.
+---@return true|nil ok
+---@return string|nil err e.g. "tls key does not match certificate (key '...', cert '...')", or "closed"
+function HttpServer:reload() end
 
 ---@return boolean
 function HttpServer:isClosed() end
@@ -122,6 +130,11 @@ function HttpServer:isClosed() end
 ---@return string host
 ---@return integer port
 function HttpServer:address() end
+
+---@class HttpTlsCert
+---@field cert string PEM text or the path of a PEM file (the chain, leaf first)
+---@field key string PEM text or the path of a PEM file (PKCS#8, PKCS#1 or SEC1)
+---@field names? string[] host names this certificate answers
 
 ---@class HttpResult
 ---@field status integer
@@ -139,7 +152,12 @@ local http = {}
 ---`idleTimeoutMs` (30000) a kept-alive connection may wait for its next request before it is
 ---closed; `bodyTimeoutMs` (30000) a body read waits for the client's next bytes before it
 ---returns nil, "timeout".
----@param opts {host?: string, port: integer, handler: fun(req: HttpRequest, res: HttpResponse), reuseport?: boolean, maxHeaderBytes?: integer, maxHeaders?: integer, headerTimeoutMs?: number, idleTimeoutMs?: number, bodyTimeoutMs?: number, backlog?: integer}
+---`tls` serves HTTPS: `{cert = PEM or path, key = PEM or path}`, or a list of such entries,
+---each with optional `names` (host names, `*.example.com` allowed) chosen by the name the client
+---asks for (SNI); an entry without names answers the names its certificate is valid for; no
+---match: the first. A TLS handshake must finish within `headerTimeoutMs`. A bad certificate or
+---key returns nil, "http.serve: tls ...".
+---@param opts {host?: string, port: integer, handler: fun(req: HttpRequest, res: HttpResponse), reuseport?: boolean, maxHeaderBytes?: integer, maxHeaders?: integer, headerTimeoutMs?: number, idleTimeoutMs?: number, bodyTimeoutMs?: number, backlog?: integer, tls?: HttpTlsCert|HttpTlsCert[]}
 ---@return HttpServer|nil server
 ---@return string|nil err
 function http.serve(opts) end

@@ -257,7 +257,17 @@ end
 local Server = {}
 Server.__index = Server
 
-function Server:close() self.handle:close() end
+function Server:close()
+  if self.reloader then self.reloader:cancel() end
+  self.handle:close()
+end
+
+--- server:reload() -> true | nil, err   reads the tls certificates and keys again (files are
+--- read anew); new handshakes use them, open connections go on. On error the old ones stay.
+function Server:reload()
+  if not self.tls then error("server:reload: the server has no tls certificates to reload", 2) end
+  return self.handle:reload()
+end
 
 function Server:isClosed() return self.handle:isClosed() end
 
@@ -265,14 +275,56 @@ function Server:address() return self.host, self.port end
 
 function Server:__tostring()
   local host = self.host:find(":", 1, true) and "[" .. self.host .. "]" or self.host
-  return format("HttpServer(http://%s:%d)", host, self.port)
+  return format("HttpServer(%s://%s:%d)", self.tls and "https" or "http", host, self.port)
 end
 
 local http = {}
 
+-- One `{cert, key, names}` entry of the tls option, checked; `where` names it in errors.
+local function tlsEntry(entry, where)
+  if type(entry) ~= "table" then argError(1, "http.serve", format("'%s' must be a table, got %s", where, type(entry)), 2) end
+  for _, key in ipairs({ "cert", "key" }) do
+    if type(entry[key]) ~= "string" then
+      argError(1, "http.serve", format("'%s.%s' must be PEM text or a file path, got %s", where, key, type(entry[key])), 2)
+    end
+  end
+  local names = entry.names
+  if type(names) == "string" then names = { names } end
+  if names ~= nil then
+    if type(names) ~= "table" then argError(1, "http.serve", format("'%s.names' must be a list of host names, got %s", where, type(names)), 2) end
+    for i = 1, #names do
+      if type(names[i]) ~= "string" then argError(1, "http.serve", format("'%s.names[%d]' must be a string, got %s", where, i, type(names[i])), 2) end
+    end
+  end
+  return { cert = entry.cert, key = entry.key, names = names }
+end
+
+-- `tls = {cert, key}` or a list of them → a list of checked entries.
+local function tlsEntries(tls)
+  if type(tls) ~= "table" then argError(1, "http.serve", "'tls' must be a table {cert = ..., key = ...} or a list of them, got " .. type(tls), 1) end
+  if tls.cert ~= nil or tls.key ~= nil then return { tlsEntry(tls, "tls") } end
+  if #tls == 0 then argError(1, "http.serve", "'tls' has no certificate (give {cert = ..., key = ...})", 1) end
+  local entries = {}
+  for i = 1, #tls do entries[i] = tlsEntry(tls[i], format("tls[%d]", i)) end
+  return entries
+end
+
+-- Reloads the certificates on SIGHUP, as nginx does; a failure keeps the old ones and says why.
+local function reloadOnHangup(server)
+  while true do
+    waitSignal("SIGHUP")
+    local ok, err = server.handle:reload()
+    if not ok and err ~= "closed" then
+      io.stderr:write(format("tinn: %s: reloading tls certificates on SIGHUP failed, the old ones stay: %s\n", tostring(server), err))
+    end
+  end
+end
+
 --- http.serve{host = "127.0.0.1", port, handler, reuseport, maxHeaderBytes = 16384,
 ---   maxHeaders = 100, headerTimeoutMs = 10000, idleTimeoutMs = 30000, bodyTimeoutMs = 30000,
----   backlog = 1024} -> server | nil, err
+---   backlog = 1024, tls} -> server | nil, err
+--- tls = {cert = PEM or path, key = PEM or path [, names = {host, ...}]}, or a list of such
+--- (chosen per connection by the name the client asks for; the first when none matches).
 --- Each request runs handler(req, res) as its own task. The server runs until server:close().
 function http.serve(opts)
   if type(opts) ~= "table" then argError(1, "http.serve", "options table expected, got " .. type(opts)) end
@@ -296,13 +348,18 @@ function http.serve(opts)
   check.integer(idleTimeoutMs, 1, "http.serve", "'idleTimeoutMs'", 0, check.INT_MAX)
   local bodyTimeoutMs = option(opts, "bodyTimeoutMs", "number", DEFAULT_BODY_TIMEOUT_MS, "http.serve")
   check.integer(bodyTimeoutMs, 1, "http.serve", "'bodyTimeoutMs'", 0, check.INT_MAX)
+  local tls = opts.tls ~= nil and tlsEntries(opts.tls) or nil
   local handle, err = native.serve(host, port, maxHeaderBytes, headerTimeoutMs, backlog, reuseport,
-    maxHeaders, idleTimeoutMs, bodyTimeoutMs)
+    maxHeaders, idleTimeoutMs, bodyTimeoutMs, tls)
   if not handle then return nil, err end
   local boundHost, boundPort = handle:address()
-  local server = setmetatable({ handle = handle, host = boundHost, port = boundPort }, Server)
+  local server = setmetatable({ handle = handle, host = boundHost, port = boundPort, tls = tls ~= nil }, Server)
   server.task = spawn(serverLoop, handle, handler)
   server.task:name(tostring(server))
+  if tls then
+    server.reloader = spawn(reloadOnHangup, server)
+    server.reloader:name(tostring(server) .. " SIGHUP")
+  end
   return server
 end
 

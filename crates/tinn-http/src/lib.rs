@@ -10,6 +10,7 @@ mod body;
 mod client;
 mod request;
 mod server;
+mod tls;
 mod websocket;
 
 use std::time::Duration;
@@ -30,11 +31,12 @@ pub fn module(lua: &Lua) -> LuaResult<Table> {
 }
 
 /// `native.serve(host, port, maxHeaderBytes, headerTimeoutMs, backlog, reusePort, maxHeaders,
-/// idleTimeoutMs, bodyTimeoutMs)` → server or nil, message. The wrapper has checked the arguments.
+/// idleTimeoutMs, bodyTimeoutMs, tls)` → server or nil, message. The wrapper has checked the
+/// arguments; `tls` is nil or a list of `{cert, key, names}`.
 #[allow(clippy::type_complexity)]
 fn http_serve(
     lua: &Lua,
-    (host, port, max_header_bytes, header_timeout_ms, backlog, reuse_port, max_headers, idle_timeout_ms, body_timeout_ms): (
+    (host, port, max_header_bytes, header_timeout_ms, backlog, reuse_port, max_headers, idle_timeout_ms, body_timeout_ms, tls): (
         String,
         u16,
         usize,
@@ -44,11 +46,16 @@ fn http_serve(
         usize,
         u64,
         u64,
+        Option<Table>,
     ),
 ) -> LuaResult<MultiValue> {
     let addr = match resolve_listen(&host, port) {
         Ok(addr) => addr,
         Err(message) => return (Value::Nil, message).into_lua_multi(lua),
+    };
+    let tls = match tls.map(cert_sources).transpose()?.map(tls::Certificates::new).transpose() {
+        Ok(certificates) => certificates.map(std::sync::Arc::new),
+        Err(message) => return (Value::Nil, format!("http.serve: {message}")).into_lua_multi(lua),
     };
     let options = server::ServerOptions {
         max_header_bytes,
@@ -58,11 +65,24 @@ fn http_serve(
         body_timeout: Duration::from_millis(body_timeout_ms),
         backlog,
         reuse_port,
+        tls,
     };
     match server::serve(addr, options) {
         Ok(server) => lua.create_userdata(server)?.into_lua_multi(lua),
         Err(message) => (Value::Nil, message).into_lua_multi(lua),
     }
+}
+
+/// The `tls` entries the wrapper normalised: `{cert = string, key = string, names = {string}?}`.
+fn cert_sources(entries: Table) -> LuaResult<Vec<tls::CertSource>> {
+    entries
+        .sequence_values::<Table>()
+        .map(|entry| {
+            let entry = entry?;
+            let names: Option<Vec<String>> = entry.get("names")?;
+            Ok(tls::CertSource { cert: entry.get("cert")?, key: entry.get("key")?, names: names.unwrap_or_default() })
+        })
+        .collect()
 }
 
 fn resolve_listen(host: &str, port: u16) -> Result<std::net::SocketAddr, String> {

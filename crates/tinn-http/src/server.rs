@@ -35,6 +35,7 @@ use tinn_reactor::{Closing, Raced};
 
 use crate::body::ResponseBody;
 use crate::request::RequestHandle;
+use crate::tls::Certificates;
 
 /// hyper refuses read buffers below 8 KiB, so smaller header limits are raised to this.
 pub(crate) const MIN_HEADER_BYTES: usize = 8192;
@@ -56,6 +57,8 @@ pub(crate) struct ServerOptions {
     pub(crate) body_timeout: Duration,
     pub(crate) backlog: i32,
     pub(crate) reuse_port: bool,
+    /// Serve HTTPS with these certificates.
+    pub(crate) tls: Option<Arc<Certificates>>,
 }
 
 /// A request hyper has parsed, waiting for the Lua side to pick it up.
@@ -69,6 +72,8 @@ pub(crate) struct Arrived {
 
 pub(crate) struct Server {
     local: SocketAddr,
+    /// The certificates (reloadable) and the rustls config built on them, for HTTPS.
+    tls: Option<(Arc<Certificates>, Arc<rustls::ServerConfig>)>,
     queue: RefCell<VecDeque<Arrived>>,
     arrived: Notify,
     closing: Closing,
@@ -101,7 +106,11 @@ fn bind(addr: SocketAddr, options: &ServerOptions) -> std::io::Result<TcpListene
 pub(crate) fn serve(addr: SocketAddr, options: ServerOptions) -> Result<ServerHandle, String> {
     let listener = bind(addr, &options).map_err(|e| format!("listen '{addr}': {e}"))?;
     let local = listener.local_addr().map_err(|e| format!("listen '{addr}': {e}"))?;
-    let server = Rc::new(Server { local, queue: RefCell::default(), arrived: Notify::new(), closing: Closing::default() });
+    let tls = match &options.tls {
+        Some(certificates) => Some((Arc::clone(certificates), certificates.server_config(vec![b"http/1.1".to_vec()])?)),
+        None => None,
+    };
+    let server = Rc::new(Server { local, tls, queue: RefCell::default(), arrived: Notify::new(), closing: Closing::default() });
     let options = Rc::new(options);
     let accepting = Rc::clone(&server);
     tokio::task::spawn_local(async move {
@@ -260,12 +269,12 @@ impl Body for Tracked {
 }
 
 /// The connection's socket as hyper sees it, telling the watchdog when a request's bytes begin.
-struct Watched {
-    socket: TcpStream,
+struct Watched<S> {
+    socket: S,
     bytes: Arc<BytesArrived>,
 }
 
-impl AsyncRead for Watched {
+impl<S: AsyncRead + Unpin> AsyncRead for Watched<S> {
     fn poll_read(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
         let before = buf.filled().len();
         let polled = Pin::new(&mut self.socket).poll_read(cx, buf);
@@ -279,7 +288,7 @@ impl AsyncRead for Watched {
     }
 }
 
-impl AsyncWrite for Watched {
+impl<S: AsyncWrite + Unpin> AsyncWrite for Watched<S> {
     fn poll_write(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
         Pin::new(&mut self.socket).poll_write(cx, buf)
     }
@@ -302,10 +311,29 @@ impl AsyncWrite for Watched {
 }
 
 async fn serve_connection(server: Rc<Server>, options: Rc<ServerOptions>, stream: TcpStream, peer: SocketAddr) {
-    use std::os::fd::{AsRawFd, BorrowedFd};
+    use std::os::fd::AsRawFd;
     // A failure here only loses latency; the connection still works.
     let _ = stream.set_nodelay(true);
-    let fd = stream.as_raw_fd();
+    let Some((_, config)) = &server.tls else {
+        let fd = stream.as_raw_fd();
+        return serve_http(server, options, stream, peer, Some(fd)).await;
+    };
+    // A client that stalls mid-handshake is dropped after `headerTimeoutMs`; it holds up only
+    // its own task.
+    let handshake = tokio::time::timeout(options.header_timeout, tokio_rustls::TlsAcceptor::from(Arc::clone(config)).accept(stream));
+    // a failed or abandoned handshake is the client's problem: nothing to serve
+    if let Raced::Done(Ok(Ok(tls_stream))) = server.closing.race(handshake).await {
+        serve_http(server, options, tls_stream, peer, None).await;
+    }
+}
+
+/// Serves HTTP on an accepted connection (plain or after the TLS handshake). `plain_fd` is the
+/// socket of a plain connection, where a `408` can be written past hyper.
+async fn serve_http<S>(server: Rc<Server>, options: Rc<ServerOptions>, stream: S, peer: SocketAddr, plain_fd: Option<std::os::fd::RawFd>)
+where
+    S: AsyncRead + AsyncWrite + Send + Unpin + 'static,
+{
+    use std::os::fd::BorrowedFd;
     let activity = Activity::new();
     let queueing = Rc::clone(&server);
     let counting = Rc::clone(&activity);
@@ -341,7 +369,7 @@ async fn serve_connection(server: Rc<Server>, options: Rc<ServerOptions>, stream
             why = activity.expired(&options) => Some(why),
         }
     };
-    if let Raced::Done(Some(Expired::Headers)) = server.closing.race(served).await {
+    if let (Raced::Done(Some(Expired::Headers)), Some(fd)) = (server.closing.race(served).await, plain_fd) {
         // SAFETY: `connection` owns the socket and is dropped only when this function returns,
         // so `fd` is still open here.
         let socket = unsafe { BorrowedFd::borrow_raw(fd) };
@@ -384,6 +412,16 @@ impl UserData for ServerHandle {
                 server.queue.borrow_mut().clear();
             }
             Ok(())
+        });
+        methods.add_method("reload", |lua, this, ()| {
+            let Some(server) = this.0.borrow().clone() else { return (Value::Nil, "closed").into_lua_multi(lua) };
+            let Some((certificates, _)) = &server.tls else {
+                return Err(mlua::Error::runtime("server:reload: the server has no tls certificates to reload"));
+            };
+            match certificates.reload() {
+                Ok(()) => true.into_lua_multi(lua),
+                Err(message) => (Value::Nil, message).into_lua_multi(lua),
+            }
         });
         methods.add_method("isClosed", |_, this, ()| Ok(this.0.borrow().is_none()));
         methods.add_method("address", |lua, this, ()| match this.0.borrow().as_ref() {
