@@ -177,10 +177,10 @@ function http.request(opts) end
 ---@return string|nil err
 function http.get(url, opts) end
 
----Connects to a ws:// URL.
+---Connects to a ws:// or wss:// URL; wss:// trusts the system's CAs plus `ca` (PEM text or a path).
 ---@async
 ---@param url string
----@param opts? {timeout?: number}
+---@param opts? {timeout?: number, ca?: string}
 ---@return WebSocket|nil ws
 ---@return string|nil err
 function http.websocket(url, opts) end

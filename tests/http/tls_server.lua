@@ -18,7 +18,11 @@ server = assert(http.serve{ port = 0, headerTimeoutMs = 500,
     { cert = read("b.pem"), key = read("b.key"), names = { "b.test" } }, -- PEM text, named
   },
   handler = function(req, res)
-    if req.path == "/reload" then
+    if req.path == "/ws" then
+      local ws = assert(res:upgrade())
+      local text = ws:receive(5000)
+      ws:send("echo over TLS: " .. tostring(text))
+    elseif req.path == "/reload" then
       local ok, err = server:reload()
       res:send(("reload %s %s\n"):format(tostring(ok), tostring(err)))
     elseif req.path == "/quit" then
@@ -42,3 +46,10 @@ local r, err = http.get(("https://localhost:%d/self"):format(server.port), { ca 
 print("own client", r and r.status, r and r.body or err)
 local untrusted, why = http.get(("https://localhost:%d/self"):format(server.port), { timeout = 5000 })
 print("own client without the CA", untrusted, why and why:find("UnknownIssuer", 1, true) ~= nil)
+
+local ws, wsErr = http.websocket(("wss://localhost:%d/ws"):format(server.port), { ca = file("ca.pem"), timeout = 5000 })
+assert(ws, wsErr)
+ws:send("hello")
+print("wss", ws:receive(5000))
+ws:close()
+print("wss without the CA", http.websocket(("wss://localhost:%d/ws"):format(server.port), { timeout = 5000 }))

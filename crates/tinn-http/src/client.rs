@@ -27,6 +27,24 @@ type HttpClient = Client<HttpsConnector<HttpConnector>, Full<Bytes>>;
 #[derive(Default)]
 struct Pools(HashMap<Option<String>, Rc<HttpClient>>);
 
+/// The per-state TLS settings of `wss://` connections, keyed like [`Pools`] (reading the
+/// system's CA bundle for each connection would cost more than the handshake).
+#[derive(Default)]
+struct WebSocketTls(HashMap<Option<String>, Arc<rustls::ClientConfig>>);
+
+fn websocket_tls(lua: &Lua, ca: Option<String>) -> Result<Arc<rustls::ClientConfig>, String> {
+    if lua.app_data_ref::<WebSocketTls>().is_none() {
+        lua.set_app_data(WebSocketTls::default());
+    }
+    let mut configs = lua.app_data_mut::<WebSocketTls>().ok_or("websocket tls settings are missing")?;
+    if let Some(config) = configs.0.get(&ca) {
+        return Ok(Arc::clone(config));
+    }
+    let config = Arc::new(tls_config(ca.as_deref())?);
+    configs.0.insert(ca, Arc::clone(&config));
+    Ok(config)
+}
+
 /// Trust: the system's roots, plus the PEM certificates in `ca` when given.
 fn tls_config(ca: Option<&str>) -> Result<rustls::ClientConfig, String> {
     let mut roots = rustls::RootCertStore::empty();
@@ -163,17 +181,30 @@ pub(crate) fn http_client_request(
     })
 }
 
-/// `native.websocket(url)` → WebSocket, or nil, message. `ws://` only for now.
-pub(crate) fn http_websocket_connect(lua: &Lua, url: String) -> LuaResult<MultiValue> {
+/// `native.websocket(url, ca)` → WebSocket, or nil, message. `ws://` and `wss://` (trusting
+/// the system's CAs and `ca`, PEM text, like https).
+pub(crate) fn http_websocket_connect(lua: &Lua, (url, ca): (String, Option<String>)) -> LuaResult<MultiValue> {
     let parsed = match url::Url::parse(&url) {
-        Ok(parsed) if parsed.scheme() == "ws" => parsed,
+        Ok(parsed) if parsed.scheme() == "ws" || parsed.scheme() == "wss" => parsed,
         Ok(parsed) => {
-            return (Value::Nil, format!("websocket '{url}': unsupported scheme '{}' (use ws://)", parsed.scheme())).into_lua_multi(lua)
+            return (Value::Nil, format!("websocket '{url}': unsupported scheme '{}' (use ws:// or wss://)", parsed.scheme())).into_lua_multi(lua)
         }
         Err(e) => return (Value::Nil, format!("invalid URL '{url}': {e}")).into_lua_multi(lua),
     };
     let host = parsed.host_str().unwrap_or_default().trim_start_matches('[').trim_end_matches(']').to_string();
     let port = parsed.port_or_known_default().unwrap_or(80);
+    let tls = if parsed.scheme() == "wss" {
+        let server_name = match rustls::pki_types::ServerName::try_from(host.clone()) {
+            Ok(name) => name,
+            Err(e) => return (Value::Nil, format!("websocket '{url}': bad host name: {e}")).into_lua_multi(lua),
+        };
+        match websocket_tls(lua, ca) {
+            Ok(config) => Some((tokio_rustls::TlsConnector::from(config), server_name)),
+            Err(message) => return (Value::Nil, message).into_lua_multi(lua),
+        }
+    } else {
+        None
+    };
     tinn_reactor::start(lua, async move {
         let outcome = async {
             let tcp = tokio::net::TcpStream::connect((host.as_str(), port))
@@ -181,7 +212,12 @@ pub(crate) fn http_websocket_connect(lua: &Lua, url: String) -> LuaResult<MultiV
                 .map_err(|e| format!("websocket '{url}': connect: {e}"))?;
             // the handshake is a few small writes; Nagle would only delay it
             let _ = tcp.set_nodelay(true);
-            let io: Box<dyn crate::websocket::Io> = Box::new(tcp);
+            let io: Box<dyn crate::websocket::Io> = match tls {
+                Some((connector, server_name)) => Box::new(
+                    connector.connect(server_name, tcp).await.map_err(|e| format!("websocket '{url}': {e}"))?,
+                ),
+                None => Box::new(tcp),
+            };
             tokio_tungstenite::client_async(url.as_str(), io)
                 .await
                 .map(|(stream, _)| stream)

@@ -367,6 +367,16 @@ end
 -- Client
 ---------------------------------------------------------------------------------------------------
 
+-- The `ca` option: PEM text as it is, or the PEM file a path names.
+local function readCa(ca)
+  if ca == nil or ca:find("-----BEGIN", 1, true) then return ca end
+  local file, err = io.open(ca, "rb")
+  if not file then return nil, "ca: " .. err end
+  local text = file:read("*a")
+  file:close()
+  return text
+end
+
 --- http.request{url, method = "GET", headers, body, timeout, followRedirects = true, ca}
 ---   -> { status, headers, body } | nil, err
 --- `ca` (PEM text or a PEM file's path) adds certificates to trust beside the system's.
@@ -381,14 +391,8 @@ function http.request(opts)
   local timeout = opts.timeout or opts.timeoutMs
   checkTimeout(timeout, "http.request")
   local follow = option(opts, "followRedirects", "boolean", true, "http.request")
-  local ca = option(opts, "ca", "string", nil, "http.request")
-  if ca and not ca:find("-----BEGIN", 1, true) then
-    -- a path to a PEM file
-    local file, err = io.open(ca, "rb")
-    if not file then return nil, "ca: " .. err end
-    ca = file:read("*a")
-    file:close()
-  end
+  local ca, caErr = readCa(option(opts, "ca", "string", nil, "http.request"))
+  if caErr then return nil, caErr end
   local status, responseHeaders, responseBody = await(timeout, native.request(method, url, headers, body, follow, ca))
   if not status then return nil, responseHeaders end
   return { status = status, headers = setmetatable(responseHeaders, Headers), body = responseBody }
@@ -403,13 +407,16 @@ function http.get(url, opts)
   return http.request(request)
 end
 
---- http.websocket(url [, {timeout}]) -> ws | nil, err   (ws:// URLs)
+--- http.websocket(url [, {timeout, ca}]) -> ws | nil, err   (ws:// and wss:// URLs; `ca` as
+--- for http.request)
 function http.websocket(url, opts)
   if type(url) ~= "string" then argError(1, "http.websocket", "URL string expected, got " .. type(url)) end
   if opts ~= nil and type(opts) ~= "table" then argError(2, "http.websocket", "options table expected, got " .. type(opts)) end
   local timeout = opts and opts.timeout
   checkTimeout(timeout, "http.websocket", 2)
-  local handle, err = await(timeout, native.websocket(url))
+  local ca, caErr = readCa(opts and option(opts, "ca", "string", nil, "http.websocket"))
+  if caErr then return nil, caErr end
+  local handle, err = await(timeout, native.websocket(url, ca))
   if not handle then return nil, err end
   return setmetatable({ handle = handle, peer = url }, WebSocket)
 end
