@@ -320,3 +320,30 @@ fn https_server_sni_reload_and_stalled_handshake() {
     }
     assert_eq!(lines.len(), expected.len(), "{printed}");
 }
+
+/// Issue 19: Ctrl-C on a server script drains it (the request in flight gets its response, new
+/// connections are refused), then the program exits 130 as before; it used to cut the request off.
+#[test]
+fn ctrl_c_drains_a_server_script() {
+    use std::time::{Duration, Instant};
+
+    let mut server = KillOnDrop(
+        tinn().arg("http/serve_until_interrupted.lua").stdout(Stdio::piped()).spawn().expect("start the tinn server"),
+    );
+    let mut port = String::new();
+    BufReader::new(server.0.stdout.take().expect("stdout")).read_line(&mut port).expect("the server prints its port");
+    let port: u16 = port.trim().parse().expect("a port");
+    let slow = std::thread::spawn(move || curl(&[&format!("http://127.0.0.1:{port}/slow?ms=700")]));
+    std::thread::sleep(Duration::from_millis(300));
+    // SAFETY: kill only sends a signal to our own child process.
+    unsafe { libc::kill(server.0.id() as i32, libc::SIGINT) };
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+        assert!(Instant::now() < deadline, "new connections are refused while draining");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let (body, err) = slow.join().expect("the curl thread");
+    assert_eq!(body, "done /slow", "the request in flight finished: {err}");
+    let status = server.0.wait().expect("the server exits");
+    assert_eq!(status.code(), Some(130), "{status}");
+}

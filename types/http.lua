@@ -115,7 +115,12 @@ function WebSocket:isClosed() end
 ---@field tls boolean whether it serves HTTPS
 local HttpServer = {}
 
-function HttpServer:close() end
+---Closes the server: at once, or with drainMs stops accepting (new connections are refused),
+---lets the requests begun finish for up to drainMs, then closes the rest. Returns at once;
+---`server.task:join()` waits until it has closed.
+---Errors: raises on a drainMs that is not an integer 0-2147483647.
+---@param opts? {drainMs?: integer}
+function HttpServer:close(opts) end
 
 ---Reads the tls certificates and keys again (files anew); new handshakes use them, open
 ---connections go on. On an error the certificates in use stay. SIGHUP does the same.
@@ -156,8 +161,9 @@ local http = {}
 ---each with optional `names` (host names, `*.example.com` allowed) chosen by the name the client
 ---asks for (SNI); an entry without names answers the names its certificate is valid for; no
 ---match: the first. A TLS handshake must finish within `headerTimeoutMs`. A bad certificate or
----key returns nil, "http.serve: tls ...".
----@param opts {host?: string, port: integer, handler: fun(req: HttpRequest, res: HttpResponse), reuseport?: boolean, maxHeaderBytes?: integer, maxHeaders?: integer, headerTimeoutMs?: number, idleTimeoutMs?: number, bodyTimeoutMs?: number, backlog?: integer, tls?: HttpTlsCert|HttpTlsCert[]}
+---key returns nil, "http.serve: tls ...". `drainMs` (5000): how long Ctrl-C or SIGTERM lets requests
+---in flight finish before the program exits (0: at once).
+---@param opts {host?: string, port: integer, handler: fun(req: HttpRequest, res: HttpResponse), reuseport?: boolean, maxHeaderBytes?: integer, maxHeaders?: integer, headerTimeoutMs?: number, idleTimeoutMs?: number, bodyTimeoutMs?: number, backlog?: integer, tls?: HttpTlsCert|HttpTlsCert[], drainMs?: integer}
 ---@return HttpServer|nil server
 ---@return string|nil err
 function http.serve(opts) end

@@ -257,9 +257,59 @@ end
 local Server = {}
 Server.__index = Server
 
-function Server:close()
+-- Servers not yet closed. Ctrl-C (SIGINT) or SIGTERM closes them all, each draining for its
+-- drainMs, then ends the program with the signal's status, as it would have without them.
+local liveServers = {}
+local signalWatchers -- { SIGINT = task, SIGTERM = task } while some server is live
+local DEFAULT_DRAIN_MS = 5000
+local SIGNAL_STATUS = { SIGINT = 130, SIGTERM = 143 }
+
+local function drainOnSignal(signal)
+  waitSignal(signal)
+  local watchers = signalWatchers
+  signalWatchers = nil
+  for name, watcher in pairs(watchers) do
+    if name ~= signal then watcher:cancel() end
+  end
+  local draining = {}
+  for server in pairs(liveServers) do draining[#draining + 1] = server end
+  for _, server in ipairs(draining) do server:close{ drainMs = server.drainMs } end
+  for _, server in ipairs(draining) do server.task:join() end
+  stop(SIGNAL_STATUS[signal])
+end
+
+local function remember(server)
+  liveServers[server] = true
+  -- The REPL keeps Ctrl-C for cancelling the running entry.
+  if signalWatchers or package.loaded["tinn.repl.host"] then return end
+  signalWatchers = {}
+  for signal in pairs(SIGNAL_STATUS) do
+    signalWatchers[signal] = spawn(drainOnSignal, signal)
+    signalWatchers[signal]:name("tinn.http: drain servers on " .. signal)
+  end
+end
+
+local function forget(server)
+  liveServers[server] = nil
+  if next(liveServers) == nil and signalWatchers then
+    for _, watcher in pairs(signalWatchers) do watcher:cancel() end
+    signalWatchers = nil
+  end
+end
+
+--- server:close([{drainMs = 0}]) stops the server. With drainMs, it stops accepting at once
+--- (new connections are refused), lets the requests begun finish for up to drainMs, then
+--- closes the rest; it returns at once, and server.task ends when the server has closed.
+function Server:close(opts)
+  local drainMs = 0
+  if opts ~= nil then
+    if type(opts) ~= "table" then argError(1, "server:close", "options table expected, got " .. type(opts)) end
+    drainMs = option(opts, "drainMs", "number", 0, "server:close")
+    check.integer(drainMs, 1, "server:close", "'drainMs'", 0, check.INT_MAX)
+  end
   if self.reloader then self.reloader:cancel() end
-  self.handle:close()
+  forget(self)
+  if drainMs > 0 then self.handle:drain(drainMs) else self.handle:close() end
 end
 
 --- server:reload() -> true | nil, err   reads the tls certificates and keys again (files are
@@ -322,7 +372,7 @@ end
 
 --- http.serve{host = "127.0.0.1", port, handler, reuseport, maxHeaderBytes = 16384,
 ---   maxHeaders = 100, headerTimeoutMs = 10000, idleTimeoutMs = 30000, bodyTimeoutMs = 30000,
----   backlog = 1024, tls} -> server | nil, err
+---   backlog = 1024, tls, drainMs = 5000} -> server | nil, err
 --- tls = {cert = PEM or path, key = PEM or path [, names = {host, ...}]}, or a list of such
 --- (chosen per connection by the name the client asks for; the first when none matches).
 --- Each request runs handler(req, res) as its own task. The server runs until server:close().
@@ -348,18 +398,22 @@ function http.serve(opts)
   check.integer(idleTimeoutMs, 1, "http.serve", "'idleTimeoutMs'", 0, check.INT_MAX)
   local bodyTimeoutMs = option(opts, "bodyTimeoutMs", "number", DEFAULT_BODY_TIMEOUT_MS, "http.serve")
   check.integer(bodyTimeoutMs, 1, "http.serve", "'bodyTimeoutMs'", 0, check.INT_MAX)
+  local drainMs = option(opts, "drainMs", "number", DEFAULT_DRAIN_MS, "http.serve")
+  check.integer(drainMs, 1, "http.serve", "'drainMs'", 0, check.INT_MAX)
   local tls = opts.tls ~= nil and tlsEntries(opts.tls) or nil
   local handle, err = native.serve(host, port, maxHeaderBytes, headerTimeoutMs, backlog, reuseport,
     maxHeaders, idleTimeoutMs, bodyTimeoutMs, tls)
   if not handle then return nil, err end
   local boundHost, boundPort = handle:address()
-  local server = setmetatable({ handle = handle, host = boundHost, port = boundPort, tls = tls ~= nil }, Server)
+  local server = setmetatable({ handle = handle, host = boundHost, port = boundPort, tls = tls ~= nil,
+    drainMs = drainMs }, Server)
   server.task = spawn(serverLoop, handle, handler)
   server.task:name(tostring(server))
   if tls then
     server.reloader = spawn(reloadOnHangup, server)
     server.reloader:name(tostring(server) .. " SIGHUP")
   end
+  remember(server)
   return server
 end
 
