@@ -162,8 +162,9 @@ local http = {}
 ---asks for (SNI); an entry without names answers the names its certificate is valid for; no
 ---match: the first. A TLS handshake must finish within `headerTimeoutMs`. A bad certificate or
 ---key returns nil, "http.serve: tls ...". `drainMs` (5000): how long Ctrl-C or SIGTERM lets requests
----in flight finish before the program exits (0: at once).
----@param opts {host?: string, port: integer, handler: fun(req: HttpRequest, res: HttpResponse), reuseport?: boolean, maxHeaderBytes?: integer, maxHeaders?: integer, headerTimeoutMs?: number, idleTimeoutMs?: number, bodyTimeoutMs?: number, backlog?: integer, tls?: HttpTlsCert|HttpTlsCert[], drainMs?: integer}
+---in flight finish before the program exits (0: at once). `accessLog` (a tinn.log logger or a
+---function(line)) gets a line per request in the combined log format.
+---@param opts {host?: string, port: integer, handler: fun(req: HttpRequest, res: HttpResponse), reuseport?: boolean, maxHeaderBytes?: integer, maxHeaders?: integer, headerTimeoutMs?: number, idleTimeoutMs?: number, bodyTimeoutMs?: number, backlog?: integer, tls?: HttpTlsCert|HttpTlsCert[], drainMs?: integer, accessLog?: Logger|fun(line: string)}
 ---@return HttpServer|nil server
 ---@return string|nil err
 function http.serve(opts) end

@@ -141,13 +141,16 @@ end
 --- res:send([body]) sends the whole response. Errors: raises if a response was already sent.
 function Response:send(body)
   if body ~= nil and type(body) ~= "string" then argError(1, "res:send", "string expected, got " .. type(body)) end
+  self.bytesSent = body and #body or 0
   return raiseIfFailed("res:send", self.handle:respond(self.statusCode, self.headers, body))
 end
 
 --- res:json(value) sends value as JSON with content-type application/json.
 function Response:json(value)
   self.headers["content-type"] = "application/json"
-  return raiseIfFailed("res:json", self.handle:respond(self.statusCode, self.headers, tinn.json.encode(value)))
+  local body = tinn.json.encode(value)
+  self.bytesSent = #body
+  return raiseIfFailed("res:json", self.handle:respond(self.statusCode, self.headers, body))
 end
 
 --- res:write(chunk [, timeoutMs]) streams a chunk (chunked encoding); the first write sends the
@@ -161,6 +164,7 @@ function Response:write(chunk, timeoutMs)
     raiseIfFailed("res:write", self.handle:startStream(self.statusCode, self.headers))
   end
   local ok, err = await(timeoutMs, self.handle:write(chunk))
+  if ok then self.bytesSent = self.bytesSent + #chunk end
   if err == "timeout" then return nil, err, 0 end
   return ok, err
 end
@@ -220,18 +224,40 @@ end
 -- Server
 ---------------------------------------------------------------------------------------------------
 
-local function handleRequest(handler, handle)
+local MONTHS = { "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" }
+
+-- Quotes, backslashes and control characters in a logged field become \xHH, as nginx writes them.
+local function logField(text)
+  if text == nil or text == "" then return "-" end
+  return (text:gsub('[%c"\\\128-\255]', function(c) return format("\\x%02X", c:byte()) end))
+end
+
+-- One line in the combined log format:
+-- 127.0.0.1 - - [02/Dec/2026:16:50:00 +0000] "GET /a?x=1 HTTP/1.1" 200 5 "referer" "user agent"
+local function writeAccessLog(accessLog, req, status, bytes)
+  local now = os.date("!*t")
+  local headers = req.headers
+  local target = req.rawQuery and req.path .. "?" .. req.rawQuery or req.path
+  local line = format('%s - - [%02d/%s/%04d:%02d:%02d:%02d +0000] "%s %s %s" %d %d "%s" "%s"',
+    req.remoteAddress, now.day, MONTHS[now.month], now.year, now.hour, now.min, now.sec,
+    req.method, logField(target), req.version, status, bytes,
+    logField(headers["referer"]), logField(headers["user-agent"]))
+  if type(accessLog) == "function" then accessLog(line) else accessLog:info("%s", line) end
+end
+
+local function handleRequest(handler, handle, accessLog)
   local method, path, rawQuery, version, remoteAddress, remotePort = handle:info()
   local req = setmetatable({
     handle = handle, method = method, path = path, rawQuery = rawQuery, version = version,
     remoteAddress = remoteAddress, remotePort = remotePort,
   }, RequestMeta)
-  local res = setmetatable({ handle = handle, statusCode = 200, headers = {},
+  local res = setmetatable({ handle = handle, statusCode = 200, headers = {}, bytesSent = 0,
     peer = remoteAddress .. ":" .. remotePort }, Response)
   local ok, err = xpcall(handler, reactor.traceback, req, res)
   if not ok then
     io.stderr:write(format("tinn: error in HTTP handler for %s %s: %s\n", method, path, tostring(err)))
     if not handle:responded() then
+      res.statusCode, res.bytesSent = 500, 22
       handle:respond(500, { ["content-type"] = "text/plain" }, "Internal Server Error\n")
     end
   elseif not handle:responded() then
@@ -244,13 +270,17 @@ local function handleRequest(handler, handle)
     await(nil, ws.handle:close(ok and 1000 or 1011, ok and "" or "handler failed"))
   end
   handle:release()
+  if accessLog then
+    local logged, logErr = pcall(writeAccessLog, accessLog, req, rawget(res, "websocket") and 101 or res.statusCode, res.bytesSent)
+    if not logged then io.stderr:write(format("tinn: HTTP access log failed: %s\n", tostring(logErr))) end
+  end
 end
 
-local function serverLoop(handle, handler)
+local function serverLoop(handle, handler, accessLog)
   while true do
     local batch = await(nil, handle:nextRequests())
     if not batch then return end -- closed
-    for i = 1, #batch do spawn(handleRequest, handler, batch[i]) end
+    for i = 1, #batch do spawn(handleRequest, handler, batch[i], accessLog) end
   end
 end
 
@@ -372,7 +402,7 @@ end
 
 --- http.serve{host = "127.0.0.1", port, handler, reuseport, maxHeaderBytes = 16384,
 ---   maxHeaders = 100, headerTimeoutMs = 10000, idleTimeoutMs = 30000, bodyTimeoutMs = 30000,
----   backlog = 1024, tls, drainMs = 5000} -> server | nil, err
+---   backlog = 1024, tls, drainMs = 5000, accessLog} -> server | nil, err
 --- tls = {cert = PEM or path, key = PEM or path [, names = {host, ...}]}, or a list of such
 --- (chosen per connection by the name the client asks for; the first when none matches).
 --- Each request runs handler(req, res) as its own task. The server runs until server:close().
@@ -398,6 +428,10 @@ function http.serve(opts)
   check.integer(idleTimeoutMs, 1, "http.serve", "'idleTimeoutMs'", 0, check.INT_MAX)
   local bodyTimeoutMs = option(opts, "bodyTimeoutMs", "number", DEFAULT_BODY_TIMEOUT_MS, "http.serve")
   check.integer(bodyTimeoutMs, 1, "http.serve", "'bodyTimeoutMs'", 0, check.INT_MAX)
+  local accessLog = opts.accessLog
+  if accessLog ~= nil and type(accessLog) ~= "function" and not (type(accessLog) == "table" and type(accessLog.info) == "function") then
+    argError(1, "http.serve", "'accessLog' must be a tinn.log logger or a function(line), got " .. type(accessLog))
+  end
   local drainMs = option(opts, "drainMs", "number", DEFAULT_DRAIN_MS, "http.serve")
   check.integer(drainMs, 1, "http.serve", "'drainMs'", 0, check.INT_MAX)
   local tls = opts.tls ~= nil and tlsEntries(opts.tls) or nil
@@ -407,7 +441,7 @@ function http.serve(opts)
   local boundHost, boundPort = handle:address()
   local server = setmetatable({ handle = handle, host = boundHost, port = boundPort, tls = tls ~= nil,
     drainMs = drainMs }, Server)
-  server.task = spawn(serverLoop, handle, handler)
+  server.task = spawn(serverLoop, handle, handler, accessLog)
   server.task:name(tostring(server))
   if tls then
     server.reloader = spawn(reloadOnHangup, server)
