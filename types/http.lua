@@ -192,6 +192,15 @@ function http.get(url, opts) end
 ---@return string|nil err
 function http.websocket(url, opts) end
 
+---A handler serving the files under dir: ETag/Last-Modified with 304s, Range (206/416), HEAD,
+---content types, index files; paths that leave dir (`..`, or a symbolic link out of it unless
+---followSymlinks) get 403.
+---Errors: raises when dir is not a folder or an option has the wrong type.
+---@param dir string
+---@param opts? {index?: string|false, followSymlinks?: boolean, maxAge?: integer}
+---@return fun(req: HttpRequest, res: HttpResponse)
+function http.static(dir, opts) end
+
 ---Parses a query string into a table (a repeated key gives a list).
 ---@param raw? string
 ---@return table<string, string|string[]>

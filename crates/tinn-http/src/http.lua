@@ -509,6 +509,157 @@ function http.websocket(url, opts)
   return setmetatable({ handle = handle, peer = url }, WebSocket)
 end
 
+---------------------------------------------------------------------------------------------------
+-- Static files
+---------------------------------------------------------------------------------------------------
+
+local WEEKDAYS = { "Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat" }
+local MONTH_NUMBER = {}
+for i, name in ipairs(MONTHS) do MONTH_NUMBER[name] = i end
+
+-- An HTTP date (RFC 9110 IMF-fixdate), written without the locale's names.
+local function httpDate(t)
+  local d = os.date("!*t", t)
+  return format("%s, %02d %s %04d %02d:%02d:%02d GMT", WEEKDAYS[d.wday], d.day, MONTHS[d.month], d.year, d.hour, d.min, d.sec)
+end
+
+-- "Sun, 06 Nov 1994 08:49:37 GMT" -> seconds since the epoch, or nil.
+local function parseHttpDate(text)
+  local day, mon, year, h, m, s = (text or ""):match("^%a+, (%d%d) (%a%a%a) (%d%d%d%d) (%d%d):(%d%d):(%d%d) GMT$")
+  local month = MONTH_NUMBER[mon]
+  if not month then return nil end
+  year, day = tonumber(year), tonumber(day)
+  -- days from 1970-01-01 (Howard Hinnant's days_from_civil)
+  local y = month <= 2 and year - 1 or year
+  local era = floor(y / 400)
+  local yoe = y - era * 400
+  local doy = floor((153 * (month > 2 and month - 3 or month + 9) + 2) / 5) + day - 1
+  local days = era * 146097 + yoe * 365 + floor(yoe / 4) - floor(yoe / 100) + doy - 719468
+  return ((days * 24 + tonumber(h)) * 60 + tonumber(m)) * 60 + tonumber(s)
+end
+
+local CONTENT_TYPES = {
+  html = "text/html; charset=utf-8", htm = "text/html; charset=utf-8", css = "text/css; charset=utf-8",
+  js = "text/javascript; charset=utf-8", mjs = "text/javascript; charset=utf-8",
+  json = "application/json", txt = "text/plain; charset=utf-8", md = "text/markdown; charset=utf-8",
+  lua = "text/plain; charset=utf-8", csv = "text/csv; charset=utf-8", xml = "application/xml",
+  svg = "image/svg+xml", png = "image/png", jpg = "image/jpeg", jpeg = "image/jpeg", gif = "image/gif",
+  webp = "image/webp", avif = "image/avif", ico = "image/x-icon", wasm = "application/wasm",
+  pdf = "application/pdf", zip = "application/zip", gz = "application/gzip", tar = "application/x-tar",
+  woff = "font/woff", woff2 = "font/woff2", ttf = "font/ttf", otf = "font/otf",
+  mp3 = "audio/mpeg", ogg = "audio/ogg", wav = "audio/wav", mp4 = "video/mp4", webm = "video/webm",
+}
+
+local STATIC_CHUNK = 64 * 1024
+
+-- The one range of "bytes=a-b" | "bytes=a-" | "bytes=-n" within size: first, last; false when
+-- unsatisfiable; nil when the header is not one range tinn serves (the whole file is sent).
+local function byteRange(header, size)
+  local first, last = header:match("^bytes=%s*(%d*)%-(%d*)%s*$")
+  if not first or (first == "" and last == "") then return nil end
+  if first == "" then
+    local n = tonumber(last)
+    if n == 0 then return false end
+    return math.max(size - n, 0), size - 1
+  end
+  first, last = tonumber(first), last ~= "" and tonumber(last) or size - 1
+  if first >= size or last < first then return false end
+  return first, math.min(last, size - 1)
+end
+
+-- Whether the client's cached copy (If-None-Match, else If-Modified-Since) is current.
+local function notModified(headers, etag, modified)
+  local ifNoneMatch = headers["if-none-match"]
+  if ifNoneMatch then
+    if ifNoneMatch:match("^%s*%*%s*$") then return true end
+    for tag in ifNoneMatch:gmatch("[^,%s]+") do
+      if tag:gsub("^W/", "") == etag then return true end
+    end
+    return false
+  end
+  local since = parseHttpDate(headers["if-modified-since"])
+  return since ~= nil and modified <= since
+end
+
+local function decodePath(path)
+  return (path:gsub("%%(%x%x)", function(hex) return string.char(tonumber(hex, 16)) end))
+end
+
+--- http.static(dir [, {index = "index.html", followSymlinks = false, maxAge}]) -> handler
+--- A handler serving the files under dir: ETag and Last-Modified, 304 for a current cached
+--- copy, Range (206 / 416), HEAD, content types, index files; paths that leave dir (by `..`, or
+--- by a symbolic link unless followSymlinks) get 403. Errors: raises when dir is not a folder.
+function http.static(dir, opts)
+  if type(dir) ~= "string" then argError(1, "http.static", "folder path expected, got " .. type(dir)) end
+  if opts ~= nil and type(opts) ~= "table" then argError(2, "http.static", "options table expected, got " .. type(opts)) end
+  opts = opts or {}
+  local index = opts.index
+  if index == nil then index = "index.html" end
+  if index ~= false and type(index) ~= "string" then
+    argError(2, "http.static", "'index' must be a file name or false, got " .. type(index))
+  end
+  local follow = option(opts, "followSymlinks", "boolean", false, "http.static")
+  local maxAge = option(opts, "maxAge", "number", nil, "http.static")
+  if maxAge then check.integer(maxAge, 2, "http.static", "'maxAge'", 0, check.INT_MAX) end
+  local root, err = native.staticRoot(dir)
+  if not root then error("http.static: " .. err, 2) end
+  local fs = require("tinn.fs")
+
+  return function(req, res)
+    local method = req.method
+    if method ~= "GET" and method ~= "HEAD" then
+      return res:status(405):header("allow", "GET, HEAD"):send("method not allowed\n")
+    end
+    local path = decodePath(req.path)
+    local real, size, modified, isDirectory = native.staticLookup(root, path, follow)
+    if real and isDirectory then
+      if not index then return res:status(404):send("not found\n") end
+      if path:sub(-1) ~= "/" then
+        -- relative links in the index page need the folder's trailing slash
+        return res:status(301):header("location", req.path .. "/" .. (req.rawQuery and "?" .. req.rawQuery or "")):send()
+      end
+      real, size, modified, isDirectory = native.staticLookup(root, path .. index, follow)
+      if real and isDirectory then real, size = nil, "not found" end
+    end
+    if not real then
+      if size == "forbidden" then return res:status(403):send("forbidden\n") end
+      return res:status(404):send("not found\n")
+    end
+    local etag = format('"%x-%x"', modified, size)
+    res:header("etag", etag):header("last-modified", httpDate(modified)):header("accept-ranges", "bytes")
+    if maxAge then res:header("cache-control", "max-age=" .. maxAge) end
+    if notModified(req.headers, etag, modified) then return res:status(304):send() end
+    res:header("content-type", CONTENT_TYPES[(real:match("%.([%w]+)$") or ""):lower()] or "application/octet-stream")
+    local first, last = 0, size - 1
+    local range = req.headers["range"]
+    local ifRange = req.headers["if-range"]
+    if range and (not ifRange or ifRange == etag or parseHttpDate(ifRange) == modified) then
+      local from, to = byteRange(range, size)
+      if from == false then
+        return res:status(416):header("content-range", "bytes */" .. size):send()
+      elseif from then
+        first, last = from, to
+        res:status(206):header("content-range", format("bytes %d-%d/%d", first, last, size))
+      end
+    end
+    local length = last - first + 1
+    res:header("content-length", length)
+    if method == "HEAD" or length == 0 then return res:send() end
+    local file = fs.open(real, "r")
+    if not file then return res:status(403):header("content-length", 10):send("forbidden\n") end
+    if first > 0 then file:seek("set", first) end
+    local left = length
+    while left > 0 do
+      local chunk = file:read(math.min(left, STATIC_CHUNK))
+      if not chunk or chunk == "" then break end -- the file shrank meanwhile
+      left = left - #chunk
+      if length <= STATIC_CHUNK then res:send(chunk) break end
+      if not res:write(chunk) then break end -- the client went away
+    end
+    file:close()
+  end
+end
+
 http.parseQuery = parseQuery
 
 return http

@@ -10,6 +10,7 @@ mod body;
 mod client;
 mod request;
 mod server;
+mod static_files;
 mod tls;
 mod websocket;
 
@@ -27,6 +28,8 @@ pub fn module(lua: &Lua) -> LuaResult<Table> {
     native.set("serve", lua.create_function(http_serve)?)?;
     native.set("request", lua.create_function(client::http_client_request)?)?;
     native.set("websocket", lua.create_function(client::http_websocket_connect)?)?;
+    native.set("staticRoot", lua.create_function(static_files::http_static_root)?)?;
+    native.set("staticLookup", lua.create_function(static_files::http_static_lookup)?)?;
     tinn_reactor::wrap_module(lua, "=tinn/http", include_str!("http.lua"), native)
 }
 
