@@ -49,6 +49,14 @@ fn curl_against_tinn_server() {
     std::fs::remove_file(&upload).ok();
     assert_eq!(body, format!("text/x-test got {} bytes", 3 * 1024 * 1024), "{err}");
 
+    // res:compress(true): curl --compressed gets gzip and decodes it
+    let (body, log) = curl(&["--compressed", "--verbose", &format!("{base}/gzip")]);
+    assert_eq!(body, "compress me ".repeat(200));
+    assert!(log.to_lowercase().contains("content-encoding: gzip"), "{log}");
+    let (body, log) = curl(&["--verbose", &format!("{base}/gzip")]);
+    assert_eq!(body, "compress me ".repeat(200), "no gzip for a client that did not ask");
+    assert!(!log.to_lowercase().contains("content-encoding"), "{log}");
+
     let (body, _) = curl(&[&format!("{base}/quit")]);
     assert_eq!(body, "bye");
     let status = server.0.wait().expect("the server exits after /quit");

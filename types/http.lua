@@ -66,6 +66,13 @@ function HttpResponse:write(chunk, timeoutMs) end
 ---Ends a streamed response.
 function HttpResponse:finish() end
 
+---Gzips this response (when the client accepts it and its type is text-like) or not, whatever
+---the server's `compress` says. Set before sending.
+---Errors: raises when `on` is not a boolean.
+---@param on boolean
+---@return HttpResponse
+function HttpResponse:compress(on) end
+
 ---Answers a WebSocket handshake with 101 and returns the WebSocket. The WebSocket lasts as long
 ---as the handler: when the handler returns it is closed (1000, or 1011 if the handler raised).
 ---@async
@@ -163,8 +170,9 @@ local http = {}
 ---match: the first. A TLS handshake must finish within `headerTimeoutMs`. A bad certificate or
 ---key returns nil, "http.serve: tls ...". `drainMs` (5000): how long Ctrl-C or SIGTERM lets requests
 ---in flight finish before the program exits (0: at once). `accessLog` (a tinn.log logger or a
----function(line)) gets a line per request in the combined log format.
----@param opts {host?: string, port: integer, handler: fun(req: HttpRequest, res: HttpResponse), reuseport?: boolean, maxHeaderBytes?: integer, maxHeaders?: integer, headerTimeoutMs?: number, idleTimeoutMs?: number, bodyTimeoutMs?: number, backlog?: integer, tls?: HttpTlsCert|HttpTlsCert[], drainMs?: integer, accessLog?: Logger|fun(line: string)}
+---function(line)) gets a line per request in the combined log format. `compress` gzips text-like
+---responses for clients that accept it.
+---@param opts {host?: string, port: integer, handler: fun(req: HttpRequest, res: HttpResponse), reuseport?: boolean, maxHeaderBytes?: integer, maxHeaders?: integer, headerTimeoutMs?: number, idleTimeoutMs?: number, bodyTimeoutMs?: number, backlog?: integer, tls?: HttpTlsCert|HttpTlsCert[], drainMs?: integer, accessLog?: Logger|fun(line: string), compress?: boolean}
 ---@return HttpServer|nil server
 ---@return string|nil err
 function http.serve(opts) end

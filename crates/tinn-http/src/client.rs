@@ -21,6 +21,10 @@ use crate::request::{header_map, header_table};
 /// Redirects followed before a request gives up.
 const MAX_REDIRECTS: usize = 10;
 
+/// The most a gzipped response may grow to when decoded (a small download must not expand
+/// into all memory).
+const MAX_DECODED_BODY: u64 = 1 << 30;
+
 type HttpClient = Client<HttpsConnector<HttpConnector>, Full<Bytes>>;
 
 /// The per-state clients, keyed by the extra CA (PEM) they trust; `None` is the system roots.
@@ -117,6 +121,11 @@ async fn fetch(
             .body(Full::new(body.clone()))
             .map_err(|e| format!("request '{url}': {e}"))?;
         *request.headers_mut() = headers.clone();
+        // gzip is decoded below; a script that names its own accept-encoding gets the bytes as sent
+        let decode = !headers.contains_key(hyper::header::ACCEPT_ENCODING);
+        if decode {
+            request.headers_mut().insert(hyper::header::ACCEPT_ENCODING, hyper::header::HeaderValue::from_static("gzip"));
+        }
         let response = client.request(request).await.map_err(|e| {
             // hyper-util wraps the cause (refused, reset...); show the innermost reason
             let mut cause: &dyn std::error::Error = &e;
@@ -138,7 +147,11 @@ async fn fetch(
             }
         }
         let (head, incoming) = response.into_parts();
-        let body = incoming.collect().await.map_err(|e| format!("request '{url}': reading body: {e}"))?.to_bytes();
+        let mut body = incoming.collect().await.map_err(|e| format!("request '{url}': reading body: {e}"))?.to_bytes();
+        let gzipped = head.headers.get(hyper::header::CONTENT_ENCODING).is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"gzip"));
+        if decode && gzipped {
+            body = crate::compress::gunzip(&body, MAX_DECODED_BODY).map_err(|e| format!("request '{url}': {e}"))?;
+        }
         return Ok(Fetched { status, headers: head.headers, body });
     }
     Err(format!("request '{url}': more than {MAX_REDIRECTS} redirects"))

@@ -142,7 +142,7 @@ end
 function Response:send(body)
   if body ~= nil and type(body) ~= "string" then argError(1, "res:send", "string expected, got " .. type(body)) end
   self.bytesSent = body and #body or 0
-  return raiseIfFailed("res:send", self.handle:respond(self.statusCode, self.headers, body))
+  return raiseIfFailed("res:send", self.handle:respond(self.statusCode, self.headers, body, self.compressing))
 end
 
 --- res:json(value) sends value as JSON with content-type application/json.
@@ -150,7 +150,7 @@ function Response:json(value)
   self.headers["content-type"] = "application/json"
   local body = tinn.json.encode(value)
   self.bytesSent = #body
-  return raiseIfFailed("res:json", self.handle:respond(self.statusCode, self.headers, body))
+  return raiseIfFailed("res:json", self.handle:respond(self.statusCode, self.headers, body, self.compressing))
 end
 
 --- res:write(chunk [, timeoutMs]) streams a chunk (chunked encoding); the first write sends the
@@ -161,12 +161,20 @@ function Response:write(chunk, timeoutMs)
   if type(chunk) ~= "string" then argError(1, "res:write", "string expected, got " .. type(chunk)) end
   checkTimeout(timeoutMs, "res:write", 2)
   if not self.handle:streaming() then
-    raiseIfFailed("res:write", self.handle:startStream(self.statusCode, self.headers))
+    raiseIfFailed("res:write", self.handle:startStream(self.statusCode, self.headers, self.compressing))
   end
   local ok, err = await(timeoutMs, self.handle:write(chunk))
   if ok then self.bytesSent = self.bytesSent + #chunk end
   if err == "timeout" then return nil, err, 0 end
   return ok, err
+end
+
+--- res:compress(on) -> res   gzip this response (when the client accepts it and its type is
+--- text-like) or not, whatever the server's `compress` says. Set before sending.
+function Response:compress(on)
+  if type(on) ~= "boolean" then argError(1, "res:compress", "boolean expected, got " .. type(on)) end
+  self.compressing = on
+  return self
 end
 
 --- res:finish() ends a streamed response (done for you when the handler returns).
@@ -245,13 +253,13 @@ local function writeAccessLog(accessLog, req, status, bytes)
   if type(accessLog) == "function" then accessLog(line) else accessLog:info("%s", line) end
 end
 
-local function handleRequest(handler, handle, accessLog)
+local function handleRequest(handler, handle, accessLog, compress)
   local method, path, rawQuery, version, remoteAddress, remotePort = handle:info()
   local req = setmetatable({
     handle = handle, method = method, path = path, rawQuery = rawQuery, version = version,
     remoteAddress = remoteAddress, remotePort = remotePort,
   }, RequestMeta)
-  local res = setmetatable({ handle = handle, statusCode = 200, headers = {}, bytesSent = 0,
+  local res = setmetatable({ handle = handle, statusCode = 200, headers = {}, bytesSent = 0, compressing = compress,
     peer = remoteAddress .. ":" .. remotePort }, Response)
   local ok, err = xpcall(handler, reactor.traceback, req, res)
   if not ok then
@@ -261,7 +269,7 @@ local function handleRequest(handler, handle, accessLog)
       handle:respond(500, { ["content-type"] = "text/plain" }, "Internal Server Error\n")
     end
   elseif not handle:responded() then
-    handle:respond(res.statusCode, res.headers, nil) -- the handler sent nothing: an empty body
+    handle:respond(res.statusCode, res.headers, nil, false) -- the handler sent nothing: an empty body
   end
   -- The connection is the handler's: when it ends, so does a WebSocket it did not close (1011
   -- when the handler failed), and the socket is let go now, not when Lua collects `handle`.
@@ -276,11 +284,11 @@ local function handleRequest(handler, handle, accessLog)
   end
 end
 
-local function serverLoop(handle, handler, accessLog)
+local function serverLoop(handle, handler, accessLog, compress)
   while true do
     local batch = await(nil, handle:nextRequests())
     if not batch then return end -- closed
-    for i = 1, #batch do spawn(handleRequest, handler, batch[i], accessLog) end
+    for i = 1, #batch do spawn(handleRequest, handler, batch[i], accessLog, compress) end
   end
 end
 
@@ -402,7 +410,7 @@ end
 
 --- http.serve{host = "127.0.0.1", port, handler, reuseport, maxHeaderBytes = 16384,
 ---   maxHeaders = 100, headerTimeoutMs = 10000, idleTimeoutMs = 30000, bodyTimeoutMs = 30000,
----   backlog = 1024, tls, drainMs = 5000, accessLog} -> server | nil, err
+---   backlog = 1024, tls, drainMs = 5000, accessLog, compress = false} -> server | nil, err
 --- tls = {cert = PEM or path, key = PEM or path [, names = {host, ...}]}, or a list of such
 --- (chosen per connection by the name the client asks for; the first when none matches).
 --- Each request runs handler(req, res) as its own task. The server runs until server:close().
@@ -432,6 +440,7 @@ function http.serve(opts)
   if accessLog ~= nil and type(accessLog) ~= "function" and not (type(accessLog) == "table" and type(accessLog.info) == "function") then
     argError(1, "http.serve", "'accessLog' must be a tinn.log logger or a function(line), got " .. type(accessLog))
   end
+  local compress = option(opts, "compress", "boolean", false, "http.serve")
   local drainMs = option(opts, "drainMs", "number", DEFAULT_DRAIN_MS, "http.serve")
   check.integer(drainMs, 1, "http.serve", "'drainMs'", 0, check.INT_MAX)
   local tls = opts.tls ~= nil and tlsEntries(opts.tls) or nil
@@ -441,7 +450,7 @@ function http.serve(opts)
   local boundHost, boundPort = handle:address()
   local server = setmetatable({ handle = handle, host = boundHost, port = boundPort, tls = tls ~= nil,
     drainMs = drainMs }, Server)
-  server.task = spawn(serverLoop, handle, handler, accessLog)
+  server.task = spawn(serverLoop, handle, handler, accessLog, compress)
   server.task:name(tostring(server))
   if tls then
     server.reloader = spawn(reloadOnHangup, server)
