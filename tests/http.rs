@@ -49,6 +49,14 @@ fn curl_against_tinn_server() {
     std::fs::remove_file(&upload).ok();
     assert_eq!(body, format!("text/x-test got {} bytes", 3 * 1024 * 1024), "{err}");
 
+    // res:compress(true): curl --compressed gets gzip and decodes it
+    let (body, log) = curl(&["--compressed", "--verbose", &format!("{base}/gzip")]);
+    assert_eq!(body, "compress me ".repeat(200));
+    assert!(log.to_lowercase().contains("content-encoding: gzip"), "{log}");
+    let (body, log) = curl(&["--verbose", &format!("{base}/gzip")]);
+    assert_eq!(body, "compress me ".repeat(200), "no gzip for a client that did not ask");
+    assert!(!log.to_lowercase().contains("content-encoding"), "{log}");
+
     let (body, _) = curl(&[&format!("{base}/quit")]);
     assert_eq!(body, "bye");
     let status = server.0.wait().expect("the server exits after /quit");
@@ -170,4 +178,180 @@ fn http_server_at_the_fd_limit_backs_off_and_recovers() {
     assert_eq!(stderr.matches("HTTP server on").count(), 1, "said once: {stderr}");
     assert_eq!(stderr.matches("accept").count(), 1, "tinn.net said once too: {stderr}");
     assert!(stderr.contains("Too many open files"), "{stderr}");
+}
+
+/// A test CA in a fresh folder, and certificates it signs: `<name>.pem` / `<name>.key`.
+struct TestCa {
+    dir: std::path::PathBuf,
+}
+
+impl TestCa {
+    fn new(label: &str) -> TestCa {
+        let dir = std::env::temp_dir().join(format!("tinn-{label}-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        openssl(&dir, &["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", "ca.key", "-out", "ca.pem", "-days", "1", "-subj", "/CN=tinn test CA"]);
+        TestCa { dir }
+    }
+
+    /// Signs a certificate `<name>.pem` for common name `cn`, valid for `san`
+    /// (`DNS:localhost,IP:127.0.0.1`), with its key in `<name>.key`.
+    fn issue(&self, name: &str, cn: &str, san: &str) {
+        let (key, csr, pem, ext) = (format!("{name}.key"), format!("{name}.csr"), format!("{name}.pem"), format!("{name}.cnf"));
+        openssl(&self.dir, &["req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", &key, "-out", &csr, "-subj", &format!("/CN={cn}")]);
+        std::fs::write(self.dir.join(&ext), format!("subjectAltName={san}\n")).expect("write extensions");
+        openssl(&self.dir, &["x509", "-req", "-in", &csr, "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial", "-out", &pem, "-days", "1", "-extfile", &ext]);
+    }
+
+    fn path(&self, name: &str) -> String {
+        self.dir.join(name).display().to_string()
+    }
+}
+
+impl Drop for TestCa {
+    fn drop(&mut self) {
+        std::fs::remove_dir_all(&self.dir).ok();
+    }
+}
+
+/// The subject curl saw in the server's certificate, and the body, for `url`.
+fn curl_tls(ca: &TestCa, port: u16, host: &str, path: &str) -> (String, String) {
+    let resolve = format!("{host}:{port}:127.0.0.1");
+    let (body, log) = curl(&["--verbose", "--cacert", &ca.path("ca.pem"), "--resolve", &resolve, &format!("https://{host}:{port}{path}")]);
+    let subject = log.lines().find_map(|l| l.trim_start_matches("* ").trim().strip_prefix("subject: ")).unwrap_or("").to_owned();
+    (subject, if body.is_empty() { log } else { body })
+}
+
+/// Issue 19: tinn serves HTTPS (it spoke only plain HTTP): certificates picked by SNI, clear
+/// errors for bad ones, reload by `server:reload()` and SIGHUP while a connection stays open,
+/// and a client stalling in the handshake is dropped without holding up the others.
+#[test]
+fn https_server_sni_reload_and_stalled_handshake() {
+    use std::io::{Read, Write};
+    use std::time::{Duration, Instant};
+
+    let ca = TestCa::new("tls-server");
+    ca.issue("a", "first", "DNS:localhost,IP:127.0.0.1");
+    ca.issue("b", "second", "DNS:b.test");
+    ca.issue("renewed", "renewed", "DNS:localhost,IP:127.0.0.1");
+
+    let mut server = KillOnDrop(
+        tinn().args(["http/tls_server.lua", &ca.dir.display().to_string()]).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("start the tinn server"),
+    );
+    let mut stdout = BufReader::new(server.0.stdout.take().expect("stdout"));
+    let mut line = String::new();
+    stdout.read_line(&mut line).expect("the server prints its port");
+    let port: u16 = line.trim().parse().expect("a port");
+
+    // SNI: localhost is answered by the certificate valid for it, b.test by the one named so
+    let (subject, body) = curl_tls(&ca, port, "localhost", "/a");
+    assert_eq!((subject.as_str(), body.as_str()), ("CN=first", "hello tls /a\n"));
+    let (subject, body) = curl_tls(&ca, port, "b.test", "/b");
+    assert_eq!((subject.as_str(), body.as_str()), ("CN=second", "hello tls /b\n"));
+
+    // A client that connects and stalls in the handshake: others are served meanwhile, and it
+    // is dropped after headerTimeoutMs (500 ms).
+    let mut stalled = std::net::TcpStream::connect(("127.0.0.1", port)).expect("connect");
+    stalled.write_all(&[0x16, 0x03, 0x01]).expect("a handshake's first bytes");
+    let (_, body) = curl_tls(&ca, port, "localhost", "/meanwhile");
+    assert_eq!(body, "hello tls /meanwhile\n");
+    stalled.set_read_timeout(Some(Duration::from_secs(10))).expect("timeout");
+    let began = Instant::now();
+    let mut rest = Vec::new();
+    let _ = stalled.read_to_end(&mut rest);
+    assert!(began.elapsed() < Duration::from_secs(5), "the stalled handshake was dropped ({:?})", began.elapsed());
+
+    // A connection open across the reload keeps working
+    let mut open = KillOnDrop(
+        Command::new("openssl")
+            .args(["s_client", "-quiet", "-connect", &format!("127.0.0.1:{port}"), "-CAfile", &ca.path("ca.pem")])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start openssl s_client"),
+    );
+    let mut open_in = open.0.stdin.take().expect("stdin");
+    let mut open_out = BufReader::new(open.0.stdout.take().expect("stdout"));
+    let mut ask = |path: &str| -> String {
+        open_in.write_all(format!("GET {path} HTTP/1.1\r\nHost: localhost\r\n\r\n").as_bytes()).expect("send over s_client");
+        loop {
+            let mut line = String::new();
+            if open_out.read_line(&mut line).expect("read from s_client") == 0 || line.starts_with("hello") {
+                return line;
+            }
+        }
+    };
+    assert_eq!(ask("/before"), "hello tls /before\n");
+
+    std::fs::copy(ca.dir.join("renewed.pem"), ca.dir.join("a.pem")).expect("renew the certificate");
+    std::fs::copy(ca.dir.join("renewed.key"), ca.dir.join("a.key")).expect("renew the key");
+    // SAFETY: kill only sends a signal to our own child process.
+    unsafe { libc::kill(server.0.id() as i32, libc::SIGHUP) };
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while curl_tls(&ca, port, "localhost", "/").0 != "CN=renewed" {
+        assert!(Instant::now() < deadline, "SIGHUP reloads the certificate");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert_eq!(ask("/after"), "hello tls /after\n", "the connection open across the reload still works");
+
+    // A broken file: reload says why and the certificates in use stay
+    std::fs::copy(ca.dir.join("b.key"), ca.dir.join("a.key")).expect("a key of another certificate");
+    let (_, body) = curl_tls(&ca, port, "localhost", "/reload");
+    assert!(body.starts_with("reload nil tls key does not match certificate"), "{body}");
+    assert_eq!(curl_tls(&ca, port, "localhost", "/still").0, "CN=renewed");
+    drop(open);
+
+    let (_, body) = curl_tls(&ca, port, "localhost", "/quit");
+    assert_eq!(body, "bye\n");
+    let status = server.0.wait().expect("the server exits after /quit");
+    let mut printed = String::new();
+    stdout.read_to_string(&mut printed).expect("read the rest");
+    let mut stderr = String::new();
+    server.0.stderr.take().expect("stderr").read_to_string(&mut stderr).expect("stderr");
+    assert!(status.success(), "the server ends cleanly: {status} {stderr}");
+    let printed = printed.replace(&ca.dir.display().to_string(), "DIR").replace(&format!(":{port}/"), ":PORT/");
+    let expected = [
+        "HttpServer(https://127.0.0.1:PORT)\t1",
+        "mismatched key\tnil\thttp.serve: tls key does not match certificate (key 'DIR/b.key', cert 'DIR/a.pem')",
+        "missing file\tnil\thttp.serve: tls cert: read 'DIR/nope.pem': No such file or directory (os error 2)",
+        "not PEM\tnil\thttp.serve: tls cert (PEM text): not a PEM certificate:",
+        "no key\tnil\thttp.serve: tls key 'DIR/a.pem': no PEM private key found",
+        "bad option\tfalse\tbad argument #1 to 'http.serve' ('tls.key' must be PEM text or a file path, got nil)",
+        "own client\t200\thello tls /self",
+        "own client without the CA\tnil\ttrue",
+        "wss\techo over TLS: hello\ttext",
+        "wss without the CA\tnil\twebsocket 'wss://localhost:PORT/ws': invalid peer certificate: UnknownIssuer",
+    ];
+    let lines: Vec<&str> = printed.lines().filter(|l| !l.is_empty()).collect();
+    for (want, got) in expected.iter().zip(&lines) {
+        assert!(got.starts_with(want), "want {want:?}\n got {got:?}\nall:\n{printed}\n{stderr}");
+    }
+    assert_eq!(lines.len(), expected.len(), "{printed}");
+}
+
+/// Issue 19: Ctrl-C on a server script drains it (the request in flight gets its response, new
+/// connections are refused), then the program exits 130 as before; it used to cut the request off.
+#[test]
+fn ctrl_c_drains_a_server_script() {
+    use std::time::{Duration, Instant};
+
+    let mut server = KillOnDrop(
+        tinn().arg("http/serve_until_interrupted.lua").stdout(Stdio::piped()).spawn().expect("start the tinn server"),
+    );
+    let mut port = String::new();
+    BufReader::new(server.0.stdout.take().expect("stdout")).read_line(&mut port).expect("the server prints its port");
+    let port: u16 = port.trim().parse().expect("a port");
+    let slow = std::thread::spawn(move || curl(&[&format!("http://127.0.0.1:{port}/slow?ms=700")]));
+    std::thread::sleep(Duration::from_millis(300));
+    // SAFETY: kill only sends a signal to our own child process.
+    unsafe { libc::kill(server.0.id() as i32, libc::SIGINT) };
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+        assert!(Instant::now() < deadline, "new connections are refused while draining");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let (body, err) = slow.join().expect("the curl thread");
+    assert_eq!(body, "done /slow", "the request in flight finished: {err}");
+    let status = server.0.wait().expect("the server exits");
+    assert_eq!(status.code(), Some(130), "{status}");
 }

@@ -80,14 +80,81 @@ fn json_api_example_routes() {
     assert!(curl(&[&format!("{base}/nope")]).contains("no route for GET /nope"));
 }
 
+/// Issue 19: the static example is `http.static`: validators and 304s, ranges, HEAD, content
+/// types, index files, and no way out of its folder by `..` or a symbolic link.
+#[cfg(unix)]
 #[test]
-fn static_example_streams_files_and_refuses_escapes() {
-    let example = start("http/static.lua", &["http"]);
+fn static_example_serves_files_with_validators_ranges_and_no_escapes() {
+    let dir = std::env::temp_dir().join(format!("tinn-static-{}", std::process::id()));
+    let root = dir.join("site");
+    std::fs::create_dir_all(root.join("sub")).expect("make the folder");
+    std::fs::write(root.join("hello.txt"), "hello static\n").expect("write");
+    std::fs::write(root.join("sub/index.html"), "<p>index</p>\n").expect("write");
+    let big: Vec<u8> = (0..300_000u32).map(|i| (i % 251) as u8).collect();
+    std::fs::write(root.join("big.bin"), &big).expect("write");
+    std::fs::write(dir.join("secret.txt"), "secret\n").expect("write");
+    std::os::unix::fs::symlink(dir.join("secret.txt"), root.join("escape.txt")).expect("symlink out");
+    std::os::unix::fs::symlink(root.join("hello.txt"), root.join("inside.txt")).expect("symlink in");
+    struct RemoveOnDrop(std::path::PathBuf);
+    impl Drop for RemoveOnDrop {
+        fn drop(&mut self) {
+            std::fs::remove_dir_all(&self.0).ok();
+        }
+    }
+    let _cleanup = RemoveOnDrop(dir.clone());
+
+    let example = start("http/static.lua", &[&root.display().to_string()]);
     let base = &example.1;
-    let expected = std::fs::read_to_string(crate::support::tests_dir().join("http/robustness.lua")).expect("read the file");
-    assert_eq!(curl(&[&format!("{base}/robustness.lua")]), expected);
-    assert!(curl(&[&format!("{base}/missing.txt")]).starts_with("not found"));
-    assert_eq!(curl(&["--path-as-is", &format!("{base}/../Cargo.toml")]), "bad path\n");
+    let url = |path: &str| format!("{base}{path}");
+    let status = |args: &[&str]| curl(&[&["-o", "/dev/null", "-w", "%{http_code}"], args].concat());
+
+    let raw_head = curl(&["-D", "-", "-o", "/dev/null", &url("/hello.txt")]);
+    let head = raw_head.to_lowercase();
+    assert!(head.starts_with("http/1.1 200"), "{head}");
+    assert!(head.contains("content-type: text/plain; charset=utf-8"), "{head}");
+    assert!(head.contains("content-length: 13"), "{head}");
+    let header = |name: &str| {
+        let line = raw_head.lines().find(|l| l.to_lowercase().starts_with(&format!("{name}: "))).expect(name);
+        line[name.len() + 2..].trim().to_owned()
+    };
+    let etag = header("etag");
+    let modified = header("last-modified");
+    assert_eq!(curl(&[&url("/hello.txt")]), "hello static\n");
+
+    // validators
+    assert_eq!(status(&["-H", &format!("if-none-match: {etag}"), &url("/hello.txt")]), "304");
+    assert_eq!(status(&["-H", "if-none-match: \"other\"", &url("/hello.txt")]), "200");
+    assert_eq!(status(&["-H", &format!("if-modified-since: {modified}"), &url("/hello.txt")]), "304");
+    assert_eq!(status(&["-H", "if-modified-since: Sat, 01 Jan 2000 00:00:00 GMT", &url("/hello.txt")]), "200");
+
+    // ranges
+    let partial = curl(&["-D", "-", "-r", "2-4", &url("/hello.txt")]);
+    assert!(partial.starts_with("HTTP/1.1 206"), "{partial}");
+    assert!(partial.to_lowercase().contains("content-range: bytes 2-4/13"), "{partial}");
+    assert!(partial.ends_with("\r\n\r\nllo"), "{partial}");
+    assert_eq!(curl(&["-r", "-3", &url("/hello.txt")]), "ic\n");
+    assert_eq!(status(&["-r", "99-", &url("/hello.txt")]), "416");
+    let output = Command::new("curl").args(["--silent", "--max-time", "10", "-r", "100000-200009", &url("/big.bin")]).output().expect("curl");
+    assert!(output.stdout == big[100_000..200_010], "a range of a streamed file ({} bytes)", output.stdout.len());
+    let output = Command::new("curl").args(["--silent", "--max-time", "10", &url("/big.bin")]).output().expect("curl");
+    assert!(output.stdout == big, "the whole streamed file ({} bytes)", output.stdout.len());
+
+    // HEAD: the headers of a GET, no body
+    let head = curl(&["-I", &url("/big.bin")]).to_lowercase();
+    assert!(head.contains("content-length: 300000") && head.contains("content-type: application/octet-stream"), "{head}");
+
+    // folders and their index
+    assert_eq!(curl(&[&url("/sub/")]), "<p>index</p>\n");
+    let moved = curl(&["-D", "-", "-o", "/dev/null", &url("/sub?x=1")]).to_lowercase();
+    assert!(moved.starts_with("http/1.1 301") && moved.contains("location: /sub/?x=1"), "{moved}");
+    assert_eq!(status(&[&url("/missing.txt")]), "404");
+    assert_eq!(status(&["-X", "POST", &url("/hello.txt")]), "405");
+
+    // no way out
+    assert_eq!(status(&["--path-as-is", &url("/../secret.txt")]), "403");
+    assert_eq!(status(&["--path-as-is", &url("/%2e%2e/secret.txt")]), "403");
+    assert_eq!(status(&[&url("/escape.txt")]), "403", "a link out of the folder");
+    assert_eq!(curl(&[&url("/inside.txt")]), "hello static\n", "a link within it");
 }
 
 #[cfg(unix)]

@@ -105,6 +105,10 @@ script_tests! {
     http_timed_out_reads_and_writes_lose_nothing: "http/body_reads.lua";
     http_client_request_times_out: "http/client_timeout.lua";
     http_idle_body_and_header_count_limits: "http/limits.lua";
+    http_close_drains_in_flight_requests_and_refuses_new_ones: "http/drain.lua";
+    http_access_log_in_combined_format: "http/access_log.lua";
+    http_compress_gzips_text_for_clients_that_accept_it: "http/compress.lua";
+    http_static_refuses_symlinks_out_unless_followed: "http/static_symlinks.lua";
     // fs and log
     fs_files: "fs/files.lua";
     fs_errors_missing_and_permission_denied: "fs/errors.lua";

@@ -66,6 +66,13 @@ function HttpResponse:write(chunk, timeoutMs) end
 ---Ends a streamed response.
 function HttpResponse:finish() end
 
+---Gzips this response (when the client accepts it and its type is text-like) or not, whatever
+---the server's `compress` says. Set before sending.
+---Errors: raises when `on` is not a boolean.
+---@param on boolean
+---@return HttpResponse
+function HttpResponse:compress(on) end
+
 ---Answers a WebSocket handshake with 101 and returns the WebSocket. The WebSocket lasts as long
 ---as the handler: when the handler returns it is closed (1000, or 1011 if the handler raised).
 ---@async
@@ -112,9 +119,22 @@ function WebSocket:isClosed() end
 ---@field host string
 ---@field port integer
 ---@field task Task the task taking requests
+---@field tls boolean whether it serves HTTPS
 local HttpServer = {}
 
-function HttpServer:close() end
+---Closes the server: at once, or with drainMs stops accepting (new connections are refused),
+---lets the requests begun finish for up to drainMs, then closes the rest. Returns at once;
+---`server.task:join()` waits until it has closed.
+---Errors: raises on a drainMs that is not an integer 0-2147483647.
+---@param opts? {drainMs?: integer}
+function HttpServer:close(opts) end
+
+---Reads the tls certificates and keys again (files anew); new handshakes use them, open
+---connections go on. On an error the certificates in use stay. SIGHUP does the same.
+---Errors: raises on a server without tls.
+---@return true|nil ok
+---@return string|nil err e.g. "tls key does not match certificate (key '...', cert '...')", or "closed"
+function HttpServer:reload() end
 
 ---@return boolean
 function HttpServer:isClosed() end
@@ -122,6 +142,11 @@ function HttpServer:isClosed() end
 ---@return string host
 ---@return integer port
 function HttpServer:address() end
+
+---@class HttpTlsCert
+---@field cert string PEM text or the path of a PEM file (the chain, leaf first)
+---@field key string PEM text or the path of a PEM file (PKCS#8, PKCS#1 or SEC1)
+---@field names? string[] host names this certificate answers
 
 ---@class HttpResult
 ---@field status integer
@@ -139,7 +164,15 @@ local http = {}
 ---`idleTimeoutMs` (30000) a kept-alive connection may wait for its next request before it is
 ---closed; `bodyTimeoutMs` (30000) a body read waits for the client's next bytes before it
 ---returns nil, "timeout".
----@param opts {host?: string, port: integer, handler: fun(req: HttpRequest, res: HttpResponse), reuseport?: boolean, maxHeaderBytes?: integer, maxHeaders?: integer, headerTimeoutMs?: number, idleTimeoutMs?: number, bodyTimeoutMs?: number, backlog?: integer}
+---`tls` serves HTTPS: `{cert = PEM or path, key = PEM or path}`, or a list of such entries,
+---each with optional `names` (host names, `*.example.com` allowed) chosen by the name the client
+---asks for (SNI); an entry without names answers the names its certificate is valid for; no
+---match: the first. A TLS handshake must finish within `headerTimeoutMs`. A bad certificate or
+---key returns nil, "http.serve: tls ...". `drainMs` (5000): how long Ctrl-C or SIGTERM lets requests
+---in flight finish before the program exits (0: at once). `accessLog` (a tinn.log logger or a
+---function(line)) gets a line per request in the combined log format. `compress` gzips text-like
+---responses for clients that accept it.
+---@param opts {host?: string, port: integer, handler: fun(req: HttpRequest, res: HttpResponse), reuseport?: boolean, maxHeaderBytes?: integer, maxHeaders?: integer, headerTimeoutMs?: number, idleTimeoutMs?: number, bodyTimeoutMs?: number, backlog?: integer, tls?: HttpTlsCert|HttpTlsCert[], drainMs?: integer, accessLog?: Logger|fun(line: string), compress?: boolean}
 ---@return HttpServer|nil server
 ---@return string|nil err
 function http.serve(opts) end
@@ -159,13 +192,22 @@ function http.request(opts) end
 ---@return string|nil err
 function http.get(url, opts) end
 
----Connects to a ws:// URL.
+---Connects to a ws:// or wss:// URL; wss:// trusts the system's CAs plus `ca` (PEM text or a path).
 ---@async
 ---@param url string
----@param opts? {timeout?: number}
+---@param opts? {timeout?: number, ca?: string}
 ---@return WebSocket|nil ws
 ---@return string|nil err
 function http.websocket(url, opts) end
+
+---A handler serving the files under dir: ETag/Last-Modified with 304s, Range (206/416), HEAD,
+---content types, index files; paths that leave dir (`..`, or a symbolic link out of it unless
+---followSymlinks) get 403.
+---Errors: raises when dir is not a folder or an option has the wrong type.
+---@param dir string
+---@param opts? {index?: string|false, followSymlinks?: boolean, maxAge?: integer}
+---@return fun(req: HttpRequest, res: HttpResponse)
+function http.static(dir, opts) end
 
 ---Parses a query string into a table (a repeated key gives a list).
 ---@param raw? string

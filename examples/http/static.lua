@@ -1,32 +1,9 @@
--- static.lua: a static file server that streams files from disk in 64 KiB chunks, so large
--- files never sit whole in memory, and a slow client only slows its own task.
+-- static.lua: a static file server built on http.static: ETag and Last-Modified with 304s,
+-- Range requests, HEAD, content types, index.html for folders; files stream from disk in
+-- 64 KiB chunks, and paths that leave the folder (by `..` or a symbolic link) get 403.
 -- Run: tinn examples/http/static.lua [port [directory]]   then: curl http://127.0.0.1:8083/README.md
-local http, fs = require("tinn.http"), require("tinn.fs")
-local root = arg[2] or "."
-local CHUNK = 64 * 1024
-local TYPES = { html = "text/html", css = "text/css", js = "text/javascript", json = "application/json",
-  lua = "text/plain", md = "text/markdown", txt = "text/plain", png = "image/png", jpg = "image/jpeg" }
+local http = require("tinn.http")
+local files = http.static(arg[2] or ".")
 
-local function contentType(path)
-  return TYPES[path:match("%.(%w+)$") or ""] or "application/octet-stream"
-end
-
-local server = assert(http.serve{ port = tonumber(arg[1]) or 8083, handler = function(req, res)
-  -- refuse anything that could climb out of the root
-  if req.path:find("..", 1, true) or req.path:find("\0", 1, true) then
-    return res:status(400):send("bad path\n")
-  end
-  local path = root .. req.path
-  local info = fs.stat(path)
-  if not info or info.type ~= "file" then return res:status(404):send("not found: " .. req.path .. "\n") end
-  local file, err = fs.open(path, "r")
-  if not file then return res:status(403):send(err .. "\n") end
-  res:header("content-type", contentType(path))
-  while true do
-    local chunk = file:read(CHUNK)
-    if not chunk or chunk == "" then break end
-    if not res:write(chunk) then break end -- the client went away
-  end
-  file:close()
-end })
+local server = assert(http.serve{ port = tonumber(arg[1]) or 8083, handler = files })
 print("listening on http://127.0.0.1:" .. server.port)

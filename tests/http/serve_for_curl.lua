@@ -5,6 +5,8 @@ server = assert(http.serve{ port = 0, handler = function(req, res)
   if req.path == "/quit" then
     res:send("bye")
     delay(function() server:close() end, 10)
+  elseif req.path == "/gzip" then
+    res:compress(true):header("content-type", "text/plain"):send(("compress me "):rep(200))
   elseif req.method == "POST" then
     res:send(("%s got %d bytes"):format(req.headers["content-type"] or "?", #req:body()))
   else

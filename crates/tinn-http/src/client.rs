@@ -21,11 +21,33 @@ use crate::request::{header_map, header_table};
 /// Redirects followed before a request gives up.
 const MAX_REDIRECTS: usize = 10;
 
+/// The most a gzipped response may grow to when decoded (a small download must not expand
+/// into all memory).
+const MAX_DECODED_BODY: u64 = 1 << 30;
+
 type HttpClient = Client<HttpsConnector<HttpConnector>, Full<Bytes>>;
 
 /// The per-state clients, keyed by the extra CA (PEM) they trust; `None` is the system roots.
 #[derive(Default)]
 struct Pools(HashMap<Option<String>, Rc<HttpClient>>);
+
+/// The per-state TLS settings of `wss://` connections, keyed like [`Pools`] (reading the
+/// system's CA bundle for each connection would cost more than the handshake).
+#[derive(Default)]
+struct WebSocketTls(HashMap<Option<String>, Arc<rustls::ClientConfig>>);
+
+fn websocket_tls(lua: &Lua, ca: Option<String>) -> Result<Arc<rustls::ClientConfig>, String> {
+    if lua.app_data_ref::<WebSocketTls>().is_none() {
+        lua.set_app_data(WebSocketTls::default());
+    }
+    let mut configs = lua.app_data_mut::<WebSocketTls>().ok_or("websocket tls settings are missing")?;
+    if let Some(config) = configs.0.get(&ca) {
+        return Ok(Arc::clone(config));
+    }
+    let config = Arc::new(tls_config(ca.as_deref())?);
+    configs.0.insert(ca, Arc::clone(&config));
+    Ok(config)
+}
 
 /// Trust: the system's roots, plus the PEM certificates in `ca` when given.
 fn tls_config(ca: Option<&str>) -> Result<rustls::ClientConfig, String> {
@@ -99,6 +121,11 @@ async fn fetch(
             .body(Full::new(body.clone()))
             .map_err(|e| format!("request '{url}': {e}"))?;
         *request.headers_mut() = headers.clone();
+        // gzip is decoded below; a script that names its own accept-encoding gets the bytes as sent
+        let decode = !headers.contains_key(hyper::header::ACCEPT_ENCODING);
+        if decode {
+            request.headers_mut().insert(hyper::header::ACCEPT_ENCODING, hyper::header::HeaderValue::from_static("gzip"));
+        }
         let response = client.request(request).await.map_err(|e| {
             // hyper-util wraps the cause (refused, reset...); show the innermost reason
             let mut cause: &dyn std::error::Error = &e;
@@ -120,7 +147,11 @@ async fn fetch(
             }
         }
         let (head, incoming) = response.into_parts();
-        let body = incoming.collect().await.map_err(|e| format!("request '{url}': reading body: {e}"))?.to_bytes();
+        let mut body = incoming.collect().await.map_err(|e| format!("request '{url}': reading body: {e}"))?.to_bytes();
+        let gzipped = head.headers.get(hyper::header::CONTENT_ENCODING).is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"gzip"));
+        if decode && gzipped {
+            body = crate::compress::gunzip(&body, MAX_DECODED_BODY).map_err(|e| format!("request '{url}': {e}"))?;
+        }
         return Ok(Fetched { status, headers: head.headers, body });
     }
     Err(format!("request '{url}': more than {MAX_REDIRECTS} redirects"))
@@ -163,17 +194,30 @@ pub(crate) fn http_client_request(
     })
 }
 
-/// `native.websocket(url)` → WebSocket, or nil, message. `ws://` only for now.
-pub(crate) fn http_websocket_connect(lua: &Lua, url: String) -> LuaResult<MultiValue> {
+/// `native.websocket(url, ca)` → WebSocket, or nil, message. `ws://` and `wss://` (trusting
+/// the system's CAs and `ca`, PEM text, like https).
+pub(crate) fn http_websocket_connect(lua: &Lua, (url, ca): (String, Option<String>)) -> LuaResult<MultiValue> {
     let parsed = match url::Url::parse(&url) {
-        Ok(parsed) if parsed.scheme() == "ws" => parsed,
+        Ok(parsed) if parsed.scheme() == "ws" || parsed.scheme() == "wss" => parsed,
         Ok(parsed) => {
-            return (Value::Nil, format!("websocket '{url}': unsupported scheme '{}' (use ws://)", parsed.scheme())).into_lua_multi(lua)
+            return (Value::Nil, format!("websocket '{url}': unsupported scheme '{}' (use ws:// or wss://)", parsed.scheme())).into_lua_multi(lua)
         }
         Err(e) => return (Value::Nil, format!("invalid URL '{url}': {e}")).into_lua_multi(lua),
     };
     let host = parsed.host_str().unwrap_or_default().trim_start_matches('[').trim_end_matches(']').to_string();
     let port = parsed.port_or_known_default().unwrap_or(80);
+    let tls = if parsed.scheme() == "wss" {
+        let server_name = match rustls::pki_types::ServerName::try_from(host.clone()) {
+            Ok(name) => name,
+            Err(e) => return (Value::Nil, format!("websocket '{url}': bad host name: {e}")).into_lua_multi(lua),
+        };
+        match websocket_tls(lua, ca) {
+            Ok(config) => Some((tokio_rustls::TlsConnector::from(config), server_name)),
+            Err(message) => return (Value::Nil, message).into_lua_multi(lua),
+        }
+    } else {
+        None
+    };
     tinn_reactor::start(lua, async move {
         let outcome = async {
             let tcp = tokio::net::TcpStream::connect((host.as_str(), port))
@@ -181,7 +225,12 @@ pub(crate) fn http_websocket_connect(lua: &Lua, url: String) -> LuaResult<MultiV
                 .map_err(|e| format!("websocket '{url}': connect: {e}"))?;
             // the handshake is a few small writes; Nagle would only delay it
             let _ = tcp.set_nodelay(true);
-            let io: Box<dyn crate::websocket::Io> = Box::new(tcp);
+            let io: Box<dyn crate::websocket::Io> = match tls {
+                Some((connector, server_name)) => Box::new(
+                    connector.connect(server_name, tcp).await.map_err(|e| format!("websocket '{url}': {e}"))?,
+                ),
+                None => Box::new(tcp),
+            };
             tokio_tungstenite::client_async(url.as_str(), io)
                 .await
                 .map(|(stream, _)| stream)

@@ -142,13 +142,16 @@ end
 --- res:send([body]) sends the whole response. Errors: raises if a response was already sent.
 function Response:send(body)
   if body ~= nil and type(body) ~= "string" then argError(1, "res:send", "string expected, got " .. type(body)) end
-  return raiseIfFailed("res:send", self.handle:respond(self.statusCode, self.headers, body))
+  self.bytesSent = body and #body or 0
+  return raiseIfFailed("res:send", self.handle:respond(self.statusCode, self.headers, body, self.compressing))
 end
 
 --- res:json(value) sends value as JSON with content-type application/json.
 function Response:json(value)
   self.headers["content-type"] = "application/json"
-  return raiseIfFailed("res:json", self.handle:respond(self.statusCode, self.headers, tinn.json.encode(value)))
+  local body = tinn.json.encode(value)
+  self.bytesSent = #body
+  return raiseIfFailed("res:json", self.handle:respond(self.statusCode, self.headers, body, self.compressing))
 end
 
 --- res:write(chunk [, timeoutMs]) streams a chunk (chunked encoding); the first write sends the
@@ -159,11 +162,20 @@ function Response:write(chunk, timeoutMs)
   if type(chunk) ~= "string" then argError(1, "res:write", "string expected, got " .. type(chunk)) end
   checkTimeout(timeoutMs, "res:write", 2)
   if not self.handle:streaming() then
-    raiseIfFailed("res:write", self.handle:startStream(self.statusCode, self.headers))
+    raiseIfFailed("res:write", self.handle:startStream(self.statusCode, self.headers, self.compressing))
   end
   local ok, err = await(timeoutMs, self.handle:write(chunk))
+  if ok then self.bytesSent = self.bytesSent + #chunk end
   if err == "timeout" then return nil, err, 0 end
   return ok, err
+end
+
+--- res:compress(on) -> res   gzip this response (when the client accepts it and its type is
+--- text-like) or not, whatever the server's `compress` says. Set before sending.
+function Response:compress(on)
+  if type(on) ~= "boolean" then argError(1, "res:compress", "boolean expected, got " .. type(on)) end
+  self.compressing = on
+  return self
 end
 
 --- res:finish() ends a streamed response (done for you when the handler returns).
@@ -221,22 +233,44 @@ end
 -- Server
 ---------------------------------------------------------------------------------------------------
 
-local function handleRequest(handler, handle)
+local MONTHS = { "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" }
+
+-- Quotes, backslashes and control characters in a logged field become \xHH, as nginx writes them.
+local function logField(text)
+  if text == nil or text == "" then return "-" end
+  return (text:gsub('[%c"\\\128-\255]', function(c) return format("\\x%02X", c:byte()) end))
+end
+
+-- One line in the combined log format:
+-- 127.0.0.1 - - [02/Dec/2026:16:50:00 +0000] "GET /a?x=1 HTTP/1.1" 200 5 "referer" "user agent"
+local function writeAccessLog(accessLog, req, status, bytes)
+  local now = os.date("!*t")
+  local headers = req.headers
+  local target = req.rawQuery and req.path .. "?" .. req.rawQuery or req.path
+  local line = format('%s - - [%02d/%s/%04d:%02d:%02d:%02d +0000] "%s %s %s" %d %d "%s" "%s"',
+    req.remoteAddress, now.day, MONTHS[now.month], now.year, now.hour, now.min, now.sec,
+    req.method, logField(target), req.version, status, bytes,
+    logField(headers["referer"]), logField(headers["user-agent"]))
+  if type(accessLog) == "function" then accessLog(line) else accessLog:info("%s", line) end
+end
+
+local function handleRequest(handler, handle, accessLog, compress)
   local method, path, rawQuery, version, remoteAddress, remotePort = handle:info()
   local req = setmetatable({
     handle = handle, method = method, path = path, rawQuery = rawQuery, version = version,
     remoteAddress = remoteAddress, remotePort = remotePort,
   }, RequestMeta)
-  local res = setmetatable({ handle = handle, statusCode = 200, headers = {},
+  local res = setmetatable({ handle = handle, statusCode = 200, headers = {}, bytesSent = 0, compressing = compress,
     peer = remoteAddress .. ":" .. remotePort }, Response)
   local ok, err = xpcall(handler, reactor.traceback, req, res)
   if not ok then
     io.stderr:write(format("tinn: error in HTTP handler for %s %s: %s\n", method, path, tostring(err)))
     if not handle:responded() then
+      res.statusCode, res.bytesSent = 500, 22
       handle:respond(500, { ["content-type"] = "text/plain" }, "Internal Server Error\n")
     end
   elseif not handle:responded() then
-    handle:respond(res.statusCode, res.headers, nil) -- the handler sent nothing: an empty body
+    handle:respond(res.statusCode, res.headers, nil, false) -- the handler sent nothing: an empty body
   end
   -- The connection is the handler's: when it ends, so does a WebSocket it did not close (1011
   -- when the handler failed), and the socket is let go now, not when Lua collects `handle`.
@@ -245,31 +279,139 @@ local function handleRequest(handler, handle)
     await(nil, ws.handle:close(ok and 1000 or 1011, ok and "" or "handler failed"))
   end
   handle:release()
+  if accessLog then
+    local logged, logErr = pcall(writeAccessLog, accessLog, req, rawget(res, "websocket") and 101 or res.statusCode, res.bytesSent)
+    if not logged then io.stderr:write(format("tinn: HTTP access log failed: %s\n", tostring(logErr))) end
+  end
 end
 
-local function serverLoop(handle, handler)
+local function serverLoop(handle, handler, accessLog, compress)
   while true do
     local batch = await(nil, handle:nextRequests())
     if not batch then return end -- closed
-    for i = 1, #batch do spawn(handleRequest, handler, batch[i]) end
+    for i = 1, #batch do spawn(handleRequest, handler, batch[i], accessLog, compress) end
   end
 end
 
 local Server = {}
 Server.__index = Server
 
+-- Servers not yet closed. Ctrl-C (SIGINT) or SIGTERM closes them all, each draining for its
+-- drainMs, then ends the program with the signal's status, as it would have without them.
+local liveServers = {}
+local signalWatchers -- { SIGINT = task, SIGTERM = task } while some server is live
+local DEFAULT_DRAIN_MS = 5000
+local SIGNAL_STATUS = { SIGINT = 130, SIGTERM = 143 }
+
+local function drainOnSignal(signal)
+  waitSignal(signal)
+  local watchers = signalWatchers
+  signalWatchers = nil
+  for name, watcher in pairs(watchers) do
+    if name ~= signal then watcher:cancel() end
+  end
+  local draining = {}
+  for server in pairs(liveServers) do draining[#draining + 1] = server end
+  for _, server in ipairs(draining) do server:close{ drainMs = server.drainMs } end
+  for _, server in ipairs(draining) do server.task:join() end
+  stop(SIGNAL_STATUS[signal])
+end
+
+local function remember(server)
+  liveServers[server] = true
+  -- The REPL keeps Ctrl-C for cancelling the running entry.
+  if signalWatchers or package.loaded["tinn.repl.host"] then return end
+  signalWatchers = {}
+  for signal in pairs(SIGNAL_STATUS) do
+    signalWatchers[signal] = spawn(drainOnSignal, signal)
+    signalWatchers[signal]:name("tinn.http: drain servers on " .. signal)
+  end
+end
+
+local function forget(server)
+  liveServers[server] = nil
+  if next(liveServers) == nil and signalWatchers then
+    for _, watcher in pairs(signalWatchers) do watcher:cancel() end
+    signalWatchers = nil
+  end
+end
+
+--- server:close([{drainMs = 0}]) stops the server. With drainMs, it stops accepting at once
+--- (new connections are refused), lets the requests begun finish for up to drainMs, then
+--- closes the rest; it returns at once, and server.task ends when the server has closed.
+function Server:close(opts)
+  local drainMs = 0
+  if opts ~= nil then
+    if type(opts) ~= "table" then argError(1, "server:close", "options table expected, got " .. type(opts)) end
+    drainMs = option(opts, "drainMs", "number", 0, "server:close")
+    check.integer(drainMs, 1, "server:close", "'drainMs'", 0, check.INT_MAX)
+  end
+  if self.reloader then self.reloader:cancel() end
+  forget(self)
+  if drainMs > 0 then self.handle:drain(drainMs) else self.handle:close() end
+end
+
+--- server:reload() -> true | nil, err   reads the tls certificates and keys again (files are
+--- read anew); new handshakes use them, open connections go on. On error the old ones stay.
+function Server:reload()
+  if not self.tls then error("server:reload: the server has no tls certificates to reload", 2) end
+  return self.handle:reload()
+end
+
 function Server:address() return self.host, self.port end
 
--- server:close(), server:isClosed()
+-- server:isClosed(), tostring(server); close (above) drains
 handleMethods.addMethods(Server, "server", function(self)
-  return format("HttpServer(http://%s)", handleMethods.hostPort(self.host, self.port))
-end, { settimeout = false })
+  return format("HttpServer(%s://%s)", self.tls and "https" or "http", handleMethods.hostPort(self.host, self.port))
+end, { settimeout = false, close = false })
 
 local http = {}
 
+-- One `{cert, key, names}` entry of the tls option, checked; `where` names it in errors.
+local function tlsEntry(entry, where)
+  if type(entry) ~= "table" then argError(1, "http.serve", format("'%s' must be a table, got %s", where, type(entry)), 2) end
+  for _, key in ipairs({ "cert", "key" }) do
+    if type(entry[key]) ~= "string" then
+      argError(1, "http.serve", format("'%s.%s' must be PEM text or a file path, got %s", where, key, type(entry[key])), 2)
+    end
+  end
+  local names = entry.names
+  if type(names) == "string" then names = { names } end
+  if names ~= nil then
+    if type(names) ~= "table" then argError(1, "http.serve", format("'%s.names' must be a list of host names, got %s", where, type(names)), 2) end
+    for i = 1, #names do
+      if type(names[i]) ~= "string" then argError(1, "http.serve", format("'%s.names[%d]' must be a string, got %s", where, i, type(names[i])), 2) end
+    end
+  end
+  return { cert = entry.cert, key = entry.key, names = names }
+end
+
+-- `tls = {cert, key}` or a list of them → a list of checked entries.
+local function tlsEntries(tls)
+  if type(tls) ~= "table" then argError(1, "http.serve", "'tls' must be a table {cert = ..., key = ...} or a list of them, got " .. type(tls), 1) end
+  if tls.cert ~= nil or tls.key ~= nil then return { tlsEntry(tls, "tls") } end
+  if #tls == 0 then argError(1, "http.serve", "'tls' has no certificate (give {cert = ..., key = ...})", 1) end
+  local entries = {}
+  for i = 1, #tls do entries[i] = tlsEntry(tls[i], format("tls[%d]", i)) end
+  return entries
+end
+
+-- Reloads the certificates on SIGHUP, as nginx does; a failure keeps the old ones and says why.
+local function reloadOnHangup(server)
+  while true do
+    waitSignal("SIGHUP")
+    local ok, err = server.handle:reload()
+    if not ok and err ~= "closed" then
+      io.stderr:write(format("tinn: %s: reloading tls certificates on SIGHUP failed, the old ones stay: %s\n", tostring(server), err))
+    end
+  end
+end
+
 --- http.serve{host = "127.0.0.1", port, handler, reuseport, maxHeaderBytes = 16384,
 ---   maxHeaders = 100, headerTimeoutMs = 10000, idleTimeoutMs = 30000, bodyTimeoutMs = 30000,
----   backlog = 1024} -> server | nil, err
+---   backlog = 1024, tls, drainMs = 5000, accessLog, compress = false} -> server | nil, err
+--- tls = {cert = PEM or path, key = PEM or path [, names = {host, ...}]}, or a list of such
+--- (chosen per connection by the name the client asks for; the first when none matches).
 --- Each request runs handler(req, res) as its own task. The server runs until server:close().
 function http.serve(opts)
   if type(opts) ~= "table" then argError(1, "http.serve", "options table expected, got " .. type(opts)) end
@@ -293,19 +435,43 @@ function http.serve(opts)
   check.integer(idleTimeoutMs, 1, "http.serve", "'idleTimeoutMs'", 0, check.INT_MAX)
   local bodyTimeoutMs = option(opts, "bodyTimeoutMs", "number", DEFAULT_BODY_TIMEOUT_MS, "http.serve")
   check.integer(bodyTimeoutMs, 1, "http.serve", "'bodyTimeoutMs'", 0, check.INT_MAX)
+  local accessLog = opts.accessLog
+  if accessLog ~= nil and type(accessLog) ~= "function" and not (type(accessLog) == "table" and type(accessLog.info) == "function") then
+    argError(1, "http.serve", "'accessLog' must be a tinn.log logger or a function(line), got " .. type(accessLog))
+  end
+  local compress = option(opts, "compress", "boolean", false, "http.serve")
+  local drainMs = option(opts, "drainMs", "number", DEFAULT_DRAIN_MS, "http.serve")
+  check.integer(drainMs, 1, "http.serve", "'drainMs'", 0, check.INT_MAX)
+  local tls = opts.tls ~= nil and tlsEntries(opts.tls) or nil
   local handle, err = native.serve(host, port, maxHeaderBytes, headerTimeoutMs, backlog, reuseport,
-    maxHeaders, idleTimeoutMs, bodyTimeoutMs)
+    maxHeaders, idleTimeoutMs, bodyTimeoutMs, tls)
   if not handle then return nil, err end
   local boundHost, boundPort = handle:address()
-  local server = setmetatable({ handle = handle, host = boundHost, port = boundPort }, Server)
-  server.task = spawn(serverLoop, handle, handler)
+  local server = setmetatable({ handle = handle, host = boundHost, port = boundPort, tls = tls ~= nil,
+    drainMs = drainMs }, Server)
+  server.task = spawn(serverLoop, handle, handler, accessLog, compress)
   server.task:name(tostring(server))
+  if tls then
+    server.reloader = spawn(reloadOnHangup, server)
+    server.reloader:name(tostring(server) .. " SIGHUP")
+  end
+  remember(server)
   return server
 end
 
 ---------------------------------------------------------------------------------------------------
 -- Client
 ---------------------------------------------------------------------------------------------------
+
+-- The `ca` option: PEM text as it is, or the PEM file a path names.
+local function readCa(ca)
+  if ca == nil or ca:find("-----BEGIN", 1, true) then return ca end
+  local file, err = io.open(ca, "rb")
+  if not file then return nil, "ca: " .. err end
+  local text = file:read("*a")
+  file:close()
+  return text
+end
 
 --- http.request{url, method = "GET", headers, body, timeout, followRedirects = true, ca}
 ---   -> { status, headers, body } | nil, err
@@ -321,14 +487,8 @@ function http.request(opts)
   local timeout = opts.timeout or opts.timeoutMs
   checkTimeout(timeout, "http.request")
   local follow = option(opts, "followRedirects", "boolean", true, "http.request")
-  local ca = option(opts, "ca", "string", nil, "http.request")
-  if ca and not ca:find("-----BEGIN", 1, true) then
-    -- a path to a PEM file
-    local file, err = io.open(ca, "rb")
-    if not file then return nil, "ca: " .. err end
-    ca = file:read("*a")
-    file:close()
-  end
+  local ca, caErr = readCa(option(opts, "ca", "string", nil, "http.request"))
+  if caErr then return nil, caErr end
   local status, responseHeaders, responseBody = await(timeout, native.request(method, url, headers, body, follow, ca))
   if not status then return nil, responseHeaders end
   return { status = status, headers = setmetatable(responseHeaders, Headers), body = responseBody }
@@ -343,15 +503,169 @@ function http.get(url, opts)
   return http.request(request)
 end
 
---- http.websocket(url [, {timeout}]) -> ws | nil, err   (ws:// URLs)
+--- http.websocket(url [, {timeout, ca}]) -> ws | nil, err   (ws:// and wss:// URLs; `ca` as
+--- for http.request)
 function http.websocket(url, opts)
   if type(url) ~= "string" then argError(1, "http.websocket", "URL string expected, got " .. type(url)) end
   if opts ~= nil and type(opts) ~= "table" then argError(2, "http.websocket", "options table expected, got " .. type(opts)) end
   local timeout = opts and opts.timeout
   checkTimeout(timeout, "http.websocket", 2)
-  local handle, err = await(timeout, native.websocket(url))
+  local ca, caErr = readCa(opts and option(opts, "ca", "string", nil, "http.websocket"))
+  if caErr then return nil, caErr end
+  local handle, err = await(timeout, native.websocket(url, ca))
   if not handle then return nil, err end
   return setmetatable({ handle = handle, peer = url }, WebSocket)
+end
+
+---------------------------------------------------------------------------------------------------
+-- Static files
+---------------------------------------------------------------------------------------------------
+
+local WEEKDAYS = { "Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat" }
+local MONTH_NUMBER = {}
+for i, name in ipairs(MONTHS) do MONTH_NUMBER[name] = i end
+
+-- An HTTP date (RFC 9110 IMF-fixdate), written without the locale's names.
+local function httpDate(t)
+  local d = os.date("!*t", t)
+  return format("%s, %02d %s %04d %02d:%02d:%02d GMT", WEEKDAYS[d.wday], d.day, MONTHS[d.month], d.year, d.hour, d.min, d.sec)
+end
+
+-- "Sun, 06 Nov 1994 08:49:37 GMT" -> seconds since the epoch, or nil.
+local function parseHttpDate(text)
+  local day, mon, year, h, m, s = (text or ""):match("^%a+, (%d%d) (%a%a%a) (%d%d%d%d) (%d%d):(%d%d):(%d%d) GMT$")
+  local month = MONTH_NUMBER[mon]
+  if not month then return nil end
+  year, day = tonumber(year), tonumber(day)
+  -- days from 1970-01-01 (Howard Hinnant's days_from_civil)
+  local y = month <= 2 and year - 1 or year
+  local era = floor(y / 400)
+  local yoe = y - era * 400
+  local doy = floor((153 * (month > 2 and month - 3 or month + 9) + 2) / 5) + day - 1
+  local days = era * 146097 + yoe * 365 + floor(yoe / 4) - floor(yoe / 100) + doy - 719468
+  return ((days * 24 + tonumber(h)) * 60 + tonumber(m)) * 60 + tonumber(s)
+end
+
+local CONTENT_TYPES = {
+  html = "text/html; charset=utf-8", htm = "text/html; charset=utf-8", css = "text/css; charset=utf-8",
+  js = "text/javascript; charset=utf-8", mjs = "text/javascript; charset=utf-8",
+  json = "application/json", txt = "text/plain; charset=utf-8", md = "text/markdown; charset=utf-8",
+  lua = "text/plain; charset=utf-8", csv = "text/csv; charset=utf-8", xml = "application/xml",
+  svg = "image/svg+xml", png = "image/png", jpg = "image/jpeg", jpeg = "image/jpeg", gif = "image/gif",
+  webp = "image/webp", avif = "image/avif", ico = "image/x-icon", wasm = "application/wasm",
+  pdf = "application/pdf", zip = "application/zip", gz = "application/gzip", tar = "application/x-tar",
+  woff = "font/woff", woff2 = "font/woff2", ttf = "font/ttf", otf = "font/otf",
+  mp3 = "audio/mpeg", ogg = "audio/ogg", wav = "audio/wav", mp4 = "video/mp4", webm = "video/webm",
+}
+
+local STATIC_CHUNK = 64 * 1024
+
+-- The one range of "bytes=a-b" | "bytes=a-" | "bytes=-n" within size: first, last; false when
+-- unsatisfiable; nil when the header is not one range tinn serves (the whole file is sent).
+local function byteRange(header, size)
+  local first, last = header:match("^bytes=%s*(%d*)%-(%d*)%s*$")
+  if not first or (first == "" and last == "") then return nil end
+  if first == "" then
+    local n = tonumber(last)
+    if n == 0 then return false end
+    return math.max(size - n, 0), size - 1
+  end
+  first, last = tonumber(first), last ~= "" and tonumber(last) or size - 1
+  if first >= size or last < first then return false end
+  return first, math.min(last, size - 1)
+end
+
+-- Whether the client's cached copy (If-None-Match, else If-Modified-Since) is current.
+local function notModified(headers, etag, modified)
+  local ifNoneMatch = headers["if-none-match"]
+  if ifNoneMatch then
+    if ifNoneMatch:match("^%s*%*%s*$") then return true end
+    for tag in ifNoneMatch:gmatch("[^,%s]+") do
+      if tag:gsub("^W/", "") == etag then return true end
+    end
+    return false
+  end
+  local since = parseHttpDate(headers["if-modified-since"])
+  return since ~= nil and modified <= since
+end
+
+local function decodePath(path)
+  return (path:gsub("%%(%x%x)", function(hex) return string.char(tonumber(hex, 16)) end))
+end
+
+--- http.static(dir [, {index = "index.html", followSymlinks = false, maxAge}]) -> handler
+--- A handler serving the files under dir: ETag and Last-Modified, 304 for a current cached
+--- copy, Range (206 / 416), HEAD, content types, index files; paths that leave dir (by `..`, or
+--- by a symbolic link unless followSymlinks) get 403. Errors: raises when dir is not a folder.
+function http.static(dir, opts)
+  if type(dir) ~= "string" then argError(1, "http.static", "folder path expected, got " .. type(dir)) end
+  if opts ~= nil and type(opts) ~= "table" then argError(2, "http.static", "options table expected, got " .. type(opts)) end
+  opts = opts or {}
+  local index = opts.index
+  if index == nil then index = "index.html" end
+  if index ~= false and type(index) ~= "string" then
+    argError(2, "http.static", "'index' must be a file name or false, got " .. type(index))
+  end
+  local follow = option(opts, "followSymlinks", "boolean", false, "http.static")
+  local maxAge = option(opts, "maxAge", "number", nil, "http.static")
+  if maxAge then check.integer(maxAge, 2, "http.static", "'maxAge'", 0, check.INT_MAX) end
+  local root, err = native.staticRoot(dir)
+  if not root then error("http.static: " .. err, 2) end
+  local fs = require("tinn.fs")
+
+  return function(req, res)
+    local method = req.method
+    if method ~= "GET" and method ~= "HEAD" then
+      return res:status(405):header("allow", "GET, HEAD"):send("method not allowed\n")
+    end
+    local path = decodePath(req.path)
+    local real, size, modified, isDirectory = native.staticLookup(root, path, follow)
+    if real and isDirectory then
+      if not index then return res:status(404):send("not found\n") end
+      if path:sub(-1) ~= "/" then
+        -- relative links in the index page need the folder's trailing slash
+        return res:status(301):header("location", req.path .. "/" .. (req.rawQuery and "?" .. req.rawQuery or "")):send()
+      end
+      real, size, modified, isDirectory = native.staticLookup(root, path .. index, follow)
+      if real and isDirectory then real, size = nil, "not found" end
+    end
+    if not real then
+      if size == "forbidden" then return res:status(403):send("forbidden\n") end
+      return res:status(404):send("not found\n")
+    end
+    local etag = format('"%x-%x"', modified, size)
+    res:header("etag", etag):header("last-modified", httpDate(modified)):header("accept-ranges", "bytes")
+    if maxAge then res:header("cache-control", "max-age=" .. maxAge) end
+    if notModified(req.headers, etag, modified) then return res:status(304):send() end
+    res:header("content-type", CONTENT_TYPES[(real:match("%.([%w]+)$") or ""):lower()] or "application/octet-stream")
+    local first, last = 0, size - 1
+    local range = req.headers["range"]
+    local ifRange = req.headers["if-range"]
+    if range and (not ifRange or ifRange == etag or parseHttpDate(ifRange) == modified) then
+      local from, to = byteRange(range, size)
+      if from == false then
+        return res:status(416):header("content-range", "bytes */" .. size):send()
+      elseif from then
+        first, last = from, to
+        res:status(206):header("content-range", format("bytes %d-%d/%d", first, last, size))
+      end
+    end
+    local length = last - first + 1
+    res:header("content-length", length)
+    if method == "HEAD" or length == 0 then return res:send() end
+    local file = fs.open(real, "r")
+    if not file then return res:status(403):header("content-length", 10):send("forbidden\n") end
+    if first > 0 then file:seek("set", first) end
+    local left = length
+    while left > 0 do
+      local chunk = file:read(math.min(left, STATIC_CHUNK))
+      if not chunk or chunk == "" then break end -- the file shrank meanwhile
+      left = left - #chunk
+      if length <= STATIC_CHUNK then res:send(chunk) break end
+      if not res:write(chunk) then break end -- the client went away
+    end
+    file:close()
+  end
 end
 
 http.parseQuery = parseQuery

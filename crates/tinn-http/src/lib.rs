@@ -1,15 +1,21 @@
-//! HTTP/1.1 for scripts; backs the Lua module `tinn.http` (DESIGN.md §4).
+//! HTTP/1.1 and HTTPS for scripts; backs the Lua module `tinn.http` (DESIGN.md §4).
 //!
 //! The server ([`server`]) runs hyper on the event loop: each connection is a local task, each
 //! request is queued until the Lua side takes it and runs the handler as its own task; the
 //! response (whole, or streamed through a bounded channel) goes back through a oneshot. The
 //! client ([`client`]) is hyper-util's pooled client, one per Lua state. The Lua wrapper
-//! `http.lua` builds `req`/`res` objects and adds timeouts. Lua API: `types/http.lua`.
+//! `http.lua` builds `req`/`res` objects and adds timeouts, the access log, the drain on
+//! Ctrl-C and `http.static`. Beside them: [`tls`] (the server's certificates, chosen by SNI and
+//! reloadable), [`compress`] (gzip both ways), [`static_files`] (resolving a request path
+//! under a served folder). Lua API: `types/http.lua`.
 
 mod body;
 mod client;
+mod compress;
 mod request;
 mod server;
+mod static_files;
+mod tls;
 mod websocket;
 
 use std::time::Duration;
@@ -26,15 +32,18 @@ pub fn module(lua: &Lua) -> LuaResult<Table> {
     native.set("serve", lua.create_function(http_serve)?)?;
     native.set("request", lua.create_function(client::http_client_request)?)?;
     native.set("websocket", lua.create_function(client::http_websocket_connect)?)?;
+    native.set("staticRoot", lua.create_function(static_files::http_static_root)?)?;
+    native.set("staticLookup", lua.create_function(static_files::http_static_lookup)?)?;
     tinn_reactor::wrap_module(lua, "=tinn/http", include_str!("http.lua"), native)
 }
 
 /// `native.serve(host, port, maxHeaderBytes, headerTimeoutMs, backlog, reusePort, maxHeaders,
-/// idleTimeoutMs, bodyTimeoutMs)` → server or nil, message. The wrapper has checked the arguments.
+/// idleTimeoutMs, bodyTimeoutMs, tls)` → server or nil, message. The wrapper has checked the
+/// arguments; `tls` is nil or a list of `{cert, key, names}`.
 #[allow(clippy::type_complexity)]
 fn http_serve(
     lua: &Lua,
-    (host, port, max_header_bytes, header_timeout_ms, backlog, reuse_port, max_headers, idle_timeout_ms, body_timeout_ms): (
+    (host, port, max_header_bytes, header_timeout_ms, backlog, reuse_port, max_headers, idle_timeout_ms, body_timeout_ms, tls): (
         String,
         u16,
         usize,
@@ -44,11 +53,16 @@ fn http_serve(
         usize,
         u64,
         u64,
+        Option<Table>,
     ),
 ) -> LuaResult<MultiValue> {
     let addr = match resolve_listen(&host, port) {
         Ok(addr) => addr,
         Err(message) => return (Value::Nil, message).into_lua_multi(lua),
+    };
+    let tls = match tls.map(cert_sources).transpose()?.map(tls::Certificates::new).transpose() {
+        Ok(certificates) => certificates.map(std::sync::Arc::new),
+        Err(message) => return (Value::Nil, format!("http.serve: {message}")).into_lua_multi(lua),
     };
     let options = server::ServerOptions {
         max_header_bytes,
@@ -58,11 +72,24 @@ fn http_serve(
         body_timeout: Duration::from_millis(body_timeout_ms),
         backlog,
         reuse_port,
+        tls,
     };
     match server::serve(addr, options) {
         Ok(server) => lua.create_userdata(server)?.into_lua_multi(lua),
         Err(message) => (Value::Nil, message).into_lua_multi(lua),
     }
+}
+
+/// The `tls` entries the wrapper normalised: `{cert = string, key = string, names = {string}?}`.
+fn cert_sources(entries: Table) -> LuaResult<Vec<tls::CertSource>> {
+    entries
+        .sequence_values::<Table>()
+        .map(|entry| {
+            let entry = entry?;
+            let names: Option<Vec<String>> = entry.get("names")?;
+            Ok(tls::CertSource { cert: entry.get("cert")?, key: entry.get("key")?, names: names.unwrap_or_default() })
+        })
+        .collect()
 }
 
 fn resolve_listen(host: &str, port: u16) -> Result<std::net::SocketAddr, String> {

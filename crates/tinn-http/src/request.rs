@@ -18,6 +18,7 @@ use tokio_tungstenite::tungstenite::protocol::Role;
 use tokio_tungstenite::WebSocketStream;
 
 use crate::body::{ChannelBody, ResponseBody};
+use crate::compress;
 use crate::websocket::{Io, WebSocketHandle};
 use crate::server::Arrived;
 
@@ -200,24 +201,52 @@ fn http_request_read(lua: &Lua, this: &RequestHandle, (whole, max): (bool, usize
     })
 }
 
-fn http_request_respond(lua: &Lua, this: &RequestHandle, (status, headers, body): (u16, Option<Table>, Option<mlua::LuaString>)) -> LuaResult<MultiValue> {
+impl RequestState {
+    /// Whether a response may be gzipped: asked for, the client accepts it, and not for HEAD
+    /// (whose headers must match GET's uncompressed length).
+    fn may_gzip(&self, compress: Option<bool>) -> bool {
+        compress.unwrap_or(false) && self.head.method != hyper::Method::HEAD && compress::accepts_gzip(&self.head.headers)
+    }
+}
+
+fn http_request_respond(
+    lua: &Lua,
+    this: &RequestHandle,
+    (status, headers, body, compress): (u16, Option<Table>, Option<mlua::LuaString>, Option<bool>),
+) -> LuaResult<MultiValue> {
     let bytes = body.map(|b| Bytes::copy_from_slice(&b.as_bytes())).unwrap_or_default();
-    let response = match RequestState::response(status, headers, Either::Left(Full::new(bytes))) {
+    let mut response = match RequestState::response(status, headers, Either::Left(Full::new(Bytes::new()))) {
         Ok(response) => response,
         Err(message) => return failure(lua, message),
     };
+    let bytes = match this.0.may_gzip(compress) && compress::should_compress(status, response.headers(), Some(bytes.len())) {
+        true => match compress::gzip(&bytes) {
+            Ok(gzipped) => {
+                compress::mark_gzipped(response.headers_mut());
+                gzipped
+            }
+            Err(_) => bytes, // gzip into memory does not fail; if it did, send the original
+        },
+        false => bytes,
+    };
+    *response.body_mut() = Either::Left(Full::new(bytes));
     match this.0.send(response) {
         Ok(()) => true.into_lua_multi(lua),
         Err(message) => failure(lua, message),
     }
 }
 
-fn http_request_start_stream(lua: &Lua, this: &RequestHandle, (status, headers): (u16, Option<Table>)) -> LuaResult<MultiValue> {
-    let (sender, body) = ChannelBody::new();
-    let response = match RequestState::response(status, headers, Either::Right(body)) {
+fn http_request_start_stream(lua: &Lua, this: &RequestHandle, (status, headers, compress): (u16, Option<Table>, Option<bool>)) -> LuaResult<MultiValue> {
+    let mut response = match RequestState::response(status, headers, Either::Left(Full::new(Bytes::new()))) {
         Ok(response) => response,
         Err(message) => return failure(lua, message),
     };
+    let gzip = this.0.may_gzip(compress) && compress::should_compress(status, response.headers(), None);
+    if gzip {
+        compress::mark_gzipped(response.headers_mut());
+    }
+    let (sender, body) = ChannelBody::new(gzip);
+    *response.body_mut() = Either::Right(body);
     match this.0.send(response) {
         Ok(()) => {
             *this.0.stream.borrow_mut() = Some(sender);

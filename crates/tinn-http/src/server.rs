@@ -35,6 +35,7 @@ use tinn_reactor::{Closing, Raced};
 
 use crate::body::ResponseBody;
 use crate::request::RequestHandle;
+use crate::tls::Certificates;
 
 /// hyper refuses read buffers below 8 KiB, so smaller header limits are raised to this.
 pub(crate) const MIN_HEADER_BYTES: usize = 8192;
@@ -56,6 +57,8 @@ pub(crate) struct ServerOptions {
     pub(crate) body_timeout: Duration,
     pub(crate) backlog: i32,
     pub(crate) reuse_port: bool,
+    /// Serve HTTPS with these certificates.
+    pub(crate) tls: Option<Arc<Certificates>>,
 }
 
 /// A request hyper has parsed, waiting for the Lua side to pick it up.
@@ -69,8 +72,19 @@ pub(crate) struct Arrived {
 
 pub(crate) struct Server {
     local: SocketAddr,
+    /// The certificates (reloadable) and the rustls config built on them, for HTTPS.
+    tls: Option<(Arc<Certificates>, Arc<rustls::ServerConfig>)>,
     queue: RefCell<VecDeque<Arrived>>,
     arrived: Notify,
+    /// Closed first when draining (and by `close`): the accept loop stops, the listening socket
+    /// closes, so new connections are refused.
+    accepting: Closing,
+    /// Closed when draining: each connection finishes the requests it has begun, then closes.
+    draining: Closing,
+    /// Connections open (from accept to close, TLS handshake included).
+    connections: Cell<usize>,
+    /// Woken when the last connection closes.
+    connections_gone: Notify,
     closing: Closing,
 }
 
@@ -101,13 +115,27 @@ fn bind(addr: SocketAddr, options: &ServerOptions) -> std::io::Result<TcpListene
 pub(crate) fn serve(addr: SocketAddr, options: ServerOptions) -> Result<ServerHandle, String> {
     let listener = bind(addr, &options).map_err(|e| format!("listen '{addr}': {e}"))?;
     let local = listener.local_addr().map_err(|e| format!("listen '{addr}': {e}"))?;
-    let server = Rc::new(Server { local, queue: RefCell::default(), arrived: Notify::new(), closing: Closing::default() });
+    let tls = match &options.tls {
+        Some(certificates) => Some((Arc::clone(certificates), certificates.server_config(vec![b"http/1.1".to_vec()])?)),
+        None => None,
+    };
+    let server = Rc::new(Server {
+        local,
+        tls,
+        queue: RefCell::default(),
+        arrived: Notify::new(),
+        accepting: Closing::default(),
+        draining: Closing::default(),
+        connections: Cell::new(0),
+        connections_gone: Notify::new(),
+        closing: Closing::default(),
+    });
     let options = Rc::new(options);
     let accepting = Rc::clone(&server);
     tokio::task::spawn_local(async move {
         let mut warned = false;
         loop {
-            let accepted = match accepting.closing.race(listener.accept()).await {
+            let accepted = match accepting.accepting.race(listener.accept()).await {
                 Raced::Done(accepted) => accepted,
                 Raced::Closed => return,
             };
@@ -123,7 +151,7 @@ pub(crate) fn serve(addr: SocketAddr, options: ServerOptions) -> Result<ServerHa
                         );
                     }
                     // The pending connection stays in the backlog; a retry now would fail again.
-                    if let Raced::Closed = accepting.closing.race(tokio::time::sleep(ACCEPT_BACKOFF)).await {
+                    if let Raced::Closed = accepting.accepting.race(tokio::time::sleep(ACCEPT_BACKOFF)).await {
                         return;
                     }
                 }
@@ -259,13 +287,18 @@ impl Body for Tracked {
     }
 }
 
+/// A connection's byte stream: a TCP socket or TLS over one. One type for both, so hyper's
+/// connection code is compiled once (a copy per stream type costs about a megabyte).
+pub(crate) trait Stream: AsyncRead + AsyncWrite + Send + Unpin {}
+impl<T: AsyncRead + AsyncWrite + Send + Unpin> Stream for T {}
+
 /// The connection's socket as hyper sees it, telling the watchdog when a request's bytes begin.
-struct Watched {
-    socket: TcpStream,
+struct Watched<S> {
+    socket: S,
     bytes: Arc<BytesArrived>,
 }
 
-impl AsyncRead for Watched {
+impl<S: AsyncRead + Unpin> AsyncRead for Watched<S> {
     fn poll_read(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
         let before = buf.filled().len();
         let polled = Pin::new(&mut self.socket).poll_read(cx, buf);
@@ -279,7 +312,7 @@ impl AsyncRead for Watched {
     }
 }
 
-impl AsyncWrite for Watched {
+impl<S: AsyncWrite + Unpin> AsyncWrite for Watched<S> {
     fn poll_write(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
         Pin::new(&mut self.socket).poll_write(cx, buf)
     }
@@ -301,11 +334,48 @@ impl AsyncWrite for Watched {
     }
 }
 
+/// Counts a connection as open while it lives, for draining.
+struct Open(Rc<Server>);
+
+impl Open {
+    fn new(server: &Rc<Server>) -> Open {
+        server.connections.set(server.connections.get() + 1);
+        Open(Rc::clone(server))
+    }
+}
+
+impl Drop for Open {
+    fn drop(&mut self) {
+        let server = &self.0;
+        server.connections.set(server.connections.get().saturating_sub(1));
+        if server.connections.get() == 0 {
+            server.connections_gone.notify_waiters();
+        }
+    }
+}
+
 async fn serve_connection(server: Rc<Server>, options: Rc<ServerOptions>, stream: TcpStream, peer: SocketAddr) {
-    use std::os::fd::{AsRawFd, BorrowedFd};
+    use std::os::fd::AsRawFd;
+    let _open = Open::new(&server);
     // A failure here only loses latency; the connection still works.
     let _ = stream.set_nodelay(true);
-    let fd = stream.as_raw_fd();
+    let Some((_, config)) = &server.tls else {
+        let fd = stream.as_raw_fd();
+        return serve_http(server, options, Box::new(stream), peer, Some(fd)).await;
+    };
+    // A client that stalls mid-handshake is dropped after `headerTimeoutMs`; it holds up only
+    // its own task.
+    let handshake = tokio::time::timeout(options.header_timeout, tokio_rustls::TlsAcceptor::from(Arc::clone(config)).accept(stream));
+    // a failed or abandoned handshake is the client's problem: nothing to serve
+    if let Raced::Done(Ok(Ok(tls_stream))) = server.closing.race(handshake).await {
+        serve_http(server, options, Box::new(tls_stream), peer, None).await;
+    }
+}
+
+/// Serves HTTP on an accepted connection (plain or after the TLS handshake). `plain_fd` is the
+/// socket of a plain connection, where a `408` can be written past hyper.
+async fn serve_http(server: Rc<Server>, options: Rc<ServerOptions>, stream: Box<dyn Stream>, peer: SocketAddr, plain_fd: Option<std::os::fd::RawFd>) {
+    use std::os::fd::BorrowedFd;
     let activity = Activity::new();
     let queueing = Rc::clone(&server);
     let counting = Rc::clone(&activity);
@@ -335,13 +405,25 @@ async fn serve_connection(server: Rc<Server>, options: Rc<ServerOptions>, stream
     let io = TokioIo::new(Watched { socket: stream, bytes: Arc::clone(&activity.bytes) });
     let mut connection = pin!(builder.serve_connection(io, service).with_upgrades());
     let served = async {
-        tokio::select! {
-            // errors are the client's (reset, malformed request hyper already answered)
-            _ = connection.as_mut() => None,
-            why = activity.expired(&options) => Some(why),
+        let watched = async {
+            tokio::select! {
+                // errors are the client's (reset, malformed request hyper already answered)
+                _ = connection.as_mut() => None,
+                why = activity.expired(&options) => Some(why),
+            }
+        };
+        match server.draining.race(watched).await {
+            Raced::Done(outcome) => outcome,
+            Raced::Closed => {
+                // Draining: the requests begun get their responses (on a connection that is not
+                // kept alive), no new request is read; an idle connection closes at once.
+                connection.as_mut().graceful_shutdown();
+                let _ = connection.as_mut().await;
+                None
+            }
         }
     };
-    if let Raced::Done(Some(Expired::Headers)) = server.closing.race(served).await {
+    if let (Raced::Done(Some(Expired::Headers)), Some(fd)) = (server.closing.race(served).await, plain_fd) {
         // SAFETY: `connection` owns the socket and is dropped only when this function returns,
         // so `fd` is still open here.
         let socket = unsafe { BorrowedFd::borrow_raw(fd) };
@@ -351,6 +433,36 @@ async fn serve_connection(server: Rc<Server>, options: Rc<ServerOptions>, stream
 }
 
 impl Server {
+    /// Closes the server now: open connections are dropped, queued requests answered by none.
+    fn close(&self) {
+        self.accepting.close();
+        self.draining.close();
+        self.closing.close();
+        self.queue.borrow_mut().clear();
+    }
+
+    /// Stops accepting at once, lets the open connections finish what they have begun for up
+    /// to `drain`, then closes.
+    fn drain(self: &Rc<Self>, drain: Duration) {
+        self.accepting.close();
+        self.draining.close();
+        let server = Rc::clone(self);
+        tokio::task::spawn_local(async move {
+            let all_closed = async {
+                loop {
+                    let gone = server.connections_gone.notified();
+                    if server.connections.get() == 0 {
+                        return;
+                    }
+                    gone.await;
+                }
+            };
+            // past the deadline the rest are cut off
+            let _ = tokio::time::timeout(drain, server.closing.race(all_closed)).await;
+            server.close();
+        });
+    }
+
     fn take_all(&self, lua: &Lua) -> LuaResult<MultiValue> {
         let arrived: Vec<Arrived> = self.queue.borrow_mut().drain(..).collect();
         let batch = lua.create_table_with_capacity(arrived.len(), 0)?;
@@ -380,12 +492,32 @@ impl UserData for ServerHandle {
         methods.add_method("nextRequests", http_server_next_requests);
         methods.add_method("close", |_, this, ()| {
             if let Some(server) = this.0.borrow_mut().take() {
-                server.closing.close();
-                server.queue.borrow_mut().clear();
+                server.close();
             }
             Ok(())
         });
-        methods.add_method("isClosed", |_, this, ()| Ok(this.0.borrow().is_none()));
+        // Requests already taken or queued are still handled while the server drains.
+        methods.add_method("drain", |_, this, drain_ms: u64| {
+            if let Some(server) = this.0.borrow().as_ref() {
+                if !server.accepting.is_closed() {
+                    server.drain(Duration::from_millis(drain_ms));
+                }
+            }
+            Ok(())
+        });
+        methods.add_method("reload", |lua, this, ()| {
+            let Some(server) = this.0.borrow().clone() else { return (Value::Nil, "closed").into_lua_multi(lua) };
+            let Some((certificates, _)) = &server.tls else {
+                return Err(mlua::Error::runtime("server:reload: the server has no tls certificates to reload"));
+            };
+            match certificates.reload() {
+                Ok(()) => true.into_lua_multi(lua),
+                Err(message) => (Value::Nil, message).into_lua_multi(lua),
+            }
+        });
+        methods.add_method("isClosed", |_, this, ()| {
+            Ok(this.0.borrow().as_ref().is_none_or(|server| server.accepting.is_closed()))
+        });
         methods.add_method("address", |lua, this, ()| match this.0.borrow().as_ref() {
             Some(server) => (server.local.ip().to_string(), server.local.port()).into_lua_multi(lua),
             None => Ok(MultiValue::new()),
