@@ -152,40 +152,27 @@ local function main(args)
     state.shipped = state.shipped + #events
   end
 
-  -- Ships one batch, retrying with backoff until the store takes it: nothing is read from the
-  -- journal meanwhile, so memory stays bounded and the journal keeps the backlog.
-  local function shipBatch(j, events, lastUsn)
+  -- Calls attempt(store) until it returns a value, waiting with backoff after each failure.
+  -- While the store is unreachable nothing more is read from the journal: memory stays
+  -- bounded and the journal keeps the backlog.
+  local function untilStored(attempt)
     local wait = RETRY_FIRST_MS
     while true do
       local s = connectStore()
-      local ok, shipErr
-      if s then ok, shipErr = s:ship(j.id, j.root, events, lastUsn) end
-      if ok then
+      local result, failure
+      if s then result, failure = attempt(s) end
+      if result ~= nil then
         state.storeError = nil
-        j.cursor = lastUsn
-        remember(events)
-        return
+        return result
       end
-      state.storeError = shipErr or state.storeError
+      state.storeError = failure or state.storeError
       sleep(wait)
       wait = math.min(wait * 2, RETRY_MAX_MS)
     end
   end
 
   local function shipper(j)
-    local wait = RETRY_FIRST_MS
-    while not j.cursor do
-      local s = connectStore()
-      local cursor, cursorErr
-      if s then cursor, cursorErr = s:cursor(j.id) end
-      if cursor then
-        j.cursor = cursor
-      else
-        state.storeError = cursorErr or state.storeError
-        sleep(wait)
-        wait = math.min(wait * 2, RETRY_MAX_MS)
-      end
-    end
+    j.cursor = untilStored(function(s) return s:cursor(j.id) end)
     local nextUsn = j.cursor + 1
     while true do
       local entry, waitErr = j.journal:waitForNextEntry(nextUsn)
@@ -209,7 +196,9 @@ local function main(args)
           if seen >= BATCH_ENTRIES or left <= 0 then break end
           entry = j.journal:waitForNextEntry(nextUsn, nil, left)
         end
-        shipBatch(j, events, lastUsn)
+        untilStored(function(s) return s:ship(j.id, j.root, events, lastUsn) end)
+        j.cursor = lastUsn
+        remember(events)
       end
     end
   end

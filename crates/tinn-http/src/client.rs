@@ -13,8 +13,6 @@ use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
 use mlua::{IntoLuaMulti, Lua, MultiValue, Result as LuaResult, Table, Value};
-use rustls::pki_types::pem::PemObject;
-use rustls::pki_types::CertificateDer;
 
 use crate::request::{header_map, header_table};
 
@@ -44,36 +42,11 @@ fn websocket_tls(lua: &Lua, ca: Option<String>) -> Result<Arc<rustls::ClientConf
     if let Some(config) = configs.0.get(&ca) {
         return Ok(Arc::clone(config));
     }
-    let config = Arc::new(tls_config(ca.as_deref())?);
+    let config = Arc::new(tinn_tls::client_config(ca.as_deref())?);
     configs.0.insert(ca, Arc::clone(&config));
     Ok(config)
 }
 
-/// Trust: the system's roots, plus the PEM certificates in `ca` when given.
-fn tls_config(ca: Option<&str>) -> Result<rustls::ClientConfig, String> {
-    let mut roots = rustls::RootCertStore::empty();
-    // A machine without a CA bundle can still reach servers whose CA the script names.
-    for cert in rustls_native_certs::load_native_certs().certs {
-        let _ = roots.add(cert);
-    }
-    if let Some(pem) = ca {
-        let mut added = 0;
-        for cert in CertificateDer::pem_slice_iter(pem.as_bytes()) {
-            let cert = cert.map_err(|e| format!("ca: not a PEM certificate: {e}"))?;
-            roots.add(cert).map_err(|e| format!("ca: unusable certificate: {e}"))?;
-            added += 1;
-        }
-        if added == 0 {
-            return Err("ca: no PEM certificate found".to_string());
-        }
-    }
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    Ok(rustls::ClientConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .map_err(|e| format!("tls: {e}"))?
-        .with_root_certificates(roots)
-        .with_no_client_auth())
-}
 
 fn pooled(lua: &Lua, ca: Option<String>) -> Result<Rc<HttpClient>, String> {
     if lua.app_data_ref::<Pools>().is_none() {
@@ -87,7 +60,7 @@ fn pooled(lua: &Lua, ca: Option<String>) -> Result<Rc<HttpClient>, String> {
     http.set_nodelay(true);
     http.enforce_http(false);
     let connector = hyper_rustls::HttpsConnectorBuilder::new()
-        .with_tls_config(tls_config(ca.as_deref())?)
+        .with_tls_config(tinn_tls::client_config(ca.as_deref())?)
         .https_or_http()
         .enable_http1()
         .wrap_connector(http);

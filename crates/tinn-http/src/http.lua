@@ -378,9 +378,13 @@ local function tlsEntry(entry, where)
   local names = entry.names
   if type(names) == "string" then names = { names } end
   if names ~= nil then
-    if type(names) ~= "table" then argError(1, "http.serve", format("'%s.names' must be a list of host names, got %s", where, type(names)), 2) end
+    if type(names) ~= "table" then
+      argError(1, "http.serve", format("'%s.names' must be a list of host names, got %s", where, type(names)), 2)
+    end
     for i = 1, #names do
-      if type(names[i]) ~= "string" then argError(1, "http.serve", format("'%s.names[%d]' must be a string, got %s", where, i, type(names[i])), 2) end
+      if type(names[i]) ~= "string" then
+        argError(1, "http.serve", format("'%s.names[%d]' must be a string, got %s", where, i, type(names[i])), 2)
+      end
     end
   end
   return { cert = entry.cert, key = entry.key, names = names }
@@ -388,7 +392,9 @@ end
 
 -- `tls = {cert, key}` or a list of them → a list of checked entries.
 local function tlsEntries(tls)
-  if type(tls) ~= "table" then argError(1, "http.serve", "'tls' must be a table {cert = ..., key = ...} or a list of them, got " .. type(tls), 1) end
+  if type(tls) ~= "table" then
+    argError(1, "http.serve", "'tls' must be a table {cert = ..., key = ...} or a list of them, got " .. type(tls), 1)
+  end
   if tls.cert ~= nil or tls.key ~= nil then return { tlsEntry(tls, "tls") } end
   if #tls == 0 then argError(1, "http.serve", "'tls' has no certificate (give {cert = ..., key = ...})", 1) end
   local entries = {}

@@ -9,8 +9,6 @@ use std::collections::HashMap;
 use std::rc::Rc;
 use std::sync::Arc;
 
-use rustls::pki_types::pem::PemObject;
-use rustls::pki_types::CertificateDer;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tokio_postgres::config::SslMode;
 use tokio_postgres::{AsyncMessage, Client, Config, NoTls, Statement};
@@ -96,7 +94,7 @@ impl Target {
         }
         let tls = if wants_tls {
             config.ssl_mode(SslMode::Require);
-            Tls::Rustls(MakeRustlsConnect::new(tls_config(ca).map_err(fail)?))
+            Tls::Rustls(MakeRustlsConnect::new(tinn_tls::client_config(ca).map_err(fail)?))
         } else {
             config.ssl_mode(SslMode::Disable);
             Tls::Off
@@ -158,30 +156,6 @@ pub(crate) enum Note {
     Lost,
 }
 
-/// Trust for TLS: the system's roots plus the PEM certificates in `ca`.
-fn tls_config(ca: Option<&str>) -> Result<rustls::ClientConfig, String> {
-    let mut roots = rustls::RootCertStore::empty();
-    for cert in rustls_native_certs::load_native_certs().certs {
-        let _ = roots.add(cert);
-    }
-    if let Some(pem) = ca {
-        let mut added = 0;
-        for cert in CertificateDer::pem_slice_iter(pem.as_bytes()) {
-            let cert = cert.map_err(|e| format!("ca: not a PEM certificate: {e}"))?;
-            roots.add(cert).map_err(|e| format!("ca: unusable certificate: {e}"))?;
-            added += 1;
-        }
-        if added == 0 {
-            return Err("ca: no PEM certificate found".to_string());
-        }
-    }
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    Ok(rustls::ClientConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .map_err(|e| format!("tls: {e}"))?
-        .with_root_certificates(roots)
-        .with_no_client_auth())
-}
 
 /// One open connection and the statements prepared on it.
 pub(crate) struct Conn {

@@ -1,0 +1,34 @@
+//! The one TLS client configuration of tinn: the HTTP client (`https://`, `wss://`) and the
+//! PostgreSQL driver (`sslmode=require`) trust the same roots and read a script's `ca` option the
+//! same way, with the same messages.
+
+use std::sync::Arc;
+
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::CertificateDer;
+
+/// Trust: the system's roots, plus the PEM certificates in `ca` when given (PEM text).
+pub fn client_config(ca: Option<&str>) -> Result<rustls::ClientConfig, String> {
+    let mut roots = rustls::RootCertStore::empty();
+    // A machine without a CA bundle can still reach servers whose CA the script names.
+    for cert in rustls_native_certs::load_native_certs().certs {
+        let _ = roots.add(cert);
+    }
+    if let Some(pem) = ca {
+        let mut added = 0;
+        for cert in CertificateDer::pem_slice_iter(pem.as_bytes()) {
+            let cert = cert.map_err(|e| format!("ca: not a PEM certificate: {e}"))?;
+            roots.add(cert).map_err(|e| format!("ca: unusable certificate: {e}"))?;
+            added += 1;
+        }
+        if added == 0 {
+            return Err("ca: no PEM certificate found".to_string());
+        }
+    }
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    Ok(rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| format!("tls: {e}"))?
+        .with_root_certificates(roots)
+        .with_no_client_auth())
+}
