@@ -93,13 +93,11 @@ local function main(args)
     options.store = "sqlite:" .. dir .. "/shadow.db"
   end
 
-  local store, storeErr = Store.open(options.store, options.host)
-  -- the store may be down at start: shippers retry, the page says so
   local state = {
     host = options.host,
     storeUrl = (options.store:gsub("//([^:/@]*):[^@/]*@", "//%1@")), -- never show a password
-    store = store,
-    storeError = storeErr,
+    store = nil,         -- set once the store could be opened
+    storeError = nil,
     journals = {},
     counts = {},
     shipped = 0,
@@ -117,6 +115,8 @@ local function main(args)
     return s
   end
 
+  -- the store may be down at start: shippers retry, the page says so
+  local store = connectStore()
   -- filters: what the store keeps for this host, else everything
   state.filter = assert(Filter.new({}))
   if store then

@@ -191,6 +191,14 @@ fn decode_line(line: &[u8]) -> Option<Entry> {
     Some(Entry { usn, path, reason, info: Info { is_dir, size, mtime }, time })
 }
 
+/// Adds a written entry to those kept in memory, forgetting the oldest past [`MEMORY_LIMIT`].
+fn keep(entries: &mut VecDeque<Entry>, entry: Entry) {
+    entries.push_back(entry);
+    if entries.len() > MEMORY_LIMIT {
+        entries.pop_front();
+    }
+}
+
 /// Where a tree's journal lives by default: `$XDG_STATE_HOME/tinn/journals/` (or
 /// `~/.local/state/...`), never inside the tree, whose changes it would record.
 fn default_journal_file(root: &Path) -> PathBuf {
@@ -255,10 +263,7 @@ fn load(file: &Path, root: &Path) -> Result<Option<Loaded>, String> {
         first_usn.get_or_insert(entry.usn);
         next_usn = entry.usn + 1;
         apply(&mut view, &entry);
-        entries.push_back(entry);
-        if entries.len() > MEMORY_LIMIT {
-            entries.pop_front();
-        }
+        keep(&mut entries, entry);
         good_end = at;
     }
     if good_end < bytes.len() {
@@ -387,10 +392,7 @@ impl Journal {
                     let mut entries = self.entries.borrow_mut();
                     for entry in self.pending.borrow_mut().drain(..) {
                         self.written_next.set(entry.usn + 1);
-                        entries.push_back(entry);
-                        if entries.len() > MEMORY_LIMIT {
-                            entries.pop_front();
-                        }
+                        keep(&mut entries, entry);
                     }
                     self.error.borrow_mut().take();
                     if self.sync_at.get().is_none() {

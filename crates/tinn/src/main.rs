@@ -115,16 +115,7 @@ fn main() -> ExitCode {
         Some(Command::Test { paths, filter, timeout }) => {
             test_runner::run(test_runner::Options { paths, filter, timeout_ms: timeout })
         }
-        Some(Command::Shadow { args }) => {
-            let app = Script::Source { code: SHADOW_APP.to_string(), name: "tinn shadow".into() };
-            match Runtime::new().and_then(|runtime| runtime.run(app, &args)) {
-                Ok(status) => status,
-                Err(message) => {
-                    eprintln!("tinn: {message}");
-                    1
-                }
-            }
-        }
+        Some(Command::Shadow { args }) => exit_status(run_source(SHADOW_APP, "tinn shadow", &args)),
         Some(Command::Types { dir }) => match types::write(&dir.unwrap_or_else(|| PathBuf::from("."))) {
             Ok(done) => {
                 println!("{done}");
@@ -135,16 +126,15 @@ fn main() -> ExitCode {
                 1
             }
         },
-        None if cli.bytecode.is_some() => save_bytecode(cli.bytecode.unwrap_or_default()),
-        None => match watchdog_limit(cli.watchdog)
-            .and_then(|watchdog| run(cli.execute, cli.script_and_args, &jit_setup(cli.jit_commands, cli.jit_options), watchdog))
-        {
-            Ok(status) => status,
-            Err(message) => {
-                eprintln!("tinn: {message}");
-                1
-            }
-        },
+        // LuaJIT's bytecode saver, run as `luajit -b` runs it: as the main task, so its
+        // `os.exit(1)` on bad arguments ends it with that status
+        None if cli.bytecode.is_some() => {
+            exit_status(run_source("require('jit.bcsave').start(...)", "tinn -b", &cli.bytecode.unwrap_or_default()))
+        }
+        None => exit_status(
+            watchdog_limit(cli.watchdog)
+                .and_then(|watchdog| run(cli.execute, cli.script_and_args, &jit_setup(cli.jit_commands, cli.jit_options), watchdog)),
+        ),
     };
     // The runtime is gone, so its workers were sent QUIT; exiting now would kill them before
     // their exit hooks ran (tinn.log lines still buffered would be lost).
@@ -251,20 +241,18 @@ impl JitSetup {
     }
 }
 
-/// `tinn -b ...`: LuaJIT's bytecode saver (`jit.bcsave`), run as `luajit -b` runs it; as the
-/// main task, so its `os.exit(1)` on bad arguments ends it with that status.
-fn save_bytecode(args: Vec<String>) -> i32 {
-    let code = "require('jit.bcsave').start(...)".to_string();
-    let result = Runtime::new().and_then(|runtime| runtime.run(Script::Source { code, name: "tinn -b".into() }, &args));
-    match result {
-        Ok(status) => status,
-        Err(message) => {
-            eprintln!("tinn: {message}");
-            1
-        }
-    }
+/// Runs Lua source embedded in the binary (the shadow app, LuaJIT's bcsave) as a script.
+fn run_source(code: &str, name: &str, args: &[String]) -> Result<i32, RuntimeError> {
+    Runtime::new()?.run(Script::Source { code: code.to_string(), name: name.into() }, args)
 }
 
+/// The exit status of a run; a runtime that could not start or load is said on stderr.
+fn exit_status(result: Result<i32, RuntimeError>) -> i32 {
+    result.unwrap_or_else(|message| {
+        eprintln!("tinn: {message}");
+        1
+    })
+}
 
 /// The environment variable that sets `--watchdog`.
 const WATCHDOG_ENV: &str = "TINN_WATCHDOG_MS";
