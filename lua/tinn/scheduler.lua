@@ -4,15 +4,22 @@
 -- signals and predicates are plain Lua tables. Rust drives the outer loop and calls `tick`
 -- once per turn; a task switch never crosses into Rust.
 --
+-- A task is a slot: its state lives in parallel arrays indexed by the slot (tCo, tFn, tId...),
+-- and finished slots are reused, so a parked task costs its coroutine and a few array entries,
+-- not a table of its own. The handle user code sees (`spawn`'s result, a Task) is a small
+-- table { slot, id, fn } made on demand; it outlives the slot and receives the task's outcome.
+-- Finished coroutines go back to a pool and run the next spawned task.
+--
 -- Every scheduler-initiated yield yields the unique value SCHED. Before yielding, a task has
 -- already arranged its own wake-up (pushed itself on the ready queue, armed a timer, joined a
 -- signal's waiter list...), so the scheduler only needs to know "it yielded to me". Waking
--- values travel in `task.wake`, never through resume arguments, so a scheduler yield made inside
+-- values travel in `tWake`, never through resume arguments, so a scheduler yield made inside
 -- a user coroutine can be forwarded up unchanged (see the coroutine wrappers at the end).
 --
--- A task may be registered in two places at once (a signal list and the timer heap, say).
--- Registrations carry the task's `seq` at the time; every wake or cancel bumps `seq`, which makes
--- the other registration stale. Stale entries are dropped lazily when met.
+-- A task may be registered in two places at once (a signal list and a timer, say).
+-- Registrations carry the task's slot and `seq` at the time; every wake, cancel or finish bumps
+-- the slot's `seq`, which makes the other registration stale, also once the slot is reused.
+-- Stale entries are dropped lazily when met.
 --
 -- Called by tinn-runtime with the native bridge: `native.cancelOp(id)` releases an IO operation;
 -- `native.published` points at the struct through which the scheduler tells Rust's signal and
@@ -54,7 +61,7 @@ local SCHED = setmetatable({}, { __tostring = function() return "tinn.scheduler.
 local FINISHED = setmetatable({}, { __tostring = function() return "tinn.scheduler.finished" end })
 
 local TIMEOUT = { n = 2, nil, "timeout" }
-local CANCELLED = { n = 2, nil, "cancelled" }
+local CANCELLED_RESULT = { n = 2, nil, "cancelled" }
 local TRUE = { n = 1, true }
 local NOTHING = { n = 0 }
 
@@ -64,25 +71,47 @@ local function pack(...) return { n = select("#", ...), ... } end
 -- State
 ---------------------------------------------------------------------------------------------------
 
-local current = nil            -- the running task, nil between tasks (predicates, handlers)
+local current = nil            -- the running task's slot, nil between tasks (predicates, handlers)
 local nextId = 0
-local live, liveCount = {}, 0  -- id -> task, for tinn.tasks() and shutdown
 
--- The ready queue is two arrays: the round being run and the round being collected. yield()
--- appends to the collecting one, so every other ready task runs once before the yielder again.
+-- Task state, indexed by slot. Dense: tCo (coroutine), tFn (body), tId (task id, nil once the
+-- slot is free), tSeq (registration counter, kept across reuse), tState (below), tTarget (what
+-- it waits on). Sparse, set only when used: the rest.
+local tCo, tFn, tId, tSeq, tState, tTarget = {}, {}, {}, {}, {}, {}
+local tArgs, tWake, tTimed, tLabel, tOrigin, tJoiners, tTrace, tFlags = {}, {}, {}, {}, {}, {}, {}, {}
+-- Handles in use, by slot; weak, so a handle nobody keeps costs nothing while the task is parked.
+local handleOf = setmetatable({}, { __mode = "v" })
+local freeSlots, freeN, maxSlot = {}, 0, 0
+local mainSlot, mainId = nil, nil
+
+-- tState values: READY, RUNNING, SLEEPING, a wait kind (the task is "waiting" on it), or
+-- CANCELLED for a cancelled slot still on the ready queue (freed when the queue reaches it).
+local READY, RUNNING, SLEEPING, CANCELLED = "ready", "running", "sleeping", "cancelled"
+local SIGNAL, JOIN, IO, PREDICATE = "signal", "join", "io", "predicate"
+local WAIT_KINDS = { [SIGNAL] = true, [JOIN] = true, [IO] = true, [PREDICATE] = true }
+
+-- Finished coroutines, suspended at the top of taskBody, ready to run another task.
+local pool, poolN = {}, 0
+local POOL_MAX = 4096
+
+-- The ready queue is two arrays of slots: the round being run and the round being collected.
+-- yield() appends to the collecting one, so every other ready task runs once before the yielder
+-- again. A queue that grew past QUEUE_KEEP entries is dropped after its round, not kept.
 local runQ, nextQ, nextN = {}, {}, 0
+local QUEUE_KEEP = 65536
 
--- Timer heap: parallel arrays ordered by (deadline, serial), so equal deadlines fire FIFO.
-local hTime, hSerial, hTask, hSeq, hN = {}, {}, {}, {}, 0
-local timerSerial = 0
+-- Timers are grouped by the millisecond their deadline falls in: buckets[ms] lists
+-- (slot, seq, deadline) triples in arming order, and a heap of those milliseconds orders the
+-- buckets, so arming is an append and the heap moves once per millisecond, not per timer.
+local buckets, heapMs, heapN = {}, {}, 0
 local armedTimers, staleTimers = 0, 0
 
 -- Predicates (waitFor): parallel arrays, compacted on every poll.
-local pTask, pSeq, pPred, pN = {}, {}, {}, 0
+local pSlot, pSeq, pPred, pN = {}, {}, {}, 0
 local predWaiting = 0
 
-local signals = {}             -- name -> waiter list { tasks, seqs, head, tail, stale }
-local ops = {}                 -- IO operation id -> parked task
+local signals = {}             -- name -> waiter list { slots, seqs, head, tail, stale }
+local ops = {}                 -- IO operation id -> parked task's slot
 
 local stopping, exitCode = false, nil
 local errorHandler = nil
@@ -128,126 +157,156 @@ end
 -- Timers
 ---------------------------------------------------------------------------------------------------
 
-local function heapInsert(t, serial, task, seq)
-  hN = hN + 1
-  local i = hN
+local function heapPush(ms)
+  heapN = heapN + 1
+  local i = heapN
   while i > 1 do
     local p = floor(i / 2)
-    local pt = hTime[p]
-    if pt < t or (pt == t and hSerial[p] < serial) then break end
-    hTime[i], hSerial[i], hTask[i], hSeq[i] = pt, hSerial[p], hTask[p], hSeq[p]
+    local pm = heapMs[p]
+    if pm <= ms then break end
+    heapMs[i] = pm
     i = p
   end
-  hTime[i], hSerial[i], hTask[i], hSeq[i] = t, serial, task, seq
+  heapMs[i] = ms
 end
 
 local function heapPop()
-  local n = hN
-  local t, serial, task, seq = hTime[n], hSerial[n], hTask[n], hSeq[n]
-  hTime[n], hSerial[n], hTask[n], hSeq[n] = nil, nil, nil, nil
+  local n = heapN
+  local ms = heapMs[n]
+  heapMs[n] = nil
   n = n - 1
-  hN = n
+  heapN = n
   if n == 0 then return end
   local i = 1
   while true do
     local c = i * 2
     if c > n then break end
-    local ct = hTime[c]
-    if c < n then
-      local rt = hTime[c + 1]
-      if rt < ct or (rt == ct and hSerial[c + 1] < hSerial[c]) then c = c + 1; ct = rt end
-    end
-    if t < ct or (t == ct and serial < hSerial[c]) then break end
-    hTime[i], hSerial[i], hTask[i], hSeq[i] = ct, hSerial[c], hTask[c], hSeq[c]
+    local cm = heapMs[c]
+    if c < n and heapMs[c + 1] < cm then c = c + 1; cm = heapMs[c] end
+    if ms <= cm then break end
+    heapMs[i] = cm
     i = c
   end
-  hTime[i], hSerial[i], hTask[i], hSeq[i] = t, serial, task, seq
+  heapMs[i] = ms
 end
 
--- Rebuilds the heap without stale entries, keeping each entry's serial so FIFO order among
--- equal deadlines survives; amortised against the staleness that triggered it.
-local function compactTimers()
-  local times, serials, tasks, seqs, n = hTime, hSerial, hTask, hSeq, hN
-  hTime, hSerial, hTask, hSeq, hN = {}, {}, {}, {}, 0
-  for i = 1, n do
-    local task = tasks[i]
-    if task.seq == seqs[i] and task.timerArmed then heapInsert(times[i], serials[i], task, seqs[i]) end
+-- Keeps the live entries of a bucket from `from` on (stale ones are dropped, due ones fired by
+-- `fire` when given); returns how many values remain and the earliest deadline among them.
+local function sweepBucket(list, now, fire)
+  local n, kept, due = list.n, 0, math.huge
+  for i = 1, n, 3 do
+    local slot, seq, deadline = list[i], list[i + 1], list[i + 2]
+    if tSeq[slot] ~= seq then
+      staleTimers = staleTimers - 1
+    elseif fire and deadline <= now then
+      fire(slot)
+    else
+      list[kept + 1], list[kept + 2], list[kept + 3] = slot, seq, deadline
+      kept = kept + 3
+      if deadline < due then due = deadline end
+    end
   end
+  for i = kept + 1, n do list[i] = nil end
+  list.n, list.due = kept, due
+  return kept
+end
+
+-- Drops stale entries from every bucket, and buckets left empty; amortised against the
+-- staleness that triggered it.
+local function compactTimers()
+  local kept = {}
+  for ms, list in pairs(buckets) do
+    if sweepBucket(list, nil, nil) > 0 then kept[#kept + 1] = ms else buckets[ms] = nil end
+  end
+  table.sort(kept) -- a sorted array is a heap
+  heapMs, heapN = kept, #kept
   staleTimers = 0
 end
 
-local function armTimer(task, deadline)
-  task.timerArmed = true
+local function armTimer(slot, deadline)
+  local ms = floor(deadline)
+  local list = buckets[ms]
+  if not list then
+    list = { n = 0, due = deadline }
+    buckets[ms] = list
+    heapPush(ms)
+  elseif deadline < list.due then
+    list.due = deadline
+  end
+  local n = list.n
+  list[n + 1], list[n + 2], list[n + 3] = slot, tSeq[slot], deadline
+  list.n = n + 3
+  tTimed[slot] = true
   armedTimers = armedTimers + 1
-  timerSerial = timerSerial + 1
-  heapInsert(deadline, timerSerial, task, task.seq)
+end
+
+-- A timer that no longer counts: its task was woken otherwise.
+local function disarmTimer(slot)
+  tTimed[slot] = nil
+  armedTimers = armedTimers - 1
+  staleTimers = staleTimers + 1
 end
 
 ---------------------------------------------------------------------------------------------------
 -- Waking and parking
 ---------------------------------------------------------------------------------------------------
 
-local function enqueue(task)
-  task.state = "ready"
+local function enqueue(slot)
+  tState[slot] = READY
   local n = nextN + 1
   nextN = n
-  nextQ[n] = task
+  nextQ[n] = slot
 end
 
 -- Makes a parked task ready with `result` (a packed table or nil) for its wait call to return.
-local function wake(task, result)
-  task.seq = task.seq + 1
-  if task.timerArmed then
-    task.timerArmed = false
-    armedTimers = armedTimers - 1
-    staleTimers = staleTimers + 1
-  end
-  task.wake = result
-  task.waitingOn, task.waitTarget = nil, nil
-  enqueue(task)
+local function wake(slot, result)
+  tSeq[slot] = tSeq[slot] + 1
+  if tTimed[slot] then disarmTimer(slot) end
+  if result then tWake[slot] = result end
+  if tTarget[slot] ~= nil then tTarget[slot] = nil end
+  enqueue(slot)
 end
 
 local function compactSignal(list)
-  local tasks, seqs = list.tasks, list.seqs
-  local newTasks, newSeqs, n = {}, {}, 0
+  local slots, seqs = list.slots, list.seqs
+  local newSlots, newSeqs, n = {}, {}, 0
   for i = list.head, list.tail do
-    local t = tasks[i]
-    if t.seq == seqs[i] then n = n + 1; newTasks[n] = t; newSeqs[n] = seqs[i] end
+    local slot = slots[i]
+    if tSeq[slot] == seqs[i] then n = n + 1; newSlots[n] = slot; newSeqs[n] = seqs[i] end
   end
-  list.tasks, list.seqs, list.head, list.tail, list.stale = newTasks, newSeqs, 1, n, 0
+  list.slots, list.seqs, list.head, list.tail, list.stale = newSlots, newSeqs, 1, n, 0
 end
 
 -- Undoes the registration of a parked task with whatever it waits on (not its timer).
-local function releaseWait(task)
-  local kind = task.waitingOn
-  if kind == "signal" then
-    local list = signals[task.waitTarget]
+local function releaseWait(slot)
+  local kind, target = tState[slot], tTarget[slot]
+  if kind == SIGNAL then
+    local list = signals[target]
     if list then
       list.stale = list.stale + 1
       local waiting = list.tail - list.head + 1
       if list.stale >= waiting then
-        signals[task.waitTarget] = nil
+        signals[target] = nil
       elseif list.stale > COMPACT_MIN_STALE and list.stale * 2 > waiting then
         compactSignal(list)
       end
     end
-  elseif kind == "predicate" then
+  elseif kind == PREDICATE then
     predWaiting = predWaiting - 1
-  elseif kind == "io" then
-    local id = task.waitTarget
-    ops[id] = nil
-    native.cancelOp(id)
+  elseif kind == IO then
+    ops[target] = nil
+    native.cancelOp(target)
   end
 end
 
 -- Suspends the current task until something wakes it; returns the wake result.
-local function park(task, status, kind, target, timeoutMs)
-  task.state = status
-  task.waitingOn, task.waitTarget = kind, target
-  if timeoutMs then armTimer(task, clock() + timeoutMs) end
+local function park(slot, state, target, timeoutMs)
+  tState[slot] = state
+  if target ~= nil then tTarget[slot] = target end
+  if timeoutMs then armTimer(slot, clock() + timeoutMs) end
   co_yield(SCHED)
-  local result = task.wake
-  task.wake = nil
+  local result = tWake[slot]
+  if result then tWake[slot] = nil end
   return result
 end
 
@@ -269,11 +328,38 @@ local function describeFunction(fn)
   return format("%s:%d", info.short_src, info.linedefined)
 end
 
-local function taskName(task)
-  local name = task.label
+local function taskName(slot)
+  local name = tLabel[slot]
   if not name then
-    name = describeFunction(task.origin or task.fn)
-    task.label = name
+    name = describeFunction(tOrigin[slot] or tFn[slot])
+    tLabel[slot] = name
+  end
+  return name
+end
+
+-- The handle of a live task: the one in use, or a new one.
+local function handleFor(slot)
+  local handle = handleOf[slot]
+  if not handle then
+    handle = setmetatable({ slot, tId[slot], tOrigin[slot] or tFn[slot] }, Task)
+    handleOf[slot] = handle
+  end
+  return handle
+end
+
+-- The slot of a handle's task while it lives, else nil.
+local function liveSlot(handle)
+  local slot = handle[1]
+  if tId[slot] == handle[2] then return slot end
+end
+
+local function handleName(handle)
+  local slot = liveSlot(handle)
+  if slot then return taskName(slot) end
+  local name = handle.label
+  if not name then
+    name = describeFunction(handle[3])
+    handle.label = name
   end
   return name
 end
@@ -296,37 +382,64 @@ local function userTraceback(message, level)
   return concat(lines, "\n")
 end
 
+-- tFlags[slot] marks a task an interrupt stops: HOOK_RAISED once the hook raised in it,
+-- INTERRUPTED when that also ends the program.
+local HOOK_RAISED, INTERRUPTED = 1, 2
+
 -- Called by xpcall at the point of the error, so the traceback shows where it happened.
 local function captureError(err)
-  local task = current
-  if task then
+  local slot = current
+  if slot then
     local trace = userTraceback(nil, 2)
     -- an interrupt is raised by the scheduler's hook, not by a call in the user's code
-    if task.hookRaised then trace = trace:gsub("\n%s*%[C%]: in function 'error'", "", 1) end
-    task.trace = trace
+    if tFlags[slot] then trace = trace:gsub("\n%s*%[C%]: in function 'error'", "", 1) end
+    tTrace[slot] = trace
   end
   return err
 end
 
-local function notifyJoiners(task, outcome)
-  local joiners = task.joiners
-  if not joiners then return end
-  task.joiners = nil
-  for i = 1, #joiners, 2 do
-    local waiter = joiners[i]
-    if waiter.seq == joiners[i + 1] then wake(waiter, outcome) end
-  end
+-- Clears a sparse field only where set: assigning nil to an absent key would still insert it.
+local function clearSparse(list, slot)
+  if list[slot] ~= nil then list[slot] = nil end
 end
 
-local function finishTask(task, status, outcome)
-  task.state = status
-  task.outcome = outcome
-  task.args, task.co = nil, nil
-  if live[task.tid] then
-    live[task.tid] = nil
-    liveCount = liveCount - 1
+local function freeSlot(slot)
+  tCo[slot], tFn[slot], tState[slot] = nil, nil, nil
+  clearSparse(tTarget, slot)
+  clearSparse(tArgs, slot)
+  clearSparse(tWake, slot)
+  clearSparse(tLabel, slot)
+  clearSparse(tOrigin, slot)
+  clearSparse(tTrace, slot)
+  clearSparse(tFlags, slot)
+  clearSparse(handleOf, slot)
+  freeN = freeN + 1
+  freeSlots[freeN] = slot
+end
+
+-- Ends a task: its handle (if any) keeps the status and outcome, joiners wake, and the slot is
+-- freed, or marked CANCELLED for the ready queue to free when a queued entry may remain.
+local function finishTask(slot, status, outcome)
+  local handle = handleOf[slot]
+  if handle then
+    handle.state, handle.outcome, handle.label, handle.trace = status, outcome, tLabel[slot], tTrace[slot]
   end
-  notifyJoiners(task, outcome)
+  local joiners = tJoiners[slot]
+  if joiners then tJoiners[slot] = nil end
+  if tTimed[slot] then disarmTimer(slot) end
+  tSeq[slot] = tSeq[slot] + 1
+  tId[slot] = nil
+  if status == CANCELLED and slot ~= current then
+    tState[slot] = CANCELLED
+  else
+    freeSlot(slot)
+  end
+  if joiners then
+    for i = 1, #joiners, 2 do
+      local waiter = joiners[i]
+      if tSeq[waiter] == joiners[i + 1] then wake(waiter, outcome) end
+    end
+  end
 end
 
 local function writeStderr(s)
@@ -343,19 +456,19 @@ end
 
 -- An error no task handled: onError's handler, or print and fail fast (DESIGN.md §3).
 local keptError = nil -- nil: print uncaught errors; false / text: a worker keeps the first
-local function reportUncaught(task, err, trace)
+local function reportUncaught(handle, err, trace)
   if errorHandler then
-    local ok, handlerErr = pcall(errorHandler, err, task)
+    local ok, handlerErr = pcall(errorHandler, err, handle)
     if ok then return end
     writeStderr(format("tinn: error in onError handler: %s\n", tostring(handlerErr)))
   elseif keptError ~= nil then
     -- a worker: the first error goes to the parent's join instead of stderr
     if keptError == false then
-      keptError = format("%s%s\n%s", task.tid == 1 and "" or format("error in task %d (%s): ", task.tid,
-        taskName(task)), tostring(err), trace or "stack traceback: (none)")
+      keptError = format("%s%s\n%s", handle[2] == 1 and "" or format("error in task %d (%s): ", handle[2],
+        handleName(handle)), tostring(err), trace or "stack traceback: (none)")
     end
   else
-    writeStderr(format("tinn: error in task %d (%s): %s\n%s\n", task.tid, taskName(task),
+    writeStderr(format("tinn: error in task %d (%s): %s\n%s\n", handle[2], handleName(handle),
       tostring(err), trace or "stack traceback: (none)"))
   end
   exitCode = 1
@@ -384,80 +497,109 @@ local function keepErrors() keptError = keptError or false end
 local function keptErrorText() return keptError or nil end
 
 -- A joiner still waiting when the task fails receives the error, so it is not uncaught.
-local function hasLiveJoiner(task)
-  local joiners = task.joiners
+local function hasLiveJoiner(slot)
+  local joiners = tJoiners[slot]
   if not joiners then return false end
   for i = 1, #joiners, 2 do
-    if joiners[i].seq == joiners[i + 1] then return true end
+    if tSeq[joiners[i]] == joiners[i + 1] then return true end
   end
   return false
 end
 
-local function storeOutcome(task, ok, ...)
+-- `id` is the task's id when it started: a task cancelled meanwhile has left its slot.
+local function storeOutcome(slot, id, ok, ...)
   current = nil -- the task's code is over: error handlers run outside it
-  if task.state == "cancelled" then return end -- cancelled itself, then unwound: nothing to keep
+  if tId[slot] ~= id then return end -- cancelled itself, then unwound: nothing to keep
   if ok then
-    finishTask(task, "done", select("#", ...) == 0 and NOTHING or pack(...))
+    finishTask(slot, "done", select("#", ...) == 0 and NOTHING or pack(...))
   else
     local err = ...
-    local handled = hasLiveJoiner(task)
-    local trace = task.trace
-    finishTask(task, "failed", { n = 2, nil, err })
-    if task.interrupted then
+    local handled = hasLiveJoiner(slot)
+    local trace, interrupted = tTrace[slot], tFlags[slot] == INTERRUPTED
+    local handle = handleFor(slot)
+    finishTask(slot, "failed", { n = 2, nil, err })
+    if interrupted then
       -- the program is ending on a signal (exit status set): say where the task was
-      writeStderr(format("tinn: error in task %d (%s): %s\n%s\n", task.tid, taskName(task),
+      writeStderr(format("tinn: error in task %d (%s): %s\n%s\n", id, handleName(handle),
         tostring(err), trace or "stack traceback: (none)"))
     elseif not handled then
-      reportUncaught(task, err, trace)
+      reportUncaught(handle, err, trace)
     end
   end
 end
 
-local function taskBody(task)
-  local args = task.args
-  if args then
-    storeOutcome(task, xpcall(task.fn, captureError, unpack(args, 1, args.n)))
-  else
-    storeOutcome(task, xpcall(task.fn, captureError))
+-- A task's coroutine: runs the task in `slot`, then yields FINISHED and, when the scheduler
+-- pooled it, is resumed with the slot of the next task to run.
+local function taskBody(slot)
+  while true do
+    local args = tArgs[slot]
+    if args then
+      tArgs[slot] = nil
+      storeOutcome(slot, tId[slot], xpcall(tFn[slot], captureError, unpack(args, 1, args.n)))
+    else
+      storeOutcome(slot, tId[slot], xpcall(tFn[slot], captureError))
+    end
+    slot = co_yield(FINISHED)
   end
-  return FINISHED
 end
 
+-- Takes a slot and queues the new task; returns the slot.
 local function newTask(fn, nargs, ...)
+  local slot
+  if freeN > 0 then
+    slot = freeSlots[freeN]
+    freeSlots[freeN] = nil
+    freeN = freeN - 1
+  else
+    slot = maxSlot + 1
+    maxSlot = slot
+    tSeq[slot] = 0
+  end
+  local co
+  if poolN > 0 then
+    co = pool[poolN]
+    pool[poolN] = nil
+    poolN = poolN - 1
+  else
+    co = co_create(taskBody)
+  end
   nextId = nextId + 1
-  local task = setmetatable({
-    tid = nextId, fn = fn, co = co_create(taskBody), state = "ready", seq = 0,
-  }, Task)
-  if nargs > 0 then task.args = pack(...) end
-  live[nextId] = task
-  liveCount = liveCount + 1
-  local n = nextN + 1
-  nextN = n
-  nextQ[n] = task
-  return task
+  tCo[slot], tFn[slot], tId[slot] = co, fn, nextId
+  if nargs > 0 then tArgs[slot] = pack(...) end
+  enqueue(slot)
+  return slot
+end
+
+local function newHandle(slot, fn)
+  local handle = setmetatable({ slot, tId[slot], fn }, Task)
+  handleOf[slot] = handle
+  return handle
 end
 
 -- A task whose body is a wrapper (delay, periodic, when...) but whose name comes from `fn`.
 local function spawnFor(fn, body, a, b)
-  local task = newTask(body, 2, a, b)
-  task.origin = fn
-  return task
+  local slot = newTask(body, 2, a, b)
+  tOrigin[slot] = fn
+  return slot, newHandle(slot, fn)
 end
 
 local function spawn(fn, ...)
   checkFunction(fn, 1, "spawn")
-  return newTask(fn, select("#", ...), ...)
+  return newHandle(newTask(fn, select("#", ...), ...), fn)
 end
 
-local function cancelTask(task)
-  local status = task.state
-  if status == "done" or status == "failed" or status == "cancelled" then return false end
-  if status == "sleeping" or status == "waiting" then
-    releaseWait(task)
-    wake(task, nil) -- invalidates every registration; the queued entry is skipped below
+local function cancelTask(slot)
+  local state = tState[slot]
+  if state == SLEEPING or WAIT_KINDS[state] then
+    releaseWait(slot)
+    wake(slot, nil) -- invalidates every registration; the queued entry frees the slot
   end
-  finishTask(task, "cancelled", CANCELLED)
-  if task == current then co_yield(SCHED) end -- never resumed
+  local self = slot == current
+  finishTask(slot, CANCELLED, CANCELLED_RESULT)
+  if self then
+    current = nil
+    co_yield(SCHED) -- never resumed
+  end
   return true
 end
 
@@ -469,38 +611,58 @@ local function checkSelf(self, method)
   end
 end
 
-function Task:id() checkSelf(self, "id") return self.tid end
+local function publicState(state)
+  if WAIT_KINDS[state] then return "waiting" end
+  return state
+end
+
+function Task:id() checkSelf(self, "id") return self[2] end
 
 function Task:name(newName)
   checkSelf(self, "name")
   if newName ~= nil then
     if type(newName) ~= "string" then argError(1, "task:name", "string expected, got " .. type(newName)) end
-    self.label = newName
-    if self == current then published.name = newName end -- the old name may be collected
+    local slot = liveSlot(self)
+    if slot then
+      tLabel[slot] = newName
+      if slot == current then published.name = newName end -- the old name may be collected
+    else
+      self.label = newName
+    end
   end
-  return taskName(self)
+  return handleName(self)
 end
 
-function Task:status() checkSelf(self, "status") return self.state end
+function Task:status()
+  checkSelf(self, "status")
+  local slot = liveSlot(self)
+  if slot then return publicState(tState[slot]) end
+  return self.state
+end
 
-function Task:cancel() checkSelf(self, "cancel") return cancelTask(self) end
+function Task:cancel()
+  checkSelf(self, "cancel")
+  local slot = liveSlot(self)
+  if not slot then return false end
+  return cancelTask(slot)
+end
 
 function Task:join(timeoutMs)
   checkSelf(self, "join")
   checkTimeout(timeoutMs, 1, "task:join")
-  local outcome = self.outcome
-  if outcome then return unpackResult(outcome) end
+  local slot = liveSlot(self)
+  if not slot then return unpackResult(self.outcome) end
   local waiter = checkTask("task:join")
-  if waiter == self then error("task:join: a task cannot join itself", 2) end
-  local joiners = self.joiners
-  if not joiners then joiners = {}; self.joiners = joiners end
+  if waiter == slot then error("task:join: a task cannot join itself", 2) end
+  local joiners = tJoiners[slot]
+  if not joiners then joiners = {}; tJoiners[slot] = joiners end
   joiners[#joiners + 1] = waiter
-  joiners[#joiners + 1] = waiter.seq
-  return unpackResult(park(waiter, "waiting", "join", self.tid, timeoutMs))
+  joiners[#joiners + 1] = tSeq[waiter]
+  return unpackResult(park(waiter, JOIN, self, timeoutMs))
 end
 
 function Task:__tostring()
-  return format("Task(%d, %s, %s)", self.tid, taskName(self), self.state)
+  return format("Task(%d, %s, %s)", self[2], handleName(self), self:status())
 end
 
 ---------------------------------------------------------------------------------------------------
@@ -508,24 +670,24 @@ end
 ---------------------------------------------------------------------------------------------------
 
 local function yield(...)
-  local task = checkTask("yield")
-  enqueue(task)
+  local slot = checkTask("yield")
+  enqueue(slot)
   co_yield(SCHED)
   return ...
 end
 
 local function sleep(ms)
-  local task = checkTask("sleep")
+  local slot = checkTask("sleep")
   checkMs(ms, 1, "sleep", "duration")
-  park(task, "sleeping", "sleep", nil, ms)
+  tState[slot] = SLEEPING
+  armTimer(slot, clock() + ms)
+  co_yield(SCHED)
 end
 
-local function sleepUntil(task, deadline)
-  task.state = "sleeping"
-  task.waitingOn = "sleep"
-  armTimer(task, deadline)
+local function sleepUntil(slot, deadline)
+  tState[slot] = SLEEPING
+  armTimer(slot, deadline)
   co_yield(SCHED)
-  task.wake = nil
 end
 
 local function delayBody(fn, ms)
@@ -540,15 +702,16 @@ local function delay(fn, ms)
   checkFunction(fn, 1, "delay")
   if ms == nil then ms = DEFAULT_INTERVAL_MS end
   checkMs(ms, 2, "delay", "delay")
-  return spawnFor(fn, delayBody, fn, ms)
+  local _, handle = spawnFor(fn, delayBody, fn, ms)
+  return handle
 end
 
 -- Ticks land on the grid start + k*ms; ticks missed while fn overran are skipped, not queued.
 local function periodicBody(fn, ms)
-  local task = current
+  local slot = current
   local nextAt = clock() + ms
   while true do
-    sleepUntil(task, nextAt)
+    sleepUntil(slot, nextAt)
     fn()
     nextAt = nextAt + ms
     local now = clock()
@@ -563,25 +726,26 @@ local function periodic(fn, ms)
   if ms == nil then ms = DEFAULT_INTERVAL_MS end
   checkMs(ms, 2, "periodic", "period")
   if ms == 0 then argError(2, "periodic", "period must be greater than 0") end
-  return spawnFor(fn, periodicBody, fn, ms)
+  local _, handle = spawnFor(fn, periodicBody, fn, ms)
+  return handle
 end
 
 local PREDICATE_FAILED = {}
 
 local function waitFor(pred, timeoutMs)
-  local task = checkTask("waitFor")
+  local slot = checkTask("waitFor")
   checkFunction(pred, 1, "waitFor")
   checkTimeout(timeoutMs, 2, "waitFor")
   -- evaluated outside the task, as every later evaluation is, so a predicate cannot suspend
   current = nil
   local ok, holds = pcall(pred)
-  current = task
+  current = slot
   if not ok then error(holds, 0) end
   if holds then return true end
   pN = pN + 1
-  pTask[pN], pSeq[pN], pPred[pN] = task, task.seq, pred
+  pSlot[pN], pSeq[pN], pPred[pN] = slot, tSeq[slot], pred
   predWaiting = predWaiting + 1
-  local r = park(task, "waiting", "predicate", pred, timeoutMs)
+  local r = park(slot, PREDICATE, pred, timeoutMs)
   if r and r[1] == PREDICATE_FAILED then error(r[2], 0) end
   return unpackResult(r)
 end
@@ -589,28 +753,28 @@ end
 local function pollPredicates()
   local n, kept = pN, 0
   for i = 1, n do
-    local task, seq, pred = pTask[i], pSeq[i], pPred[i]
-    pTask[i], pSeq[i], pPred[i] = nil, nil, nil
-    if task.seq == seq then
+    local slot, seq, pred = pSlot[i], pSeq[i], pPred[i]
+    pSlot[i], pSeq[i], pPred[i] = nil, nil, nil
+    if tSeq[slot] == seq then
       local ok, value = pcall(pred)
       if not ok then
         predWaiting = predWaiting - 1
         -- raised inside the waiting task, so only that task fails, with its own traceback
-        wake(task, { n = 2, PREDICATE_FAILED, value })
+        wake(slot, { n = 2, PREDICATE_FAILED, value })
       elseif value then
         predWaiting = predWaiting - 1
-        wake(task, TRUE)
+        wake(slot, TRUE)
       else
         kept = kept + 1
-        pTask[kept], pSeq[kept], pPred[kept] = task, seq, pred
+        pSlot[kept], pSeq[kept], pPred[kept] = slot, seq, pred
       end
     end
   end
   -- predicates registered while polling (none can be: predicates run outside tasks) stay valid
   for i = n + 1, pN do
     kept = kept + 1
-    pTask[kept], pSeq[kept], pPred[kept] = pTask[i], pSeq[i], pPred[i]
-    pTask[i], pSeq[i], pPred[i] = nil, nil, nil
+    pSlot[kept], pSeq[kept], pPred[kept] = pSlot[i], pSeq[i], pPred[i]
+    pSlot[i], pSeq[i], pPred[i] = nil, nil, nil
   end
   pN = kept
 end
@@ -623,7 +787,8 @@ end
 local function when(pred, fn)
   checkFunction(pred, 1, "when")
   checkFunction(fn, 2, "when")
-  return spawnFor(fn, whenBody, pred, fn)
+  local _, handle = spawnFor(fn, whenBody, pred, fn)
+  return handle
 end
 
 -- Edge-triggered: fn runs when pred turns truthy, then not again until pred has been falsy.
@@ -639,44 +804,45 @@ end
 local function whenever(pred, fn)
   checkFunction(pred, 1, "whenever")
   checkFunction(fn, 2, "whenever")
-  return spawnFor(fn, wheneverBody, pred, fn)
+  local _, handle = spawnFor(fn, wheneverBody, pred, fn)
+  return handle
 end
 
 local function checkSignalName(name, fname)
   if name == nil then argError(1, fname, "signal name expected, got nil", 4) end
 end
 
-local function addSignalWaiter(name, task)
+local function addSignalWaiter(name, slot)
   local list = signals[name]
   if not list then
-    list = { tasks = {}, seqs = {}, head = 1, tail = 0, stale = 0 }
+    list = { slots = {}, seqs = {}, head = 1, tail = 0, stale = 0 }
     signals[name] = list
   end
   local tail = list.tail + 1
   list.tail = tail
-  list.tasks[tail], list.seqs[tail] = task, task.seq
+  list.slots[tail], list.seqs[tail] = slot, tSeq[slot]
 end
 
 local function waitSignal(name, timeoutMs)
-  local task = checkTask("waitSignal")
+  local slot = checkTask("waitSignal")
   checkSignalName(name, "waitSignal")
   checkTimeout(timeoutMs, 2, "waitSignal")
-  addSignalWaiter(name, task)
-  return unpackResult(park(task, "waiting", "signal", name, timeoutMs))
+  addSignalWaiter(name, slot)
+  return unpackResult(park(slot, SIGNAL, name, timeoutMs))
 end
 
 local function signalOne(name, ...)
   checkSignalName(name, "signalOne")
   local list = signals[name]
   if not list then return 0 end
-  local tasks, seqs = list.tasks, list.seqs
+  local slots, seqs = list.slots, list.seqs
   for i = list.head, list.tail do
-    local task, seq = tasks[i], seqs[i]
-    tasks[i], seqs[i] = nil, nil
-    if task.seq == seq then
+    local slot, seq = slots[i], seqs[i]
+    slots[i], seqs[i] = nil, nil
+    if tSeq[slot] == seq then
       list.head = i + 1
       if i == list.tail then signals[name] = nil end
-      wake(task, select("#", ...) == 0 and NOTHING or pack(...))
+      wake(slot, select("#", ...) == 0 and NOTHING or pack(...))
       return 1
     end
   end
@@ -690,22 +856,22 @@ local function signalAll(name, ...)
   if not list then return 0 end
   signals[name] = nil
   local values = select("#", ...) == 0 and NOTHING or pack(...)
-  local tasks, seqs, woken = list.tasks, list.seqs, 0
+  local slots, seqs, woken = list.slots, list.seqs, 0
   for i = list.head, list.tail do
-    local task = tasks[i]
-    if task.seq == seqs[i] then
+    local slot = slots[i]
+    if tSeq[slot] == seqs[i] then
       woken = woken + 1
-      wake(task, values)
+      wake(slot, values)
     end
   end
   return woken
 end
 
--- The task first runs once the signal woke it, with the values it was sent in `task.wake`.
+-- The task first runs once the signal woke it, with the values it was sent in `tWake`.
 local function onSignalBody(fn)
-  local task = current
-  local values = task.wake
-  task.wake = nil
+  local slot = current
+  local values = tWake[slot]
+  if values then tWake[slot] = nil end
   return fn(unpackResult(values))
 end
 
@@ -714,17 +880,17 @@ end
 local function onSignal(fn, name)
   checkFunction(fn, 1, "onSignal")
   checkSignalName(name, "onSignal")
-  local task = spawnFor(fn, onSignalBody, fn, nil)
+  local slot, handle = spawnFor(fn, onSignalBody, fn, nil)
   nextQ[nextN] = nil -- spawnFor queued it last; it waits instead
   nextN = nextN - 1
-  task.state, task.waitingOn, task.waitTarget = "waiting", "signal", name
-  addSignalWaiter(name, task)
-  return task
+  tState[slot], tTarget[slot] = SIGNAL, name
+  addSignalWaiter(name, slot)
+  return handle
 end
 
 local function run(fn, ...)
   checkFunction(fn, 1, "run")
-  return newTask(fn, select("#", ...), ...)
+  return newHandle(newTask(fn, select("#", ...), ...), fn)
 end
 
 local function checkExitCode(code, fname)
@@ -750,9 +916,9 @@ local function exit(code)
   checkExitCode(code, "os.exit")
   exitCode = code
   stopping = true
-  local task = current
-  if task then
-    finishTask(task, "cancelled", CANCELLED)
+  local slot = current
+  if slot then
+    finishTask(slot, CANCELLED, CANCELLED_RESULT)
     current = nil
     co_yield(SCHED) -- never resumed
   end
@@ -771,19 +937,38 @@ local function atExit(fn)
   exitHooks[#exitHooks + 1] = fn
 end
 
-local function tasks()
+-- The slots of live tasks, oldest first.
+local function liveSlots()
   local list = {}
-  for _, task in pairs(live) do
-    list[#list + 1] = {
-      id = task.tid, name = taskName(task), status = task.state,
-      waitingOn = task.waitingOn, target = task.waitTarget, task = task,
-    }
+  for slot = 1, maxSlot do
+    if tId[slot] then list[#list + 1] = slot end
   end
-  table.sort(list, function(a, b) return a.id < b.id end)
+  table.sort(list, function(a, b) return tId[a] < tId[b] end)
   return list
 end
 
-local function currentTask() return current end
+-- What a task waits on, as tinn.tasks() shows it: "sleep", a wait kind, or nil.
+local function waitKind(state)
+  if state == SLEEPING then return "sleep" end
+  if WAIT_KINDS[state] then return state end
+end
+
+local function tasks()
+  local list = {}
+  for i, slot in ipairs(liveSlots()) do
+    local state, target = tState[slot], tTarget[slot]
+    if state == JOIN then target = target[2] end
+    list[i] = {
+      id = tId[slot], name = taskName(slot), status = publicState(state),
+      waitingOn = waitKind(state), target = target, task = handleFor(slot),
+    }
+  end
+  return list
+end
+
+local function currentTask()
+  if current then return handleFor(current) end
+end
 
 ---------------------------------------------------------------------------------------------------
 -- IO operations (the reactor seam)
@@ -794,10 +979,10 @@ local function currentTask() return current end
 local PENDING = native.PENDING
 
 local function awaitOp(id, timeoutMs)
-  local task = checkTask("awaitOp")
+  local slot = checkTask("awaitOp")
   checkTimeout(timeoutMs, 2, "awaitOp")
-  ops[id] = task
-  return unpackResult(park(task, "waiting", "io", id, timeoutMs))
+  ops[id] = slot
+  return unpackResult(park(slot, IO, id, timeoutMs))
 end
 
 -- Finishes a native call: `return await(timeoutMs, native.read(handle, n))` returns the native
@@ -811,10 +996,10 @@ end
 local function completeOps(completions)
   for i = 1, #completions, 2 do
     local id = completions[i]
-    local task = ops[id]
-    if task then
+    local slot = ops[id]
+    if slot then
       ops[id] = nil
-      wake(task, completions[i + 1])
+      wake(slot, completions[i + 1])
     end
   end
 end
@@ -823,22 +1008,26 @@ end
 -- The loop, as seen from Rust
 ---------------------------------------------------------------------------------------------------
 
+local function fireTimer(slot)
+  tTimed[slot] = nil
+  armedTimers = armedTimers - 1
+  if tState[slot] == SLEEPING then
+    wake(slot, nil)
+  else
+    releaseWait(slot)
+    wake(slot, TIMEOUT)
+  end
+end
+
+-- Fires the buckets whose millisecond has begun; the last may keep timers due later in it.
 local function fireTimers(now)
-  while hN > 0 and hTime[1] <= now do
-    local task, seq = hTask[1], hSeq[1]
+  while heapN > 0 do
+    local ms = heapMs[1]
+    if ms > now then break end
+    local list = buckets[ms]
+    if sweepBucket(list, now, fireTimer) > 0 then break end
+    buckets[ms] = nil
     heapPop()
-    if task.seq == seq and task.timerArmed then
-      task.timerArmed = false
-      armedTimers = armedTimers - 1
-      if task.waitingOn == "sleep" then
-        wake(task, nil)
-      else
-        releaseWait(task)
-        wake(task, TIMEOUT)
-      end
-    else
-      staleTimers = staleTimers - 1
-    end
   end
   if staleTimers > COMPACT_MIN_STALE and staleTimers > armedTimers then compactTimers() end
 end
@@ -850,41 +1039,51 @@ local function runReady()
   local now, readClockAt = started, CLOCK_EVERY
   repeat
     local q, n = nextQ, nextN
-    nextQ, nextN, runQ = runQ, 0, q
+    nextQ, nextN = runQ, 0
+    runQ = n > QUEUE_KEEP and {} or q
     for i = 1, n do
-      local task = q[i]
+      local slot = q[i]
       q[i] = nil
-      if task.state == "ready" then
-        current = task
-        task.state = "running"
-        local co = task.co
-        local name = task.label
-        if not name and publishAllNames then name = taskName(task) end
-        published.task = task.tid
+      local state = tState[slot]
+      if state == READY then
+        current = slot
+        tState[slot] = RUNNING
+        local co = tCo[slot]
+        local name = tLabel[slot]
+        if not name and publishAllNames then name = taskName(slot) end
+        published.task = tId[slot]
         published.name = name
-        local ok, marker = co_resume(co, task)
+        local ok, marker = co_resume(co, slot)
         published.task = 0
         current = nil
-        if marker ~= SCHED and marker ~= FINISHED then
+        if marker == FINISHED then
+          if poolN < POOL_MAX then
+            poolN = poolN + 1
+            pool[poolN] = co
+          end
+        elseif marker ~= SCHED then
           if not ok then
             -- the body itself failed (e.g. the error handler ran out of memory)
-            finishTask(task, "failed", { n = 2, nil, marker })
-            reportUncaught(task, marker, nil)
+            local handle = handleFor(slot)
+            finishTask(slot, "failed", { n = 2, nil, marker })
+            reportUncaught(handle, marker, nil)
           elseif co_status(co) ~= "dead" then
-            enqueue(task) -- a bare coroutine.yield() at task level acts as yield()
+            enqueue(slot) -- a bare coroutine.yield() at task level acts as yield()
           end
         end
         if stopping then
           for j = i + 1, n do q[j] = nil end
           return
         end
+      elseif state == CANCELLED then
+        freeSlot(slot)
       end
     end
     switches = switches + n
-    if hN > 0 or switches >= readClockAt then
+    if heapN > 0 or switches >= readClockAt then
       now = clock()
       readClockAt = switches + CLOCK_EVERY
-      if hN > 0 then fireTimers(now) end
+      if heapN > 0 then fireTimers(now) end
     end
     if pN > 0 then pollPredicates() end
   until nextN == 0 or switches >= SWITCH_BUDGET or stopping or now - started >= TURN_BUDGET_MS
@@ -895,15 +1094,14 @@ end
 local function waitHint()
   if nextN > 0 then return 0 end
   local wait = -1
-  while hN > 0 do
-    local task = hTask[1]
-    if task.seq == hSeq[1] and task.timerArmed then
-      wait = hTime[1] - clock()
-      if wait < 0 then wait = 0 end
-      break
-    end
-    heapPop()
-    staleTimers = staleTimers - 1
+  if armedTimers == 0 then
+    -- only stale timers are left: forget them rather than wake up for nothing
+    if heapN > 0 then buckets, heapMs, heapN, staleTimers = {}, {}, 0, 0 end
+  elseif heapN > 0 then
+    -- the earliest bucket's earliest deadline; if its timers went stale, an early wake-up
+    -- fires nothing and drops them
+    wait = buckets[heapMs[1]].due - clock()
+    if wait < 0 then wait = 0 end
   end
   if predWaiting > 0 and (wait < 0 or wait > PREDICATE_POLL_MS) then wait = PREDICATE_POLL_MS end
   return wait
@@ -918,33 +1116,32 @@ local STARVED_EXIT = 13
 local OS_SIGNALS = { SIGINT = true, SIGTERM = true, SIGHUP = true }
 
 -- What a parked task waits for, for the message below; follows joins to the task at the end.
-local function describeWait(task, depth)
-  local kind, target = task.waitingOn, task.waitTarget
-  if kind == "signal" then
+local function describeWait(slot, depth)
+  local kind, target = tState[slot], tTarget[slot]
+  if kind == SIGNAL then
     if OS_SIGNALS[target] then
       return format("signal '%s', but waiting for an OS signal alone does not keep a program alive " ..
         "(keep a timer, server or other IO running)", target)
     end
     return format("signal '%s', which nothing can send", tostring(target))
-  elseif kind == "join" then
-    local joined = live[target]
-    if joined and depth < 8 and (joined.state == "waiting" or joined.state == "sleeping") then
-      return format("task %d (%s) to finish, which waits for %s", target, taskName(joined),
+  elseif kind == JOIN then
+    local joined = liveSlot(target)
+    if joined and depth < 8 and (tState[joined] == SLEEPING or WAIT_KINDS[tState[joined]]) then
+      return format("task %d (%s) to finish, which waits for %s", target[2], taskName(joined),
         describeWait(joined, depth + 1))
     end
-    return format("task %d to finish", target)
-  elseif kind == "io" then
+    return format("task %d to finish", target[2])
+  elseif kind == IO then
     return "an operation nothing will complete"
   end
-  return tostring(kind or task.state)
+  return tostring(waitKind(kind) or kind)
 end
 
 -- Nothing is ready, sleeping, polling or doing IO. If the main task is still waiting, the
 -- program did not finish: say on what, and exit 13. Other tasks left waiting stay quiet.
 local function reportStarvedMain()
-  local main = live[1]
-  if main and main.isMain and main.state == "waiting" and exitCode == nil then
-    local message = format("main task waits for %s", describeWait(main, 0))
+  if mainSlot and tId[mainSlot] == mainId and WAIT_KINDS[tState[mainSlot]] and exitCode == nil then
+    local message = format("main task waits for %s", describeWait(mainSlot, 0))
     if keptError == false then
       keptError = message -- a worker: its parent's join reports it
     elseif keptError == nil then
@@ -961,10 +1158,9 @@ local function shutdown(code)
   -- the signal thread's fallback must not take a slow exit hook for a stuck task
   published.task = 0
   requestExit(code or 0)
-  local all = {}
-  for _, task in pairs(live) do all[#all + 1] = task end
-  table.sort(all, function(a, b) return a.tid < b.tid end)
-  for _, task in ipairs(all) do cancelTask(task) end
+  for _, slot in ipairs(liveSlots()) do
+    if tId[slot] then cancelTask(slot) end
+  end
   local hooks = exitHooks
   exitHooks = {}
   for i = #hooks, 1, -1 do
@@ -982,7 +1178,7 @@ end
 local function tick(completions)
   if completions then completeOps(completions) end
   if not stopping then
-    if hN > 0 then fireTimers(clock()) end
+    if heapN > 0 then fireTimers(clock()) end
     if pN > 0 then pollPredicates() end
     runReady()
   end
@@ -999,7 +1195,7 @@ local function hasWaiters(name)
   local list = signals[name]
   if not list then return false end
   for i = list.head, list.tail do
-    if list.tasks[i].seq == list.seqs[i] then return true end
+    if tSeq[list.slots[i]] == list.seqs[i] then return true end
   end
   return false
 end
@@ -1012,27 +1208,29 @@ local function setInterruptKeepsRunning(on) interruptKeepsRunning = on and true 
 -- "interrupt" (an OS signal `name` whose exit status is `status` must stop a task that does
 -- not yield) or "watchdog" (the task ran too long: print where it is).
 local function onHook(kind, name, status)
-  local task = current
-  if not task then return end
+  local slot = current
+  if not slot then return end
   if kind == "watchdog" then
-    writeStderr(userTraceback(format("tinn: watchdog: task %d (%s) is at:", task.tid,
-      taskName(task)), 2) .. "\n")
+    writeStderr(userTraceback(format("tinn: watchdog: task %d (%s) is at:", tId[slot],
+      taskName(slot)), 2) .. "\n")
     return
   end
+  local flag = HOOK_RAISED
   if not interruptKeepsRunning then
     -- a handler runs once the task yields; if it never does, the signal thread ends the program
     if hasWaiters(name) then return end
-    task.interrupted = true
+    flag = INTERRUPTED
     requestExit(status)
   end
-  task.hookRaised = true
+  tFlags[slot] = flag
   error(name == "SIGINT" and "interrupted" or "interrupted by " .. name, 0)
 end
 
 local function spawnMain(fn, ...)
-  local task = newTask(fn, select("#", ...), ...)
-  task.label, task.isMain = "main", true
-  return task
+  local slot = newTask(fn, select("#", ...), ...)
+  tLabel[slot] = "main"
+  mainSlot, mainId = slot, tId[slot]
+  return newHandle(slot, fn)
 end
 
 ---------------------------------------------------------------------------------------------------
