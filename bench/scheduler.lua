@@ -1,7 +1,9 @@
 -- Scheduler benchmarks (DESIGN §6), run by bench/run with the tinn binary. Each line gives the
 -- measured figure, the baseline measured in this same run where there is one, and the ratio.
+-- `tinn bench/scheduler.lua BENCH_DIR` runs them all; the memory figures come from child
+-- processes (`... BENCH_DIR floor|parked`), each starting from a fresh heap.
 local clock = tinn.now
-local TINN = dofile(arg[1] .. "/baselines/tinn_design.lua")
+local benchDir, child = arg[1], arg[2]
 
 local function report(name, value, unit, baseline, target)
   io.write(string.format("%-44s %10.1f %-6s", name, value, unit))
@@ -14,6 +16,54 @@ local function rssMb()
   local kb = f:read("*a"):match("VmRSS:%s*(%d+)")
   f:close()
   return tonumber(kb) / 1024
+end
+
+local PARKED = 1e6
+
+-- Child processes: RSS growth for 1 M parked coroutines, bare (the LuaJIT floor) or as tinn tasks
+-- waiting on a signal; prints "MB" or "MB ms-to-wake-them-all".
+if child == "floor" then
+  collectgarbage()
+  local before = rssMb()
+  local cos, create, resume = {}, coroutine.create, coroutine.resume
+  local function parked() coroutine.yield() end
+  for i = 1, PARKED do
+    local co = create(parked)
+    resume(co)
+    cos[i] = co
+  end
+  collectgarbage()
+  print(rssMb() - before)
+  return
+elseif child == "parked" then
+  collectgarbage()
+  local before = rssMb()
+  local woken = 0
+  local function waiter() waitSignal("go") woken = woken + 1 end
+  for _ = 1, PARKED do spawn(waiter) end
+  yield()
+  collectgarbage()
+  local grown = rssMb() - before
+  local t0 = clock()
+  signalAll("go")
+  yield() yield()
+  assert(woken == PARKED, "every parked task woke")
+  print(grown, clock() - t0)
+  return
+end
+
+local TINN = dofile(benchDir .. "/baselines/tinn_design.lua")
+
+-- Runs this script again in a child process in `mode`; returns the numbers it printed.
+local function inChild(mode)
+  local stat = assert(io.open("/proc/self/stat"))
+  local pid = stat:read("*n")
+  stat:close()
+  local out = assert(io.popen(string.format("/proc/%d/exe %q %q %s", pid, arg[0], benchDir, mode)))
+  local text = out:read("*a")
+  out:close()
+  local a, b = text:match("^(%S+)%s*(%S*)")
+  return tonumber(a), tonumber(b)
 end
 
 -- Raw LuaJIT: n coroutines resumed round-robin, each yielding; ns per resume+yield.
@@ -82,29 +132,39 @@ do
   report("spawn + finish empty tasks", perSecond / 1e6, "M/s", 2, "target >= 2 M/s")
 end
 
--- 1 M tasks parked on one signal: resident memory, then waking them all
+-- 1 M tasks parked on one signal vs 1 M bare parked coroutines: resident memory, then waking
 do
-  collectgarbage()
-  local before = rssMb()
-  local N = 1e6
-  local woken = 0
-  local function waiter() waitSignal("go") woken = woken + 1 end
-  for _ = 1, N do spawn(waiter) end
-  yield()
-  collectgarbage()
-  local parked = rssMb() - before
-  report("1 M tasks parked on a signal: RSS growth", parked, "MB", 600, "target < 600 MB")
-  local t0 = clock()
-  signalAll("go")
-  yield() yield()
-  assert(woken == N, "every parked task woke")
-  report("  signalAll + run 1 M woken tasks", clock() - t0, "ms")
+  local floor = inChild("floor")
+  local parked, wakeMs = inChild("parked")
+  report("1 M bare parked coroutines: RSS growth", floor, "MB")
+  report("1 M tasks parked on a signal: RSS growth", parked, "MB", floor, "target <= 1.15x bare")
+  report("  signalAll + run 1 M woken tasks", wakeMs, "ms")
 end
 
--- 1 M concurrent sleeps: they must fire in deadline order; cost per timer
+-- sleep(1) alone: how late the loop wakes a task (Rust's timer and the tick around it)
 do
-  collectgarbage()
+  local samples = {}
+  for i = 1, 200 do
+    local t0 = clock()
+    sleep(1)
+    samples[i] = clock() - t0
+  end
+  table.sort(samples)
+  report("sleep(1): median time asleep", samples[100], "ms", 1, "target <= 1.2 ms")
+end
+
+-- 1 M concurrent sleeps with deadlines spread over 500 ms: they must fire in deadline order.
+-- The cost of a timer (arm + fire) is the CPU time of spawning tasks that sleep once minus
+-- that of spawning tasks that yield once: both park and resume once, only one uses a timer.
+do
   local N = 1e6
+  local function cpuFor(spawnAll, finished)
+    collectgarbage()
+    local cpu0 = os.clock()
+    spawnAll()
+    waitFor(finished)
+    return (os.clock() - cpu0) * 1e6 / N
+  end
   local fired, lastDeadline, outOfOrder = 0, -1, 0
   local function sleeper(ms)
     local deadline = clock() + ms
@@ -113,12 +173,22 @@ do
     if deadline > lastDeadline then lastDeadline = deadline end
     fired = fired + 1
   end
+  local yielded = 0
+  local function yielder()
+    yield()
+    yielded = yielded + 1
+  end
+  local random = math.random
   math.randomseed(7)
-  local cpu0, t0 = os.clock(), clock()
-  for _ = 1, N do spawn(sleeper, math.random() * 500) end
-  waitFor(function() return fired == N end)
-  local cpuUs = (os.clock() - cpu0) * 1e6 / N
-  report("1 M sleeps: CPU per timer (spawn+arm+fire+wake)", cpuUs, "us", 1, "target < 1 us overhead")
+  local yieldCpu = cpuFor(function() for _ = 1, N do spawn(yielder, random() * 500) end end,
+    function() return yielded == N end)
+  math.randomseed(7)
+  local t0 = clock()
+  local sleepCpu = cpuFor(function() for _ = 1, N do spawn(sleeper, random() * 500) end end,
+    function() return fired == N end)
+  report("1 M sleeps: CPU per task, spawn+yield", yieldCpu, "us")
+  report("1 M sleeps: CPU per task, spawn+sleep", sleepCpu, "us")
+  report("  timer arm+fire (the difference)", sleepCpu - yieldCpu, "us", 1, "target < 1 us")
   report("  wall time for 500 ms of sleeps", clock() - t0, "ms")
-  report("  fired out of deadline order", outOfOrder, "tasks")
+  report("  fired out of deadline order (> 1 ms)", outOfOrder, "tasks")
 end
