@@ -73,6 +73,7 @@ script_tests! {
     signal_waiters_do_not_keep_alive: "runtime/signal_liveness.lua";
     task_list: "runtime/task_list.lua";
     many_tasks: "runtime/many_tasks.lua";
+    slot_reuse: "runtime/slot_reuse.lua";
     periodic_ticks_while_a_task_yields: "runtime/periodic_vs_yielder.lua";
     ffi_bit_jit: "runtime/ffi_bit_jit.lua";
     c_modules_cjson_and_lpeg_from_debian: "cmodules/cjson_lpeg.lua";

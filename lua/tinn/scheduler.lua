@@ -6,20 +6,21 @@
 --
 -- A task is a slot: its state lives in parallel arrays indexed by the slot (tCo, tFn, tId...),
 -- and finished slots are reused, so a parked task costs its coroutine and a few array entries,
--- not a table of its own. The handle user code sees (`spawn`'s result, a Task) is a small
--- table { slot, id, fn } made on demand; it outlives the slot and receives the task's outcome.
+-- not a table of its own. The handle user code sees (`spawn`'s result, a Task) is a small table
+-- { slot, id, fn, status, outcome } made on demand: it outlives the slot, and the last two
+-- (false while the task lives) receive how it ended.
 -- Finished coroutines go back to a pool and run the next spawned task.
 --
 -- Every scheduler-initiated yield yields the unique value SCHED. Before yielding, a task has
 -- already arranged its own wake-up (pushed itself on the ready queue, armed a timer, joined a
 -- signal's waiter list...), so the scheduler only needs to know "it yielded to me". Waking
--- values travel in `tWake`, never through resume arguments, so a scheduler yield made inside
+-- values travel in `tWait`, never through resume arguments, so a scheduler yield made inside
 -- a user coroutine can be forwarded up unchanged (see the coroutine wrappers at the end).
 --
 -- A task may be registered in two places at once (a signal list and a timer, say).
--- Registrations carry the task's slot and `seq` at the time; every wake, cancel or finish bumps
--- the slot's `seq`, which makes the other registration stale, also once the slot is reused.
--- Stale entries are dropped lazily when met.
+-- A registration is the slot's tag at the time: the slot plus a counter times SLOT_LIMIT, one
+-- number. Every wake, cancel or finish bumps the counter, which makes the other registration
+-- stale, also once the slot is reused. Stale entries are dropped lazily when met.
 --
 -- Called by tinn-runtime with the native bridge: `native.cancelOp(id)` releases an IO operation;
 -- `native.published` points at the struct through which the scheduler tells Rust's signal and
@@ -75,13 +76,17 @@ local current = nil            -- the running task's slot, nil between tasks (pr
 local nextId = 0
 
 -- Task state, indexed by slot. Dense: tCo (coroutine), tFn (body), tId (task id, nil once the
--- slot is free), tSeq (registration counter, kept across reuse), tState (below), tTarget (what
--- it waits on). Sparse, set only when used: the rest.
-local tCo, tFn, tId, tSeq, tState, tTarget = {}, {}, {}, {}, {}, {}
-local tArgs, tWake, tTimed, tLabel, tOrigin, tJoiners, tTrace, tFlags = {}, {}, {}, {}, {}, {}, {}, {}
+-- slot is free), tTag (the slot and its registration counter, kept across reuse), tState (below), tWait (what
+-- it waits on while parked, then what its wait call returns until it runs). Sparse, set only
+-- when used: the rest.
+local tCo, tFn, tId, tTag, tState, tWait = {}, {}, {}, {}, {}, {}
+local tArgs, tTimed, tLabel, tOrigin, tJoiners, tTrace, tFlags = {}, {}, {}, {}, {}, {}, {}
 -- Handles in use, by slot; weak, so a handle nobody keeps costs nothing while the task is parked.
 local handleOf = setmetatable({}, { __mode = "v" })
 local freeSlots, freeN, maxSlot = {}, 0, 0
+-- Tags: slot + counter * SLOT_LIMIT, the counter wrapping at 2^52 (doubles stay exact). A stale
+-- registration could pass for live only after 2^28 wakes of its slot while it stayed listed.
+local SLOT_LIMIT, TAG_WRAP = 2 ^ 24, 2 ^ 52
 local mainSlot, mainId = nil, nil
 
 -- tState values: READY, RUNNING, SLEEPING, a wait kind (the task is "waiting" on it), or
@@ -92,7 +97,7 @@ local WAIT_KINDS = { [SIGNAL] = true, [JOIN] = true, [IO] = true, [PREDICATE] = 
 
 -- Finished coroutines, suspended at the top of taskBody, ready to run another task.
 local pool, poolN = {}, 0
-local POOL_MAX = 4096
+local POOL_MAX = 16384
 
 -- The ready queue is two arrays of slots: the round being run and the round being collected.
 -- yield() appends to the collecting one, so every other ready task runs once before the yielder
@@ -101,16 +106,16 @@ local runQ, nextQ, nextN = {}, {}, 0
 local QUEUE_KEEP = 65536
 
 -- Timers are grouped by the millisecond their deadline falls in: buckets[ms] lists
--- (slot, seq, deadline) triples in arming order, and a heap of those milliseconds orders the
+-- (tag, deadline) pairs in arming order, and a heap of those milliseconds orders the
 -- buckets, so arming is an append and the heap moves once per millisecond, not per timer.
 local buckets, heapMs, heapN = {}, {}, 0
 local armedTimers, staleTimers = 0, 0
 
 -- Predicates (waitFor): parallel arrays, compacted on every poll.
-local pSlot, pSeq, pPred, pN = {}, {}, {}, 0
+local pTag, pPred, pN = {}, {}, 0
 local predWaiting = 0
 
-local signals = {}             -- name -> waiter list { slots, seqs, head, tail, stale }
+local signals = {}             -- name -> waiter list { tags, head, tail, stale }
 local ops = {}                 -- IO operation id -> parked task's slot
 
 local stopping, exitCode = false, nil
@@ -194,15 +199,16 @@ end
 -- `fire` when given); returns how many values remain and the earliest deadline among them.
 local function sweepBucket(list, now, fire)
   local n, kept, due = list.n, 0, math.huge
-  for i = 1, n, 3 do
-    local slot, seq, deadline = list[i], list[i + 1], list[i + 2]
-    if tSeq[slot] ~= seq then
+  for i = 1, n, 2 do
+    local tag, deadline = list[i], list[i + 1]
+    local slot = tag % SLOT_LIMIT
+    if tTag[slot] ~= tag then
       staleTimers = staleTimers - 1
     elseif fire and deadline <= now then
       fire(slot)
     else
-      list[kept + 1], list[kept + 2], list[kept + 3] = slot, seq, deadline
-      kept = kept + 3
+      list[kept + 1], list[kept + 2] = tag, deadline
+      kept = kept + 2
       if deadline < due then due = deadline end
     end
   end
@@ -234,8 +240,8 @@ local function armTimer(slot, deadline)
     list.due = deadline
   end
   local n = list.n
-  list[n + 1], list[n + 2], list[n + 3] = slot, tSeq[slot], deadline
-  list.n = n + 3
+  list[n + 1], list[n + 2] = tTag[slot], deadline
+  list.n = n + 2
   tTimed[slot] = true
   armedTimers = armedTimers + 1
 end
@@ -251,6 +257,13 @@ end
 -- Waking and parking
 ---------------------------------------------------------------------------------------------------
 
+-- Makes every registration of the slot so far stale.
+local function bumpTag(slot)
+  local tag = tTag[slot] + SLOT_LIMIT
+  if tag >= TAG_WRAP then tag = slot end
+  tTag[slot] = tag
+end
+
 local function enqueue(slot)
   tState[slot] = READY
   local n = nextN + 1
@@ -260,26 +273,24 @@ end
 
 -- Makes a parked task ready with `result` (a packed table or nil) for its wait call to return.
 local function wake(slot, result)
-  tSeq[slot] = tSeq[slot] + 1
+  bumpTag(slot)
   if tTimed[slot] then disarmTimer(slot) end
-  if result then tWake[slot] = result end
-  if tTarget[slot] ~= nil then tTarget[slot] = nil end
+  if result ~= nil or tWait[slot] ~= nil then tWait[slot] = result end
   enqueue(slot)
 end
 
 local function compactSignal(list)
-  local slots, seqs = list.slots, list.seqs
-  local newSlots, newSeqs, n = {}, {}, 0
+  local tags, newTags, n = list.tags, {}, 0
   for i = list.head, list.tail do
-    local slot = slots[i]
-    if tSeq[slot] == seqs[i] then n = n + 1; newSlots[n] = slot; newSeqs[n] = seqs[i] end
+    local tag = tags[i]
+    if tTag[tag % SLOT_LIMIT] == tag then n = n + 1; newTags[n] = tag end
   end
-  list.slots, list.seqs, list.head, list.tail, list.stale = newSlots, newSeqs, 1, n, 0
+  list.tags, list.head, list.tail, list.stale = newTags, 1, n, 0
 end
 
 -- Undoes the registration of a parked task with whatever it waits on (not its timer).
 local function releaseWait(slot)
-  local kind, target = tState[slot], tTarget[slot]
+  local kind, target = tState[slot], tWait[slot]
   if kind == SIGNAL then
     local list = signals[target]
     if list then
@@ -302,11 +313,11 @@ end
 -- Suspends the current task until something wakes it; returns the wake result.
 local function park(slot, state, target, timeoutMs)
   tState[slot] = state
-  if target ~= nil then tTarget[slot] = target end
+  if target ~= nil then tWait[slot] = target end
   if timeoutMs then armTimer(slot, clock() + timeoutMs) end
   co_yield(SCHED)
-  local result = tWake[slot]
-  if result then tWake[slot] = nil end
+  local result = tWait[slot]
+  if result then tWait[slot] = nil end
   return result
 end
 
@@ -337,12 +348,19 @@ local function taskName(slot)
   return name
 end
 
+-- Status and outcome are array items, so finishing a task whose handle is still around (even
+-- as garbage not yet collected) sets no new keys. [3] is the function, then its name.
+local function newHandle(slot, fn)
+  local handle = setmetatable({ slot, tId[slot], fn, false, false }, Task)
+  handleOf[slot] = handle
+  return handle
+end
+
 -- The handle of a live task: the one in use, or a new one.
 local function handleFor(slot)
   local handle = handleOf[slot]
   if not handle then
-    handle = setmetatable({ slot, tId[slot], tOrigin[slot] or tFn[slot] }, Task)
-    handleOf[slot] = handle
+    handle = newHandle(slot, tOrigin[slot] or tFn[slot])
   end
   return handle
 end
@@ -356,10 +374,10 @@ end
 local function handleName(handle)
   local slot = liveSlot(handle)
   if slot then return taskName(slot) end
-  local name = handle.label
-  if not name then
-    name = describeFunction(handle[3])
-    handle.label = name
+  local name = handle[3]
+  if type(name) ~= "string" then
+    name = describeFunction(name)
+    handle[3] = name
   end
   return name
 end
@@ -405,9 +423,8 @@ end
 
 local function freeSlot(slot)
   tCo[slot], tFn[slot], tState[slot] = nil, nil, nil
-  clearSparse(tTarget, slot)
   clearSparse(tArgs, slot)
-  clearSparse(tWake, slot)
+  clearSparse(tWait, slot)
   clearSparse(tLabel, slot)
   clearSparse(tOrigin, slot)
   clearSparse(tTrace, slot)
@@ -422,12 +439,15 @@ end
 local function finishTask(slot, status, outcome)
   local handle = handleOf[slot]
   if handle then
-    handle.state, handle.outcome, handle.label, handle.trace = status, outcome, tLabel[slot], tTrace[slot]
+    handle[4], handle[5] = status, outcome
+    local label, trace = tLabel[slot], tTrace[slot]
+    if label then handle[3] = label end
+    if trace then handle.trace = trace end -- for onError handlers (tinn.test reads it)
   end
   local joiners = tJoiners[slot]
   if joiners then tJoiners[slot] = nil end
   if tTimed[slot] then disarmTimer(slot) end
-  tSeq[slot] = tSeq[slot] + 1
+  bumpTag(slot)
   tId[slot] = nil
   if status == CANCELLED and slot ~= current then
     tState[slot] = CANCELLED
@@ -435,9 +455,10 @@ local function finishTask(slot, status, outcome)
     freeSlot(slot)
   end
   if joiners then
-    for i = 1, #joiners, 2 do
-      local waiter = joiners[i]
-      if tSeq[waiter] == joiners[i + 1] then wake(waiter, outcome) end
+    for i = 1, #joiners do
+      local tag = joiners[i]
+      local waiter = tag % SLOT_LIMIT
+      if tTag[waiter] == tag then wake(waiter, outcome) end
     end
   end
 end
@@ -500,8 +521,9 @@ local function keptErrorText() return keptError or nil end
 local function hasLiveJoiner(slot)
   local joiners = tJoiners[slot]
   if not joiners then return false end
-  for i = 1, #joiners, 2 do
-    if tSeq[joiners[i]] == joiners[i + 1] then return true end
+  for i = 1, #joiners do
+    local tag = joiners[i]
+    if tTag[tag % SLOT_LIMIT] == tag then return true end
   end
   return false
 end
@@ -552,8 +574,9 @@ local function newTask(fn, nargs, ...)
     freeN = freeN - 1
   else
     slot = maxSlot + 1
+    if slot >= SLOT_LIMIT then error(format("too many tasks: %d are alive", slot - 1), 3) end
     maxSlot = slot
-    tSeq[slot] = 0
+    tTag[slot] = slot
   end
   local co
   if poolN > 0 then
@@ -568,12 +591,6 @@ local function newTask(fn, nargs, ...)
   if nargs > 0 then tArgs[slot] = pack(...) end
   enqueue(slot)
   return slot
-end
-
-local function newHandle(slot, fn)
-  local handle = setmetatable({ slot, tId[slot], fn }, Task)
-  handleOf[slot] = handle
-  return handle
 end
 
 -- A task whose body is a wrapper (delay, periodic, when...) but whose name comes from `fn`.
@@ -627,7 +644,7 @@ function Task:name(newName)
       tLabel[slot] = newName
       if slot == current then published.name = newName end -- the old name may be collected
     else
-      self.label = newName
+      self[3] = newName
     end
   end
   return handleName(self)
@@ -637,7 +654,7 @@ function Task:status()
   checkSelf(self, "status")
   local slot = liveSlot(self)
   if slot then return publicState(tState[slot]) end
-  return self.state
+  return self[4]
 end
 
 function Task:cancel()
@@ -651,13 +668,12 @@ function Task:join(timeoutMs)
   checkSelf(self, "join")
   checkTimeout(timeoutMs, 1, "task:join")
   local slot = liveSlot(self)
-  if not slot then return unpackResult(self.outcome) end
+  if not slot then return unpackResult(self[5]) end
   local waiter = checkTask("task:join")
   if waiter == slot then error("task:join: a task cannot join itself", 2) end
   local joiners = tJoiners[slot]
   if not joiners then joiners = {}; tJoiners[slot] = joiners end
-  joiners[#joiners + 1] = waiter
-  joiners[#joiners + 1] = tSeq[waiter]
+  joiners[#joiners + 1] = tTag[waiter]
   return unpackResult(park(waiter, JOIN, self, timeoutMs))
 end
 
@@ -743,7 +759,7 @@ local function waitFor(pred, timeoutMs)
   if not ok then error(holds, 0) end
   if holds then return true end
   pN = pN + 1
-  pSlot[pN], pSeq[pN], pPred[pN] = slot, tSeq[slot], pred
+  pTag[pN], pPred[pN] = tTag[slot], pred
   predWaiting = predWaiting + 1
   local r = park(slot, PREDICATE, pred, timeoutMs)
   if r and r[1] == PREDICATE_FAILED then error(r[2], 0) end
@@ -753,9 +769,10 @@ end
 local function pollPredicates()
   local n, kept = pN, 0
   for i = 1, n do
-    local slot, seq, pred = pSlot[i], pSeq[i], pPred[i]
-    pSlot[i], pSeq[i], pPred[i] = nil, nil, nil
-    if tSeq[slot] == seq then
+    local tag, pred = pTag[i], pPred[i]
+    pTag[i], pPred[i] = nil, nil
+    local slot = tag % SLOT_LIMIT
+    if tTag[slot] == tag then
       local ok, value = pcall(pred)
       if not ok then
         predWaiting = predWaiting - 1
@@ -766,15 +783,15 @@ local function pollPredicates()
         wake(slot, TRUE)
       else
         kept = kept + 1
-        pSlot[kept], pSeq[kept], pPred[kept] = slot, seq, pred
+        pTag[kept], pPred[kept] = tag, pred
       end
     end
   end
   -- predicates registered while polling (none can be: predicates run outside tasks) stay valid
   for i = n + 1, pN do
     kept = kept + 1
-    pSlot[kept], pSeq[kept], pPred[kept] = pSlot[i], pSeq[i], pPred[i]
-    pSlot[i], pSeq[i], pPred[i] = nil, nil, nil
+    pTag[kept], pPred[kept] = pTag[i], pPred[i]
+    pTag[i], pPred[i] = nil, nil
   end
   pN = kept
 end
@@ -815,12 +832,12 @@ end
 local function addSignalWaiter(name, slot)
   local list = signals[name]
   if not list then
-    list = { slots = {}, seqs = {}, head = 1, tail = 0, stale = 0 }
+    list = { tags = {}, head = 1, tail = 0, stale = 0 }
     signals[name] = list
   end
   local tail = list.tail + 1
   list.tail = tail
-  list.slots[tail], list.seqs[tail] = slot, tSeq[slot]
+  list.tags[tail] = tTag[slot]
 end
 
 local function waitSignal(name, timeoutMs)
@@ -835,11 +852,12 @@ local function signalOne(name, ...)
   checkSignalName(name, "signalOne")
   local list = signals[name]
   if not list then return 0 end
-  local slots, seqs = list.slots, list.seqs
+  local tags = list.tags
   for i = list.head, list.tail do
-    local slot, seq = slots[i], seqs[i]
-    slots[i], seqs[i] = nil, nil
-    if tSeq[slot] == seq then
+    local tag = tags[i]
+    tags[i] = nil
+    local slot = tag % SLOT_LIMIT
+    if tTag[slot] == tag then
       list.head = i + 1
       if i == list.tail then signals[name] = nil end
       wake(slot, select("#", ...) == 0 and NOTHING or pack(...))
@@ -856,10 +874,11 @@ local function signalAll(name, ...)
   if not list then return 0 end
   signals[name] = nil
   local values = select("#", ...) == 0 and NOTHING or pack(...)
-  local slots, seqs, woken = list.slots, list.seqs, 0
+  local tags, woken = list.tags, 0
   for i = list.head, list.tail do
-    local slot = slots[i]
-    if tSeq[slot] == seqs[i] then
+    local tag = tags[i]
+    local slot = tag % SLOT_LIMIT
+    if tTag[slot] == tag then
       woken = woken + 1
       wake(slot, values)
     end
@@ -867,11 +886,11 @@ local function signalAll(name, ...)
   return woken
 end
 
--- The task first runs once the signal woke it, with the values it was sent in `tWake`.
+-- The task first runs once the signal woke it, with the values it was sent in `tWait`.
 local function onSignalBody(fn)
   local slot = current
-  local values = tWake[slot]
-  if values then tWake[slot] = nil end
+  local values = tWait[slot]
+  if values then tWait[slot] = nil end
   return fn(unpackResult(values))
 end
 
@@ -883,7 +902,7 @@ local function onSignal(fn, name)
   local slot, handle = spawnFor(fn, onSignalBody, fn, nil)
   nextQ[nextN] = nil -- spawnFor queued it last; it waits instead
   nextN = nextN - 1
-  tState[slot], tTarget[slot] = SIGNAL, name
+  tState[slot], tWait[slot] = SIGNAL, name
   addSignalWaiter(name, slot)
   return handle
 end
@@ -956,7 +975,8 @@ end
 local function tasks()
   local list = {}
   for i, slot in ipairs(liveSlots()) do
-    local state, target = tState[slot], tTarget[slot]
+    local state = tState[slot]
+    local target = WAIT_KINDS[state] and tWait[slot] or nil
     if state == JOIN then target = target[2] end
     list[i] = {
       id = tId[slot], name = taskName(slot), status = publicState(state),
@@ -1109,68 +1129,72 @@ end
 
 local EXIT = native.EXIT -- tick's "the program ends" (event_loop.rs defines it)
 
--- Exit status when the main task waits on something nothing can deliver (Node's code for a
--- top-level await that never settles).
-local STARVED_EXIT = 13
+-- Ends the program: defined below with the helpers only it uses.
+local shutdown
+do
+  -- Exit status when the main task waits on something nothing can deliver (Node's code for a
+  -- top-level await that never settles).
+  local STARVED_EXIT = 13
 
-local OS_SIGNALS = { SIGINT = true, SIGTERM = true, SIGHUP = true }
+  local OS_SIGNALS = { SIGINT = true, SIGTERM = true, SIGHUP = true }
 
--- What a parked task waits for, for the message below; follows joins to the task at the end.
-local function describeWait(slot, depth)
-  local kind, target = tState[slot], tTarget[slot]
-  if kind == SIGNAL then
-    if OS_SIGNALS[target] then
-      return format("signal '%s', but waiting for an OS signal alone does not keep a program alive " ..
-        "(keep a timer, server or other IO running)", target)
+  -- What a parked task waits for, for the message below; follows joins to the task at the end.
+  local function describeWait(slot, depth)
+    local kind, target = tState[slot], tWait[slot]
+    if kind == SIGNAL then
+      if OS_SIGNALS[target] then
+        return format("signal '%s', but waiting for an OS signal alone does not keep a program alive " ..
+          "(keep a timer, server or other IO running)", target)
+      end
+      return format("signal '%s', which nothing can send", tostring(target))
+    elseif kind == JOIN then
+      local joined = liveSlot(target)
+      if joined and depth < 8 and (tState[joined] == SLEEPING or WAIT_KINDS[tState[joined]]) then
+        return format("task %d (%s) to finish, which waits for %s", target[2], taskName(joined),
+          describeWait(joined, depth + 1))
+      end
+      return format("task %d to finish", target[2])
+    elseif kind == IO then
+      return "an operation nothing will complete"
     end
-    return format("signal '%s', which nothing can send", tostring(target))
-  elseif kind == JOIN then
-    local joined = liveSlot(target)
-    if joined and depth < 8 and (tState[joined] == SLEEPING or WAIT_KINDS[tState[joined]]) then
-      return format("task %d (%s) to finish, which waits for %s", target[2], taskName(joined),
-        describeWait(joined, depth + 1))
-    end
-    return format("task %d to finish", target[2])
-  elseif kind == IO then
-    return "an operation nothing will complete"
+    return tostring(waitKind(kind) or kind)
   end
-  return tostring(waitKind(kind) or kind)
-end
 
--- Nothing is ready, sleeping, polling or doing IO. If the main task is still waiting, the
--- program did not finish: say on what, and exit 13. Other tasks left waiting stay quiet.
-local function reportStarvedMain()
-  if mainSlot and tId[mainSlot] == mainId and WAIT_KINDS[tState[mainSlot]] and exitCode == nil then
-    local message = format("main task waits for %s", describeWait(mainSlot, 0))
-    if keptError == false then
-      keptError = message -- a worker: its parent's join reports it
-    elseif keptError == nil then
-      writeStderr(format("tinn: %s\n", message))
-    end
-    exitCode = STARVED_EXIT
-  end
-end
-
--- Cancels every task, runs exit hooks, and returns the exit status. Rust passes no code when
--- the program ends because nothing can run any more.
-local function shutdown(code)
-  if code == nil and not stopping then reportStarvedMain() end
-  -- the signal thread's fallback must not take a slow exit hook for a stuck task
-  published.task = 0
-  requestExit(code or 0)
-  for _, slot in ipairs(liveSlots()) do
-    if tId[slot] then cancelTask(slot) end
-  end
-  local hooks = exitHooks
-  exitHooks = {}
-  for i = #hooks, 1, -1 do
-    local ok, err = pcall(hooks[i])
-    if not ok then
-      writeStderr(format("tinn: error in exit hook: %s\n", tostring(err)))
-      exitCode = exitCode == 0 and 1 or exitCode
+  -- Nothing is ready, sleeping, polling or doing IO. If the main task is still waiting, the
+  -- program did not finish: say on what, and exit 13. Other tasks left waiting stay quiet.
+  local function reportStarvedMain()
+    if mainSlot and tId[mainSlot] == mainId and WAIT_KINDS[tState[mainSlot]] and exitCode == nil then
+      local message = format("main task waits for %s", describeWait(mainSlot, 0))
+      if keptError == false then
+        keptError = message -- a worker: its parent's join reports it
+      elseif keptError == nil then
+        writeStderr(format("tinn: %s\n", message))
+      end
+      exitCode = STARVED_EXIT
     end
   end
-  return exitCode or 0
+
+  -- Cancels every task, runs exit hooks, and returns the exit status. Rust passes no code when
+  -- the program ends because nothing can run any more.
+  shutdown = function(code)
+    if code == nil and not stopping then reportStarvedMain() end
+    -- the signal thread's fallback must not take a slow exit hook for a stuck task
+    published.task = 0
+    requestExit(code or 0)
+    for _, slot in ipairs(liveSlots()) do
+      if tId[slot] then cancelTask(slot) end
+    end
+    local hooks = exitHooks
+    exitHooks = {}
+    for i = #hooks, 1, -1 do
+      local ok, err = pcall(hooks[i])
+      if not ok then
+        writeStderr(format("tinn: error in exit hook: %s\n", tostring(err)))
+        exitCode = exitCode == 0 and 1 or exitCode
+      end
+    end
+    return exitCode or 0
+  end
 end
 
 -- One turn of the event loop: hand back IO completions, run ready tasks, fire timers.
@@ -1195,7 +1219,8 @@ local function hasWaiters(name)
   local list = signals[name]
   if not list then return false end
   for i = list.head, list.tail do
-    if tSeq[list.slots[i]] == list.seqs[i] then return true end
+    local tag = list.tags[i]
+    if tTag[tag % SLOT_LIMIT] == tag then return true end
   end
   return false
 end
@@ -1237,26 +1262,28 @@ end
 -- User coroutines: a scheduler yield inside one passes through to the scheduler
 ---------------------------------------------------------------------------------------------------
 
-local function forward(co, ok, ...)
-  if ok and (...) == SCHED then
-    return forward(co, co_resume(co, co_yield(SCHED)))
+do
+  local function forward(co, ok, ...)
+    if ok and (...) == SCHED then
+      return forward(co, co_resume(co, co_yield(SCHED)))
+    end
+    return ok, ...
   end
-  return ok, ...
-end
 
-local function wrapResult(ok, ...)
-  if not ok then error((...), 0) end
-  return ...
-end
+  local function wrapResult(ok, ...)
+    if not ok then error((...), 0) end
+    return ...
+  end
 
-coroutine.resume = function(co, ...)
-  return forward(co, co_resume(co, ...))
-end
+  coroutine.resume = function(co, ...)
+    return forward(co, co_resume(co, ...))
+  end
 
-coroutine.wrap = function(fn)
-  local co = co_create(fn)
-  return function(...)
-    return wrapResult(forward(co, co_resume(co, ...)))
+  coroutine.wrap = function(fn)
+    local co = co_create(fn)
+    return function(...)
+      return wrapResult(forward(co, co_resume(co, ...)))
+    end
   end
 end
 
@@ -1264,40 +1291,41 @@ end
 -- Exports
 ---------------------------------------------------------------------------------------------------
 
-local words = {
-  spawn = spawn, coop = spawn, yield = yield, sleep = sleep, delay = delay, periodic = periodic,
-  waitFor = waitFor, when = when, whenever = whenever,
-  waitSignal = waitSignal, onSignal = onSignal, signalOne = signalOne, signalAll = signalAll,
-  run = run, stop = stop, onError = onError,
-}
+do
+  local words = {
+    spawn = spawn, coop = spawn, yield = yield, sleep = sleep, delay = delay, periodic = periodic,
+    waitFor = waitFor, when = when, whenever = whenever,
+    waitSignal = waitSignal, onSignal = onSignal, signalOne = signalOne, signalAll = signalAll,
+    run = run, stop = stop, onError = onError,
+  }
 
-for name, fn in pairs(words) do _G[name] = fn end
-os.exit = exit
+  for name, fn in pairs(words) do _G[name] = fn end
+  os.exit = exit
 
--- require("Application") carries the words; calling it (TINN's `Application(true)`) returns it.
--- TINN scripts call them as methods (`app:spawn(f, ...)`, `app:run(main)`), so each word here
--- drops the application itself when it comes first; the globals stay the bare words.
-local Application = {}
-local methods = {}
-for name, fn in pairs(words) do
-  methods[name] = function(first, ...)
-    if first == Application then return fn(...) end
-    return fn(first, ...)
+  -- require("Application") carries the words; calling it (TINN's `Application(true)`) returns it.
+  -- TINN scripts call them as methods (`app:spawn(f, ...)`, `app:run(main)`), so each word here
+  -- drops the application itself when it comes first; the globals stay the bare words.
+  local Application = {}
+  local methods = {}
+  for name, fn in pairs(words) do
+    methods[name] = function(first, ...)
+      if first == Application then return fn(...) end
+      return fn(first, ...)
+    end
   end
+  setmetatable(Application, {
+    __index = methods,
+    __call = function(self) return self end,
+    __newindex = function(_, key) error("Application: cannot assign '" .. tostring(key) .. "'", 2) end,
+  })
+  package.loaded.Application = Application
 end
-setmetatable(Application, {
-  __index = methods,
-  __call = function(self) return self end,
-  __newindex = function(_, key) error("Application: cannot assign '" .. tostring(key) .. "'", 2) end,
-})
-package.loaded.Application = Application
 
-local reactor = {
+package.loaded["tinn.reactor"] = {
   PENDING = PENDING, awaitOp = awaitOp, await = await, traceback = userTraceback, workerFailed = workerFailed,
   -- internal, for the REPL
   setInterruptKeepsRunning = setInterruptKeepsRunning,
 }
-package.loaded["tinn.reactor"] = reactor
 
 return {
   tick = tick,
@@ -1308,6 +1336,8 @@ return {
   spawnMain = spawnMain,
   keepErrors = keepErrors,
   keptError = keptErrorText,
+  -- how a task ended, for Rust (a worker's result): status and packed results, nil while it runs
+  taskOutcome = function(handle) return handle[4] or nil, handle[5] or nil end,
   -- for the `tinn` table
   tasks = tasks,
   atExit = atExit,

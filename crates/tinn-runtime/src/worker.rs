@@ -174,8 +174,9 @@ fn outcome(runtime: &Runtime, task: &Table, status: i32) -> mlua::Result<Outcome
     if status != 0 {
         return Ok(Err(format!("worker exited with status {status}")));
     }
-    let state: String = task.get("state")?;
-    let results: Option<Table> = task.get("outcome")?;
+    let (state, results): (Option<String>, Option<Table>) =
+        runtime.exports.get::<Function>("taskOutcome")?.call(task)?;
+    let state = state.unwrap_or_default();
     Ok(match (state.as_str(), results) {
         ("done", Some(results)) => {
             let count: usize = results.get("n")?;
