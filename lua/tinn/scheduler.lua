@@ -7,8 +7,8 @@
 -- A task is a slot: its state lives in parallel arrays indexed by the slot (tCo, tFn, tId...),
 -- and finished slots are reused, so a parked task costs its coroutine and a few array entries,
 -- not a table of its own. The handle user code sees (`spawn`'s result, a Task) is a small table
--- { slot, id, fn, status, outcome } made on demand: it outlives the slot, and the last two
--- (false while the task lives) receive how it ended.
+-- { slot, id, fn } made on demand; it outlives the slot, and once the task ended its slot item
+-- holds the task's outcome instead.
 -- Finished coroutines go back to a pool and run the next spawned task.
 --
 -- Every scheduler-initiated yield yields the unique value SCHED. Before yielding, a task has
@@ -348,10 +348,11 @@ local function taskName(slot)
   return name
 end
 
--- Status and outcome are array items, so finishing a task whose handle is still around (even
--- as garbage not yet collected) sets no new keys. [3] is the function, then its name.
+-- Three array items, the fewest a table holds in its smallest allocation: once the task ended,
+-- [1] holds its outcome (finishing sets no new key, even on a handle that is garbage not yet
+-- collected); [3] is the function, then its name.
 local function newHandle(slot, fn)
-  local handle = setmetatable({ slot, tId[slot], fn, false, false }, Task)
+  local handle = setmetatable({ slot, tId[slot], fn }, Task)
   handleOf[slot] = handle
   return handle
 end
@@ -365,7 +366,7 @@ local function handleFor(slot)
   return handle
 end
 
--- The slot of a handle's task while it lives, else nil.
+-- The slot of a handle's task while it lives, else nil (an outcome is no key of tId).
 local function liveSlot(handle)
   local slot = handle[1]
   if tId[slot] == handle[2] then return slot end
@@ -434,12 +435,12 @@ local function freeSlot(slot)
   freeSlots[freeN] = slot
 end
 
--- Ends a task: its handle (if any) keeps the status and outcome, joiners wake, and the slot is
+-- Ends a task: its handle (if any) keeps the outcome, joiners wake, and the slot is
 -- freed, or marked CANCELLED for the ready queue to free when a queued entry may remain.
-local function finishTask(slot, status, outcome)
+local function finishTask(slot, outcome)
   local handle = handleOf[slot]
   if handle then
-    handle[4], handle[5] = status, outcome
+    handle[1] = outcome
     local label, trace = tLabel[slot], tTrace[slot]
     if label then handle[3] = label end
     if trace then handle.trace = trace end -- for onError handlers (tinn.test reads it)
@@ -449,7 +450,7 @@ local function finishTask(slot, status, outcome)
   if tTimed[slot] then disarmTimer(slot) end
   bumpTag(slot)
   tId[slot] = nil
-  if status == CANCELLED and slot ~= current then
+  if outcome == CANCELLED_RESULT and slot ~= current then
     tState[slot] = CANCELLED
   else
     freeSlot(slot)
@@ -533,13 +534,13 @@ local function storeOutcome(slot, id, ok, ...)
   current = nil -- the task's code is over: error handlers run outside it
   if tId[slot] ~= id then return end -- cancelled itself, then unwound: nothing to keep
   if ok then
-    finishTask(slot, "done", select("#", ...) == 0 and NOTHING or pack(...))
+    finishTask(slot, select("#", ...) == 0 and NOTHING or pack(...))
   else
     local err = ...
     local handled = hasLiveJoiner(slot)
     local trace, interrupted = tTrace[slot], tFlags[slot] == INTERRUPTED
     local handle = handleFor(slot)
-    finishTask(slot, "failed", { n = 2, nil, err })
+    finishTask(slot, { n = 2, nil, err, failed = true })
     if interrupted then
       -- the program is ending on a signal (exit status set): say where the task was
       writeStderr(format("tinn: error in task %d (%s): %s\n%s\n", id, handleName(handle),
@@ -612,7 +613,7 @@ local function cancelTask(slot)
     wake(slot, nil) -- invalidates every registration; the queued entry frees the slot
   end
   local self = slot == current
-  finishTask(slot, CANCELLED, CANCELLED_RESULT)
+  finishTask(slot, CANCELLED_RESULT)
   if self then
     current = nil
     co_yield(SCHED) -- never resumed
@@ -626,6 +627,12 @@ local function checkSelf(self, method)
     error(format("task:%s: call it with ':' on a task (t:%s()), got %s", method, method,
       self == nil and "no task" or type(self)), 3)
   end
+end
+
+-- How a task ended, from its outcome: failures are marked, cancellation is one table.
+local function statusOf(outcome)
+  if outcome == CANCELLED_RESULT then return CANCELLED end
+  return outcome.failed and "failed" or "done"
 end
 
 local function publicState(state)
@@ -654,7 +661,7 @@ function Task:status()
   checkSelf(self, "status")
   local slot = liveSlot(self)
   if slot then return publicState(tState[slot]) end
-  return self[4]
+  return statusOf(self[1])
 end
 
 function Task:cancel()
@@ -668,7 +675,7 @@ function Task:join(timeoutMs)
   checkSelf(self, "join")
   checkTimeout(timeoutMs, 1, "task:join")
   local slot = liveSlot(self)
-  if not slot then return unpackResult(self[5]) end
+  if not slot then return unpackResult(self[1]) end
   local waiter = checkTask("task:join")
   if waiter == slot then error("task:join: a task cannot join itself", 2) end
   local joiners = tJoiners[slot]
@@ -937,7 +944,7 @@ local function exit(code)
   stopping = true
   local slot = current
   if slot then
-    finishTask(slot, CANCELLED, CANCELLED_RESULT)
+    finishTask(slot, CANCELLED_RESULT)
     current = nil
     co_yield(SCHED) -- never resumed
   end
@@ -1085,7 +1092,7 @@ local function runReady()
           if not ok then
             -- the body itself failed (e.g. the error handler ran out of memory)
             local handle = handleFor(slot)
-            finishTask(slot, "failed", { n = 2, nil, marker })
+            finishTask(slot, { n = 2, nil, marker, failed = true })
             reportUncaught(handle, marker, nil)
           elseif co_status(co) ~= "dead" then
             enqueue(slot) -- a bare coroutine.yield() at task level acts as yield()
@@ -1337,7 +1344,10 @@ return {
   keepErrors = keepErrors,
   keptError = keptErrorText,
   -- how a task ended, for Rust (a worker's result): status and packed results, nil while it runs
-  taskOutcome = function(handle) return handle[4] or nil, handle[5] or nil end,
+  taskOutcome = function(handle)
+    local outcome = handle[1]
+    if type(outcome) == "table" then return statusOf(outcome), outcome end
+  end,
   -- for the `tinn` table
   tasks = tasks,
   atExit = atExit,
