@@ -83,7 +83,8 @@ local tCo, tFn, tId, tTag, tState, tWait = {}, {}, {}, {}, {}, {}
 local tArgs, tTimed, tLabel, tOrigin, tJoiners, tTrace, tFlags = {}, {}, {}, {}, {}, {}, {}
 -- Handles in use, by slot; weak, so a handle nobody keeps costs nothing while the task is parked.
 local handleOf = setmetatable({}, { __mode = "v" })
-local freeSlots, freeN, maxSlot = {}, 0, 0
+-- Free slots and pooled coroutines are stacks that keep their size at [0].
+local freeSlots, maxSlot = { [0] = 0 }, 0
 -- Tags: slot + counter * SLOT_LIMIT, the counter wrapping at 2^52 (doubles stay exact). A stale
 -- registration could pass for live only after 2^28 wakes of its slot while it stayed listed.
 local SLOT_LIMIT, TAG_WRAP = 2 ^ 24, 2 ^ 52
@@ -96,7 +97,7 @@ local SIGNAL, JOIN, IO, PREDICATE = "signal", "join", "io", "predicate"
 local WAIT_KINDS = { [SIGNAL] = true, [JOIN] = true, [IO] = true, [PREDICATE] = true }
 
 -- Finished coroutines, suspended at the top of taskBody, ready to run another task.
-local pool, poolN = {}, 0
+local pool = { [0] = 0 }
 local POOL_MAX = 16384
 
 -- The ready queue is two arrays of slots: the round being run and the round being collected.
@@ -417,6 +418,18 @@ local function captureError(err)
   return err
 end
 
+local function pushStack(stack, item)
+  local n = stack[0] + 1
+  stack[n], stack[0] = item, n
+end
+
+local function popStack(stack)
+  local n = stack[0]
+  local item = stack[n]
+  stack[n], stack[0] = nil, n - 1
+  return item
+end
+
 -- Clears a sparse field only where set: assigning nil to an absent key would still insert it.
 local function clearSparse(list, slot)
   if list[slot] ~= nil then list[slot] = nil end
@@ -431,8 +444,7 @@ local function freeSlot(slot)
   clearSparse(tTrace, slot)
   clearSparse(tFlags, slot)
   clearSparse(handleOf, slot)
-  freeN = freeN + 1
-  freeSlots[freeN] = slot
+  pushStack(freeSlots, slot)
 end
 
 -- Ends a task: its handle (if any) keeps the outcome, joiners wake, and the slot is
@@ -569,24 +581,15 @@ end
 -- Takes a slot and queues the new task; returns the slot.
 local function newTask(fn, nargs, ...)
   local slot
-  if freeN > 0 then
-    slot = freeSlots[freeN]
-    freeSlots[freeN] = nil
-    freeN = freeN - 1
+  if freeSlots[0] > 0 then
+    slot = popStack(freeSlots)
   else
     slot = maxSlot + 1
     if slot >= SLOT_LIMIT then error(format("too many tasks: %d are alive", slot - 1), 3) end
     maxSlot = slot
     tTag[slot] = slot
   end
-  local co
-  if poolN > 0 then
-    co = pool[poolN]
-    pool[poolN] = nil
-    poolN = poolN - 1
-  else
-    co = co_create(taskBody)
-  end
+  local co = pool[0] > 0 and popStack(pool) or co_create(taskBody)
   nextId = nextId + 1
   tCo[slot], tFn[slot], tId[slot] = co, fn, nextId
   if nargs > 0 then tArgs[slot] = pack(...) end
@@ -1084,10 +1087,7 @@ local function runReady()
         published.task = 0
         current = nil
         if marker == FINISHED then
-          if poolN < POOL_MAX then
-            poolN = poolN + 1
-            pool[poolN] = co
-          end
+          if pool[0] < POOL_MAX then pushStack(pool, co) end
         elseif marker ~= SCHED then
           if not ok then
             -- the body itself failed (e.g. the error handler ran out of memory)
