@@ -26,7 +26,7 @@ measure() {
   awk -v ticks=$((after - before)) -v tick_us="$TICK_US" '
     / requests in / { requests = $1 }
     /Requests\/sec/ { rps = $2 }
-    END { printf "%d %.2f\n", rps, requests > 0 ? ticks * tick_us / requests : 0 }' <<< "$report"
+    END { printf "%d %.2f\n", rps, (requests > 0 ? ticks * tick_us / requests : 0) }' <<< "$report"
 }
 
 echo "== HTTP hello world, keep-alive, wrk -t1 -c32 -d${SECONDS_PER_RUN}s (DESIGN §6) =="
