@@ -519,21 +519,52 @@ impl Server {
     /// (handle, method, path, raw query or nil, whether the handle must be released).
     fn take_all(&self, lua: &Lua) -> LuaResult<MultiValue> {
         let arrived: Vec<Arrived> = self.queue.borrow_mut().drain(..).collect();
-        let count = arrived.len();
-        let batch = lua.create_table_with_capacity(count * REQUEST_FIELDS, 0)?;
-        for (index, request) in arrived.into_iter().enumerate() {
-            let base = index * REQUEST_FIELDS;
+        let mut handles = MultiValue::with_capacity(arrived.len());
+        let mut lines = Vec::with_capacity(arrived.len());
+        for request in arrived {
             let handle = RequestHandle::new(request);
             let head = handle.head();
-            batch.raw_set(base + 2, head.method.as_str())?;
-            batch.raw_set(base + 3, head.uri.path())?;
-            if let Some(query) = head.uri.query() {
-                batch.raw_set(base + 4, query)?;
-            }
-            batch.raw_set(base + 5, handle.holds_connection())?;
-            batch.raw_set(base + 1, lua.create_userdata(handle)?)?;
+            lines.push((head.method.clone(), head.uri.clone(), handle.holds_connection()));
+            handles.push_back(Value::UserData(lua.create_userdata(handle)?));
         }
-        (batch, count).into_lua_multi(lua)
+        let count = lines.len();
+        // One protected call fills the whole batch; mlua's Table::raw_set would make one per value.
+        // SAFETY: the closure runs in protected mode with the handles at stack slots 1..=count and
+        // leaves exactly the batch table and its count on the stack, as `exec_raw` expects.
+        unsafe {
+            lua.exec_raw::<MultiValue>(handles, |state| {
+                use mlua::ffi;
+                let fields = count * REQUEST_FIELDS;
+                ffi::lua_createtable(state, i32::try_from(fields).unwrap_or(i32::MAX), 0);
+                let batch = ffi::lua_gettop(state);
+                let set = |state: *mut ffi::lua_State, index: usize| {
+                    ffi::lua_rawseti(state, batch, ffi::lua_Integer::try_from(index).unwrap_or(0));
+                };
+                let push_str = |state: *mut ffi::lua_State, text: &str| {
+                    ffi::lua_pushlstring(state, text.as_ptr().cast(), text.len());
+                };
+                for (index, (method, uri, holds)) in lines.iter().enumerate() {
+                    let base = index * REQUEST_FIELDS;
+                    ffi::lua_pushvalue(state, i32::try_from(index + 1).unwrap_or(0));
+                    set(state, base + 1);
+                    push_str(state, method.as_str());
+                    set(state, base + 2);
+                    push_str(state, uri.path());
+                    set(state, base + 3);
+                    if let Some(query) = uri.query() {
+                        push_str(state, query);
+                        set(state, base + 4);
+                    }
+                    ffi::lua_pushboolean(state, i32::from(*holds));
+                    set(state, base + 5);
+                }
+                if count > 0 {
+                    ffi::lua_replace(state, 1);
+                    ffi::lua_settop(state, 1);
+                }
+                ffi::lua_pushinteger(state, ffi::lua_Integer::try_from(count).unwrap_or(0));
+            })
+        }
     }
 
     /// Ready when requests are queued or the server closed.
