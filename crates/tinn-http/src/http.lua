@@ -316,12 +316,22 @@ end
 -- Requests wait in `serving.queue` (REQUEST_FIELDS values each, from `head` to `tail`) for a
 -- handler task. Handler tasks outlive their request: one that finishes takes the next queued
 -- request, or waits (up to MAX_IDLE_HANDLERS of them) to be woken for one, so under load a
--- request costs no new task.
+-- request costs no new task. While requests are queued one more task is always woken (or
+-- started) and not yet running (`pending`): a handler that waits never holds up the requests
+-- behind it, and handlers that do not wait serve a whole batch in one task.
 local REQUEST_FIELDS = 5
 local MAX_IDLE_HANDLERS = 256
 
-local function handlerTask(serving)
+local handlerTask
+
+local function wakeHandler(serving)
+  serving.pending = serving.pending + 1
+  if signalOne(serving.wakeKey) == 0 then spawn(handlerTask, serving) end
+end
+
+function handlerTask(serving)
   local queue = serving.queue
+  serving.pending = serving.pending - 1
   while true do
     local at = serving.head
     if at <= serving.tail then
@@ -331,6 +341,7 @@ local function handlerTask(serving)
         serving.head, serving.tail = 1, 0
       else
         serving.head = at + REQUEST_FIELDS
+        if serving.pending == 0 then wakeHandler(serving) end
       end
       handleRequest(serving, handle, method, path, rawQuery, holds)
     elseif serving.closed or serving.idle >= MAX_IDLE_HANDLERS then
@@ -339,25 +350,24 @@ local function handlerTask(serving)
       serving.idle = serving.idle + 1
       waitSignal(serving.wakeKey)
       serving.idle = serving.idle - 1
+      serving.pending = serving.pending - 1
     end
   end
 end
 
 local function serverLoop(serving)
-  local handle, queue, wakeKey = serving.handle, serving.queue, serving.wakeKey
+  local handle, queue = serving.handle, serving.queue
   while true do
     local batch, n = await(nil, handle:nextRequests())
     if not batch then break end -- closed
     local tail = serving.tail
     for i = 1, n * REQUEST_FIELDS do queue[tail + i] = batch[i] end
     serving.tail = tail + n * REQUEST_FIELDS
-    -- one task woken or started per request, so none waits behind another's handler
-    for _ = 1, n do
-      if signalOne(wakeKey) == 0 then spawn(handlerTask, serving) end
-    end
+    if serving.pending == 0 then wakeHandler(serving) end
   end
   serving.closed = true
-  signalAll(wakeKey) -- idle handler tasks end
+  -- idle handler tasks serve what is still queued, then end
+  serving.pending = serving.pending + signalAll(serving.wakeKey)
 end
 
 local Server = {}
@@ -523,7 +533,7 @@ function http.serve(opts)
   local server = setmetatable({ handle = handle, host = boundHost, port = boundPort, tls = tls ~= nil,
     drainMs = drainMs }, Server)
   local serving = { handle = handle, handler = handler, accessLog = accessLog, compress = compress,
-    queue = {}, head = 1, tail = 0, idle = 0, wakeKey = {}, closed = false }
+    queue = {}, head = 1, tail = 0, idle = 0, pending = 0, wakeKey = {}, closed = false }
   server.task = spawn(serverLoop, serving)
   server.task:name(tostring(server))
   if tls then
