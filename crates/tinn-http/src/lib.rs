@@ -1,8 +1,9 @@
 //! HTTP/1.1 and HTTPS for scripts; backs the Lua module `tinn.http` (DESIGN.md §4).
 //!
 //! The server ([`server`]) runs hyper on the event loop: each connection is a local task, each
-//! request is queued until the Lua side takes it and runs the handler as its own task; the
-//! response (whole, or streamed through a bounded channel) goes back through a oneshot. The
+//! request is queued until the Lua side takes it and runs the handler in a task of its own
+//! (handler tasks are reused); the response (whole, or streamed through a bounded channel) goes
+//! back through a slot the connection waits on. The
 //! client ([`client`]) is hyper-util's pooled client, one per Lua state. The Lua wrapper
 //! `http.lua` builds `req`/`res` objects and adds timeouts, the access log, the drain on
 //! Ctrl-C and `http.static`. Beside them: [`tls`] (the server's certificates, chosen by SNI and
