@@ -211,9 +211,11 @@ impl RequestState {
 fn http_request_respond(
     lua: &Lua,
     this: &RequestHandle,
-    (status, headers, body, compress): (u16, Option<Table>, Option<mlua::LuaString>, Option<bool>),
+    (status, headers, body, compress): (u16, Option<Table>, Option<mlua::BString>, Option<bool>),
 ) -> LuaResult<MultiValue> {
-    let bytes = body.map(|b| Bytes::copy_from_slice(&b.as_bytes())).unwrap_or_default();
+    // BString is read straight off the Lua stack (a LuaString would take a reference slot) and
+    // becomes the body without a second copy.
+    let bytes = body.map(|b| Bytes::from(Vec::from(b))).unwrap_or_default();
     let mut response = match RequestState::response(status, headers, Either::Left(Full::new(Bytes::new()))) {
         Ok(response) => response,
         Err(message) => return failure(lua, message),
