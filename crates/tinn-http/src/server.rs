@@ -233,6 +233,7 @@ struct Activity {
 }
 
 const NOT_BEGUN: u64 = u64::MAX;
+const YEAR: Duration = Duration::from_secs(365 * 24 * 3600);
 
 /// Why a connection's watchdog closed it.
 enum Expired {
@@ -297,7 +298,9 @@ impl Activity {
                 }
                 wake = wake.min(at);
             }
-            timer.as_mut().reset(self.start + Duration::from_millis(wake));
+            // timeouts are capped (2^31 ms), so the sum fits; a year out stands in if it did not
+            let at = self.start.checked_add(Duration::from_millis(wake)).unwrap_or_else(|| Instant::now() + YEAR);
+            timer.as_mut().reset(at);
             timer.as_mut().await;
         }
     }
