@@ -110,6 +110,8 @@ script_tests! {
     http_access_log_in_combined_format: "http/access_log.lua";
     http_compress_gzips_text_for_clients_that_accept_it: "http/compress.lua";
     http_static_refuses_symlinks_out_unless_followed: "http/static_symlinks.lua";
+    http_serve_listens_on_the_addresses_tcp_listen_takes: "http/listen_addresses.lua";
+    http_handlers_that_wait_never_hold_up_others_and_tasks_are_reused: "http/handler_tasks.lua";
     // fs and log
     fs_files: "fs/files.lua";
     fs_errors_missing_and_permission_denied: "fs/errors.lua";

@@ -77,7 +77,8 @@ end
 
 local Request = {}
 local RequestMeta = {
-  -- headers and query are made on first use: a handler that never looks pays nothing
+  -- headers, query, the client's address and the version are fetched on first use: a handler
+  -- that never looks pays nothing
   __index = function(req, key)
     if key == "headers" then
       local headers = setmetatable(req.handle:headers(), Headers)
@@ -87,6 +88,15 @@ local RequestMeta = {
       local query = parseQuery(req.rawQuery)
       rawset(req, "query", query)
       return query
+    elseif key == "remoteAddress" or key == "remotePort" then
+      local address, port = req.handle:remote()
+      rawset(req, "remoteAddress", address)
+      rawset(req, "remotePort", port)
+      return rawget(req, key)
+    elseif key == "version" then
+      local version = req.handle:version()
+      rawset(req, "version", version)
+      return version
     end
     return Request[key]
   end,
@@ -130,7 +140,12 @@ function Response:header(name, value)
   if type(value) ~= "string" and type(value) ~= "number" then
     argError(2, "res:header", "string expected, got " .. type(value))
   end
-  self.headers[name:lower()] = tostring(value)
+  local headers = self.headers
+  if not headers then
+    headers = {}
+    self.headers = headers
+  end
+  headers[name:lower()] = tostring(value)
   return self
 end
 
@@ -139,19 +154,26 @@ local function raiseIfFailed(fname, ok, err)
   return ok, err
 end
 
+-- Sends the whole response; `sent` tells the handler's task that nothing is left to answer.
+local function respond(res, fname, body)
+  local ok, err = res.handle:respond(res.statusCode, res.headers, body, res.compressing)
+  if ok then res.sent = true end
+  return raiseIfFailed(fname, ok, err)
+end
+
 --- res:send([body]) sends the whole response. Errors: raises if a response was already sent.
 function Response:send(body)
   if body ~= nil and type(body) ~= "string" then argError(1, "res:send", "string expected, got " .. type(body)) end
   self.bytesSent = body and #body or 0
-  return raiseIfFailed("res:send", self.handle:respond(self.statusCode, self.headers, body, self.compressing))
+  return respond(self, "res:send", body)
 end
 
 --- res:json(value) sends value as JSON with content-type application/json.
 function Response:json(value)
-  self.headers["content-type"] = "application/json"
+  self:header("content-type", "application/json")
   local body = tinn.json.encode(value)
   self.bytesSent = #body
-  return raiseIfFailed("res:json", self.handle:respond(self.statusCode, self.headers, body, self.compressing))
+  return respond(self, "res:json", body)
 end
 
 --- res:write(chunk [, timeoutMs]) streams a chunk (chunked encoding); the first write sends the
@@ -161,8 +183,9 @@ end
 function Response:write(chunk, timeoutMs)
   if type(chunk) ~= "string" then argError(1, "res:write", "string expected, got " .. type(chunk)) end
   checkTimeout(timeoutMs, "res:write", 2)
-  if not self.handle:streaming() then
+  if not self.streaming then
     raiseIfFailed("res:write", self.handle:startStream(self.statusCode, self.headers, self.compressing))
+    self.streaming, self.sent = true, true
   end
   local ok, err = await(timeoutMs, self.handle:write(chunk))
   if ok then self.bytesSent = self.bytesSent + #chunk end
@@ -223,8 +246,12 @@ handleMethods.addMethods(WebSocket, "ws", function(self) return format("WebSocke
 --- res:upgrade() answers a WebSocket handshake -> ws | nil, err (not a handshake)
 function Response:upgrade()
   local handle, err = await(nil, self.handle:upgrade())
-  if not handle then return nil, err end
-  local ws = setmetatable({ handle = handle, peer = self.peer }, WebSocket)
+  if not handle then
+    self.sent = self.handle:responded() -- the 101 went out before the upgrade failed
+    return nil, err
+  end
+  local address, port = self.handle:remote()
+  local ws = setmetatable({ handle = handle, peer = address .. ":" .. port }, WebSocket)
   self.websocket = ws -- closed when the handler ends
   return ws
 end
@@ -254,22 +281,22 @@ local function writeAccessLog(accessLog, req, status, bytes)
   if type(accessLog) == "function" then accessLog(line) else accessLog:info("%s", line) end
 end
 
-local function handleRequest(handler, handle, accessLog, compress)
-  local method, path, rawQuery, version, remoteAddress, remotePort = handle:info()
-  local req = setmetatable({
-    handle = handle, method = method, path = path, rawQuery = rawQuery, version = version,
-    remoteAddress = remoteAddress, remotePort = remotePort,
-  }, RequestMeta)
-  local res = setmetatable({ handle = handle, statusCode = 200, headers = {}, bytesSent = 0, compressing = compress,
-    peer = remoteAddress .. ":" .. remotePort }, Response)
-  local ok, err = xpcall(handler, reactor.traceback, req, res)
+local TEXT_PLAIN = { ["content-type"] = "text/plain" }
+
+-- Runs the handler on one request in the calling task. `holds`: the request has a body or an
+-- upgrade, which the handle must let go of when the handler ends.
+local function handleRequest(serving, handle, method, path, rawQuery, holds)
+  local req = setmetatable({ handle = handle, method = method, path = path, rawQuery = rawQuery }, RequestMeta)
+  local res = setmetatable({ handle = handle, statusCode = 200, bytesSent = 0, compressing = serving.compress,
+    sent = false }, Response)
+  local ok, err = xpcall(serving.handler, reactor.traceback, req, res)
   if not ok then
     io.stderr:write(format("tinn: error in HTTP handler for %s %s: %s\n", method, path, tostring(err)))
-    if not handle:responded() then
+    if not res.sent then
       res.statusCode, res.bytesSent = 500, 22
-      handle:respond(500, { ["content-type"] = "text/plain" }, "Internal Server Error\n")
+      handle:respond(500, TEXT_PLAIN, "Internal Server Error\n")
     end
-  elseif not handle:responded() then
+  elseif not res.sent then
     handle:respond(res.statusCode, res.headers, nil, false) -- the handler sent nothing: an empty body
   end
   -- The connection is the handler's: when it ends, so does a WebSocket it did not close (1011
@@ -278,19 +305,69 @@ local function handleRequest(handler, handle, accessLog, compress)
   if ws and not ws.handle:isClosed() then
     await(nil, ws.handle:close(ok and 1000 or 1011, ok and "" or "handler failed"))
   end
-  handle:release()
+  if holds or res.streaming then handle:release() end
+  local accessLog = serving.accessLog
   if accessLog then
-    local logged, logErr = pcall(writeAccessLog, accessLog, req, rawget(res, "websocket") and 101 or res.statusCode, res.bytesSent)
+    local logged, logErr = pcall(writeAccessLog, accessLog, req, ws and 101 or res.statusCode, res.bytesSent)
     if not logged then io.stderr:write(format("tinn: HTTP access log failed: %s\n", tostring(logErr))) end
   end
 end
 
-local function serverLoop(handle, handler, accessLog, compress)
+-- Requests wait in `serving.queue` (REQUEST_FIELDS values each, from `head` to `tail`) for a
+-- handler task. Handler tasks outlive their request: one that finishes takes the next queued
+-- request, or waits (up to MAX_IDLE_HANDLERS of them) to be woken for one, so under load a
+-- request costs no new task. While requests are queued one more task is always woken (or
+-- started) and not yet running (`pending`): a handler that waits never holds up the requests
+-- behind it, and handlers that do not wait serve a whole batch in one task.
+local REQUEST_FIELDS = 5
+local MAX_IDLE_HANDLERS = 256
+
+local handlerTask
+
+local function wakeHandler(serving)
+  serving.pending = serving.pending + 1
+  if signalOne(serving.wakeKey) == 0 then spawn(handlerTask, serving) end
+end
+
+function handlerTask(serving)
+  local queue = serving.queue
+  serving.pending = serving.pending - 1
   while true do
-    local batch = await(nil, handle:nextRequests())
-    if not batch then return end -- closed
-    for i = 1, #batch do spawn(handleRequest, handler, batch[i], accessLog, compress) end
+    local at = serving.head
+    if at <= serving.tail then
+      local handle, method, path, rawQuery, holds = queue[at], queue[at + 1], queue[at + 2], queue[at + 3], queue[at + 4]
+      for i = at, at + REQUEST_FIELDS - 1 do queue[i] = nil end
+      if at + REQUEST_FIELDS > serving.tail then
+        serving.head, serving.tail = 1, 0
+      else
+        serving.head = at + REQUEST_FIELDS
+        if serving.pending == 0 then wakeHandler(serving) end
+      end
+      handleRequest(serving, handle, method, path, rawQuery, holds)
+    elseif serving.closed or serving.idle >= MAX_IDLE_HANDLERS then
+      return
+    else
+      serving.idle = serving.idle + 1
+      waitSignal(serving.wakeKey)
+      serving.idle = serving.idle - 1
+      serving.pending = serving.pending - 1
+    end
   end
+end
+
+local function serverLoop(serving)
+  local handle, queue = serving.handle, serving.queue
+  while true do
+    local batch, n = await(nil, handle:nextRequests())
+    if not batch then break end -- closed
+    local tail = serving.tail
+    for i = 1, n * REQUEST_FIELDS do queue[tail + i] = batch[i] end
+    serving.tail = tail + n * REQUEST_FIELDS
+    if serving.pending == 0 then wakeHandler(serving) end
+  end
+  serving.closed = true
+  -- idle handler tasks serve what is still queued, then end
+  serving.pending = serving.pending + signalAll(serving.wakeKey)
 end
 
 local Server = {}
@@ -455,7 +532,9 @@ function http.serve(opts)
   local boundHost, boundPort = handle:address()
   local server = setmetatable({ handle = handle, host = boundHost, port = boundPort, tls = tls ~= nil,
     drainMs = drainMs }, Server)
-  server.task = spawn(serverLoop, handle, handler, accessLog, compress)
+  local serving = { handle = handle, handler = handler, accessLog = accessLog, compress = compress,
+    queue = {}, head = 1, tail = 0, idle = 0, pending = 0, wakeKey = {}, closed = false }
+  server.task = spawn(serverLoop, serving)
   server.task:name(tostring(server))
   if tls then
     server.reloader = spawn(reloadOnHangup, server)

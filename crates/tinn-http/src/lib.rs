@@ -1,8 +1,9 @@
 //! HTTP/1.1 and HTTPS for scripts; backs the Lua module `tinn.http` (DESIGN.md §4).
 //!
 //! The server ([`server`]) runs hyper on the event loop: each connection is a local task, each
-//! request is queued until the Lua side takes it and runs the handler as its own task; the
-//! response (whole, or streamed through a bounded channel) goes back through a oneshot. The
+//! request is queued until the Lua side takes it and runs the handler in a task of its own
+//! (handler tasks are reused); the response (whole, or streamed through a bounded channel) goes
+//! back through a slot the connection waits on. The
 //! client ([`client`]) is hyper-util's pooled client, one per Lua state. The Lua wrapper
 //! `http.lua` builds `req`/`res` objects and adds timeouts, the access log, the drain on
 //! Ctrl-C and `http.static`. Beside them: [`tls`] (the server's certificates, chosen by SNI and
@@ -56,9 +57,9 @@ fn http_serve(
         Option<Table>,
     ),
 ) -> LuaResult<MultiValue> {
-    let addr = match resolve_listen(&host, port) {
+    let addr = match tinn_net::listen_address(&host, port) {
         Ok(addr) => addr,
-        Err(message) => return (Value::Nil, message).into_lua_multi(lua),
+        Err(e) => return (Value::Nil, e.to_string()).into_lua_multi(lua),
     };
     let tls = match tls.map(cert_sources).transpose()?.map(tls::Certificates::new).transpose() {
         Ok(certificates) => certificates.map(std::sync::Arc::new),
@@ -90,17 +91,4 @@ fn cert_sources(entries: Table) -> LuaResult<Vec<tls::CertSource>> {
             Ok(tls::CertSource { cert: entry.get("cert")?, key: entry.get("key")?, names: names.unwrap_or_default() })
         })
         .collect()
-}
-
-fn resolve_listen(host: &str, port: u16) -> Result<std::net::SocketAddr, String> {
-    use std::net::ToSocketAddrs;
-    let bare = host.strip_prefix('[').and_then(|h| h.strip_suffix(']')).unwrap_or(host);
-    if let Ok(ip) = bare.parse::<std::net::IpAddr>() {
-        return Ok(std::net::SocketAddr::new(ip, port));
-    }
-    (host, port)
-        .to_socket_addrs()
-        .map_err(|e| format!("resolve '{host}': {e}"))?
-        .next()
-        .ok_or_else(|| format!("resolve '{host}': no addresses found"))
 }

@@ -1,5 +1,6 @@
 //! `Request`: one HTTP request as a handler sees it, and the way its response goes back. The
-//! request line comes over in one call; headers and body only when the handler asks.
+//! request line comes over with the request (`nextRequests`); the peer, version, headers and
+//! body only when the handler asks.
 
 use std::cell::RefCell;
 use std::net::SocketAddr;
@@ -8,11 +9,11 @@ use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
 use http_body_util::{BodyExt, Either, Full};
-use hyper::body::Incoming;
+use hyper::body::{Body, Incoming};
 use hyper::header::{HeaderName, HeaderValue};
 use hyper::{HeaderMap, Response, StatusCode};
 use mlua::{IntoLuaMulti, Lua, MultiValue, Result as LuaResult, Table, UserData, UserDataMethods, Value};
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::mpsc;
 
 use tokio_tungstenite::tungstenite::protocol::Role;
 use tokio_tungstenite::WebSocketStream;
@@ -20,7 +21,7 @@ use tokio_tungstenite::WebSocketStream;
 use crate::body::{ChannelBody, ResponseBody};
 use crate::compress;
 use crate::websocket::{Io, WebSocketHandle};
-use crate::server::Arrived;
+use crate::server::{Arrived, Responder};
 
 struct RequestState {
     head: hyper::http::request::Parts,
@@ -34,7 +35,7 @@ struct RequestState {
     body_timeout: Duration,
     /// hyper's handle for taking over the connection after a `101 Switching Protocols`.
     upgrade: RefCell<Option<hyper::upgrade::OnUpgrade>>,
-    respond: RefCell<Option<oneshot::Sender<Response<ResponseBody>>>>,
+    respond: RefCell<Option<Responder>>,
     stream: RefCell<Option<mpsc::Sender<Bytes>>>,
 }
 
@@ -55,6 +56,16 @@ impl RequestHandle {
             respond: RefCell::new(Some(arrived.respond)),
             stream: RefCell::new(None),
         }))
+    }
+
+    pub(crate) fn head(&self) -> &hyper::http::request::Parts {
+        &self.0.head
+    }
+
+    /// Whether the request holds something of its connection (a body not known to be empty,
+    /// an upgrade) that `release` must let go of when the handler ends.
+    pub(crate) fn holds_connection(&self) -> bool {
+        self.0.upgrade.borrow().is_some() || self.0.body.borrow().as_ref().is_some_and(|body| !body.is_end_stream())
     }
 }
 
@@ -102,7 +113,7 @@ impl RequestState {
     fn send(&self, response: Response<ResponseBody>) -> Result<(), &'static str> {
         let respond = self.respond.borrow_mut().take().ok_or("the response was already sent")?;
         // The connection may be gone already (client hung up); that is not the handler's error.
-        let _ = respond.send(response);
+        respond.send(response);
         Ok(())
     }
 
@@ -114,18 +125,6 @@ impl RequestState {
     }
 }
 
-fn http_request_info(lua: &Lua, this: &RequestHandle, (): ()) -> LuaResult<MultiValue> {
-    let head = &this.0.head;
-    (
-        head.method.as_str(),
-        head.uri.path(),
-        head.uri.query(),
-        format!("{:?}", head.version),
-        this.0.peer.ip().to_string(),
-        this.0.peer.port(),
-    )
-        .into_lua_multi(lua)
-}
 
 /// The request body while one read has it. However the read ends (done, failed, cancelled by
 /// a timeout), the body and every byte received and not returned go back to the request.
@@ -212,9 +211,11 @@ impl RequestState {
 fn http_request_respond(
     lua: &Lua,
     this: &RequestHandle,
-    (status, headers, body, compress): (u16, Option<Table>, Option<mlua::LuaString>, Option<bool>),
+    (status, headers, body, compress): (u16, Option<Table>, Option<mlua::BString>, Option<bool>),
 ) -> LuaResult<MultiValue> {
-    let bytes = body.map(|b| Bytes::copy_from_slice(&b.as_bytes())).unwrap_or_default();
+    // BString is read straight off the Lua stack (a LuaString would take a reference slot) and
+    // becomes the body without a second copy.
+    let bytes = body.map(|b| Bytes::from(Vec::from(b))).unwrap_or_default();
     let mut response = match RequestState::response(status, headers, Either::Left(Full::new(Bytes::new()))) {
         Ok(response) => response,
         Err(message) => return failure(lua, message),
@@ -320,7 +321,8 @@ fn http_request_upgrade(lua: &Lua, this: &RequestHandle, (): ()) -> LuaResult<Mu
 
 impl UserData for RequestHandle {
     fn add_methods<M: UserDataMethods<Self>>(methods: &mut M) {
-        methods.add_method("info", http_request_info);
+        methods.add_method("remote", |lua, this, ()| (this.0.peer.ip().to_string(), this.0.peer.port()).into_lua_multi(lua));
+        methods.add_method("version", |_, this, ()| Ok(format!("{:?}", this.0.head.version)));
         methods.add_method("headers", |lua, this, ()| header_table(lua, &this.0.head.headers));
         methods.add_method("read", http_request_read);
         methods.add_method("respond", http_request_respond);
@@ -343,6 +345,5 @@ impl UserData for RequestHandle {
             Ok(())
         });
         methods.add_method("responded", |_, this, ()| Ok(this.0.respond.borrow().is_none()));
-        methods.add_method("streaming", |_, this, ()| Ok(this.0.stream.borrow().is_some()));
     }
 }

@@ -1,21 +1,23 @@
 //! The HTTP server: hyper serves each connection on the event loop and queues requests; the Lua
-//! side takes them in batches (`nextRequests`) and runs a handler task per request.
+//! side takes them in batches (`nextRequests`) and hands each to a handler task.
 //!
 //! Each connection holds one socket and nothing else; a watchdog beside hyper closes it when the
 //! client is idle between requests too long (`idleTimeoutMs`) or sends its headers too slowly
-//! (`headerTimeoutMs`, answered with `408`). A slow request body is bounded where it is read
-//! (`bodyTimeoutMs`, in `request.rs`).
+//! (`headerTimeoutMs`, answered with `408`). The watchdog reads deadlines the connection keeps
+//! in plain counters and re-arms its one timer only when it fires, so a request costs it no
+//! wakeup. A slow request body is bounded where it is read (`bodyTimeoutMs`, in `request.rs`).
 
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
 use std::convert::Infallible;
+use std::future::poll_fn;
 use std::io;
 use std::net::SocketAddr;
 use std::pin::{pin, Pin};
 use std::rc::Rc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
-use std::task::{Context, Poll};
+use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -26,10 +28,9 @@ use hyper::service::service_fn;
 use hyper::{Request, Response, StatusCode};
 use hyper_util::rt::{TokioIo, TokioTimer};
 use mlua::{IntoLuaMulti, Lua, MultiValue, Result as LuaResult, UserData, UserDataMethods, Value};
-use socket2::{Domain, Socket, Type};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
-use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::{oneshot, Notify};
+use tokio::net::TcpStream;
+use tokio::sync::Notify;
 use tokio::time::Instant;
 use tinn_reactor::{Closing, Raced};
 
@@ -65,9 +66,69 @@ pub(crate) struct ServerOptions {
 pub(crate) struct Arrived {
     pub(crate) request: Request<Incoming>,
     pub(crate) peer: SocketAddr,
-    pub(crate) respond: oneshot::Sender<Response<ResponseBody>>,
+    pub(crate) respond: Responder,
     /// The longest a body read waits for the client's next bytes.
     pub(crate) body_timeout: Duration,
+}
+
+/// Where a handler's response goes back to the connection task waiting for it.
+// It lives in one Rc allocation whatever its size; boxing the response would add one per request.
+#[allow(clippy::large_enum_variant)]
+enum Reply {
+    /// Not answered yet; the connection's task waits with this waker.
+    Waiting(Option<Waker>),
+    Sent(Response<ResponseBody>),
+    /// No handler will answer (the server closed, or the request was let go unanswered).
+    Abandoned,
+    /// The connection has taken the outcome.
+    Taken,
+}
+
+struct ReplySlot(RefCell<Reply>);
+
+impl ReplySlot {
+    fn fill(&self, reply: Reply) {
+        if let Reply::Waiting(Some(waker)) = self.0.replace(reply) {
+            waker.wake();
+        }
+    }
+
+    /// The response, or None when no handler will answer.
+    fn poll_reply(&self, cx: &mut Context<'_>) -> Poll<Option<Response<ResponseBody>>> {
+        let mut reply = self.0.borrow_mut();
+        match std::mem::replace(&mut *reply, Reply::Taken) {
+            Reply::Sent(response) => Poll::Ready(Some(response)),
+            Reply::Abandoned | Reply::Taken => Poll::Ready(None),
+            Reply::Waiting(waker) => {
+                let waker = match waker {
+                    Some(waker) if waker.will_wake(cx.waker()) => waker,
+                    _ => cx.waker().clone(),
+                };
+                *reply = Reply::Waiting(Some(waker));
+                Poll::Pending
+            }
+        }
+    }
+}
+
+/// The handler's end of a request: sends its one response. Dropped unsent, it tells the
+/// connection that no answer comes.
+pub(crate) struct Responder(Option<Rc<ReplySlot>>);
+
+impl Responder {
+    pub(crate) fn send(mut self, response: Response<ResponseBody>) {
+        if let Some(slot) = self.0.take() {
+            slot.fill(Reply::Sent(response));
+        }
+    }
+}
+
+impl Drop for Responder {
+    fn drop(&mut self) {
+        if let Some(slot) = self.0.take() {
+            slot.fill(Reply::Abandoned);
+        }
+    }
 }
 
 pub(crate) struct Server {
@@ -75,7 +136,8 @@ pub(crate) struct Server {
     /// The certificates (reloadable) and the rustls config built on them, for HTTPS.
     tls: Option<(Arc<Certificates>, Arc<rustls::ServerConfig>)>,
     queue: RefCell<VecDeque<Arrived>>,
-    arrived: Notify,
+    /// The `nextRequests` operation waiting for the queue to fill.
+    arrived: Cell<Option<Waker>>,
     /// Closed first when draining (and by `close`): the accept loop stops, the listening socket
     /// closes, so new connections are refused.
     accepting: Closing,
@@ -98,22 +160,9 @@ pub(crate) fn plain(status: StatusCode, text: &'static str) -> Response<Response
     response
 }
 
-fn bind(addr: SocketAddr, options: &ServerOptions) -> std::io::Result<TcpListener> {
-    let socket = Socket::new(Domain::for_address(addr), Type::STREAM, None)?;
-    socket.set_reuse_address(true)?;
-    #[cfg(unix)]
-    if options.reuse_port {
-        socket.set_reuse_port(true)?;
-    }
-    socket.bind(&addr.into())?;
-    socket.listen(options.backlog)?;
-    socket.set_nonblocking(true)?;
-    TcpListener::from_std(socket.into())
-}
-
 /// Binds `addr` and starts accepting; requests queue until Lua asks for them.
 pub(crate) fn serve(addr: SocketAddr, options: ServerOptions) -> Result<ServerHandle, String> {
-    let listener = bind(addr, &options).map_err(|e| format!("listen '{addr}': {e}"))?;
+    let listener = tinn_net::bind_listener(addr, options.backlog, options.reuse_port).map_err(|e| e.to_string())?;
     let local = listener.local_addr().map_err(|e| format!("listen '{addr}': {e}"))?;
     let tls = match &options.tls {
         Some(certificates) => Some((Arc::clone(certificates), certificates.server_config(vec![b"http/1.1".to_vec()])?)),
@@ -123,7 +172,7 @@ pub(crate) fn serve(addr: SocketAddr, options: ServerOptions) -> Result<ServerHa
         local,
         tls,
         queue: RefCell::default(),
-        arrived: Notify::new(),
+        arrived: Cell::new(None),
         accepting: Closing::default(),
         draining: Closing::default(),
         connections: Cell::new(0),
@@ -170,28 +219,21 @@ fn out_of_descriptors(e: &io::Error) -> bool {
 
 const REQUEST_TIMEOUT_REPLY: &[u8] = b"HTTP/1.1 408 Request Timeout\r\nconnection: close\r\ncontent-length: 0\r\n\r\n";
 
-/// Raised by the socket when bytes come in while the watchdog waits for a request to begin.
-/// (Shared with hyper's IO, which must be `Send` for upgrades, hence atomic.)
-#[derive(Default)]
-struct BytesArrived {
-    armed: AtomicBool,
-    notify: Notify,
+/// What one connection's watchdog watches: hyper's reads (through [`Watched`]), the requests it
+/// hands to Lua and the responses it finishes. Times are milliseconds since `start`. Shared
+/// with hyper's IO, which must be `Send` for upgrades, hence atomics (all used on one thread).
+struct Activity {
+    start: Instant,
+    /// Requests passed to a handler whose response hyper has not finished sending.
+    in_flight: AtomicUsize,
+    /// When the connection last had nothing to do (accepted, or its last response sent).
+    idle_since: AtomicU64,
+    /// When the first byte of a request that is not yet complete arrived, or [`NOT_BEGUN`].
+    request_began: AtomicU64,
 }
 
-/// What one connection's watchdog watches: hyper's reads (through [`Watched`]), the requests it
-/// hands to Lua and the responses it finishes.
-struct Activity {
-    bytes: Arc<BytesArrived>,
-    /// Requests passed to a handler whose response hyper has not finished sending.
-    in_flight: Cell<usize>,
-    /// Requests parsed so far: bytes noticed before the latest were part of it.
-    parsed: Cell<u64>,
-    /// When the connection last had nothing to do (accepted, or its last response sent).
-    idle_since: Cell<Instant>,
-    /// When the first byte of a request that is not yet complete arrived.
-    request_began: Cell<Option<Instant>>,
-    changed: Notify,
-}
+const NOT_BEGUN: u64 = u64::MAX;
+const YEAR: Duration = Duration::from_secs(365 * 24 * 3600);
 
 /// Why a connection's watchdog closed it.
 enum Expired {
@@ -202,64 +244,76 @@ enum Expired {
 }
 
 impl Activity {
-    fn new() -> Rc<Activity> {
-        Rc::new(Activity {
-            bytes: Arc::default(),
-            in_flight: Cell::new(0),
-            parsed: Cell::new(0),
-            idle_since: Cell::new(Instant::now()),
-            request_began: Cell::new(None),
-            changed: Notify::new(),
+    fn new() -> Arc<Activity> {
+        Arc::new(Activity {
+            start: Instant::now(),
+            in_flight: AtomicUsize::new(0),
+            idle_since: AtomicU64::new(0),
+            request_began: AtomicU64::new(NOT_BEGUN),
         })
     }
 
-    fn request_parsed(self: &Rc<Self>) -> InFlight {
-        self.request_began.set(None);
-        self.parsed.set(self.parsed.get() + 1);
-        self.in_flight.set(self.in_flight.get() + 1);
-        self.changed.notify_waiters();
-        InFlight(Rc::clone(self))
+    fn now(&self) -> u64 {
+        u64::try_from(self.start.elapsed().as_millis()).unwrap_or(u64::MAX - 1)
+    }
+
+    /// Bytes came in: with nothing in flight they begin a request (timed until it is parsed).
+    fn bytes_arrived(&self) {
+        if self.in_flight.load(Ordering::Relaxed) == 0 && self.request_began.load(Ordering::Relaxed) == NOT_BEGUN {
+            self.request_began.store(self.now(), Ordering::Relaxed);
+        }
+    }
+
+    fn request_parsed(self: &Arc<Self>) -> InFlight {
+        self.request_began.store(NOT_BEGUN, Ordering::Relaxed);
+        self.in_flight.fetch_add(1, Ordering::Relaxed);
+        InFlight(Arc::clone(self))
     }
 
     /// Waits until the connection has been idle, or slow with its headers, for too long.
+    ///
+    /// Requests come and go without waking it: it wakes at the earliest deadline it knows, but
+    /// no later than the shorter timeout from now, so a request beginning meanwhile (whose
+    /// deadline is at least that far off) is never timed late.
     async fn expired(&self, options: &ServerOptions) -> Expired {
+        let millis = |d: Duration| u64::try_from(d.as_millis()).unwrap_or(u64::MAX / 4);
+        let (header_ms, idle_ms) = (millis(options.header_timeout), millis(options.idle_timeout));
+        // at least a millisecond between checks, so zero timeouts do not spin
+        let recheck_ms = header_ms.min(idle_ms).max(1);
+        let mut timer = pin!(tokio::time::sleep(Duration::ZERO));
         loop {
-            // Made before the state is read, so a change in between still wakes them.
-            let changed = self.changed.notified();
-            let bytes = self.bytes.notify.notified();
-            if self.in_flight.get() > 0 {
-                changed.await;
-            } else if let Some(began) = self.request_began.get() {
-                tokio::select! {
-                    () = changed => {}
-                    () = tokio::time::sleep_until(began + options.header_timeout) => return Expired::Headers,
-                }
+            let now = self.now();
+            let deadline = if self.in_flight.load(Ordering::Relaxed) > 0 {
+                None
             } else {
-                let parsed = self.parsed.get();
-                self.bytes.armed.store(true, Ordering::SeqCst);
-                tokio::select! {
-                    () = changed => {}
-                    // hyper may have read and parsed a whole request before this runs
-                    () = bytes => if self.parsed.get() == parsed {
-                        self.request_began.set(Some(Instant::now()));
-                    },
-                    () = tokio::time::sleep_until(self.idle_since.get() + options.idle_timeout) => return Expired::Idle,
+                match self.request_began.load(Ordering::Relaxed) {
+                    NOT_BEGUN => Some((self.idle_since.load(Ordering::Relaxed).saturating_add(idle_ms), Expired::Idle)),
+                    began => Some((began.saturating_add(header_ms), Expired::Headers)),
                 }
+            };
+            let mut wake = now.saturating_add(recheck_ms);
+            if let Some((at, why)) = deadline {
+                if at <= now {
+                    return why;
+                }
+                wake = wake.min(at);
             }
+            // timeouts are capped (2^31 ms), so the sum fits; a year out stands in if it did not
+            let at = self.start.checked_add(Duration::from_millis(wake)).unwrap_or_else(|| Instant::now() + YEAR);
+            timer.as_mut().reset(at);
+            timer.as_mut().await;
         }
     }
 }
 
 /// Counts a request as in flight until hyper drops its response body (sent, or the client left).
-struct InFlight(Rc<Activity>);
+struct InFlight(Arc<Activity>);
 
 impl Drop for InFlight {
     fn drop(&mut self) {
         let activity = &self.0;
-        activity.in_flight.set(activity.in_flight.get().saturating_sub(1));
-        if activity.in_flight.get() == 0 {
-            activity.idle_since.set(Instant::now());
-            activity.changed.notify_waiters();
+        if activity.in_flight.fetch_sub(1, Ordering::Relaxed) == 1 {
+            activity.idle_since.store(activity.now(), Ordering::Relaxed);
         }
     }
 }
@@ -295,7 +349,7 @@ impl<T: AsyncRead + AsyncWrite + Send + Unpin> Stream for T {}
 /// The connection's socket as hyper sees it, telling the watchdog when a request's bytes begin.
 struct Watched<S> {
     socket: S,
-    bytes: Arc<BytesArrived>,
+    activity: Arc<Activity>,
 }
 
 impl<S: AsyncRead + Unpin> AsyncRead for Watched<S> {
@@ -303,10 +357,7 @@ impl<S: AsyncRead + Unpin> AsyncRead for Watched<S> {
         let before = buf.filled().len();
         let polled = Pin::new(&mut self.socket).poll_read(cx, buf);
         if matches!(polled, Poll::Ready(Ok(()))) && buf.filled().len() > before {
-            let bytes = &self.bytes;
-            if bytes.armed.load(Ordering::Relaxed) && bytes.armed.swap(false, Ordering::SeqCst) {
-                bytes.notify.notify_waiters();
-            }
+            self.activity.bytes_arrived();
         }
         polled
     }
@@ -378,17 +429,21 @@ async fn serve_http(server: Rc<Server>, options: Rc<ServerOptions>, stream: Box<
     use std::os::fd::BorrowedFd;
     let activity = Activity::new();
     let queueing = Rc::clone(&server);
-    let counting = Rc::clone(&activity);
+    let counting = Arc::clone(&activity);
     let body_timeout = options.body_timeout;
     let service = service_fn(move |request: Request<Incoming>| {
-        let server = Rc::clone(&queueing);
         let in_flight = counting.request_parsed();
+        let slot = Rc::new(ReplySlot(RefCell::new(Reply::Waiting(None))));
+        let respond = Responder(Some(Rc::clone(&slot)));
+        queueing.queue.borrow_mut().push_back(Arrived { request, peer, respond, body_timeout });
+        if let Some(waiting) = queueing.arrived.take() {
+            waiting.wake();
+        }
         async move {
-            let (respond, response) = oneshot::channel();
-            server.queue.borrow_mut().push_back(Arrived { request, peer, respond, body_timeout });
-            server.arrived.notify_one();
-            // A dropped sender means no handler will answer (server closed): say so.
-            let response = response.await.unwrap_or_else(|_| plain(StatusCode::SERVICE_UNAVAILABLE, "Service Unavailable"));
+            // No handler will answer (the server closed): say so.
+            let response = poll_fn(|cx| slot.poll_reply(cx))
+                .await
+                .unwrap_or_else(|| plain(StatusCode::SERVICE_UNAVAILABLE, "Service Unavailable"));
             Ok::<_, Infallible>(response.map(|body| Tracked { body, _in_flight: in_flight }))
         }
     });
@@ -402,7 +457,7 @@ async fn serve_http(server: Rc<Server>, options: Rc<ServerOptions>, stream: Box<
     if options.max_headers != HYPER_MAX_HEADERS {
         builder.max_headers(options.max_headers);
     }
-    let io = TokioIo::new(Watched { socket: stream, bytes: Arc::clone(&activity.bytes) });
+    let io = TokioIo::new(Watched { socket: stream, activity: Arc::clone(&activity) });
     let mut connection = pin!(builder.serve_connection(io, service).with_upgrades());
     let served = async {
         let watched = async {
@@ -463,15 +518,70 @@ impl Server {
         });
     }
 
+    /// Every queued request as `batch, n`: `batch` holds [`REQUEST_FIELDS`] values per request
+    /// (handle, method, path, raw query or nil, whether the handle must be released).
     fn take_all(&self, lua: &Lua) -> LuaResult<MultiValue> {
         let arrived: Vec<Arrived> = self.queue.borrow_mut().drain(..).collect();
-        let batch = lua.create_table_with_capacity(arrived.len(), 0)?;
+        let mut handles = MultiValue::with_capacity(arrived.len());
+        let mut lines = Vec::with_capacity(arrived.len());
         for request in arrived {
-            batch.raw_push(lua.create_userdata(RequestHandle::new(request))?)?;
+            let handle = RequestHandle::new(request);
+            let head = handle.head();
+            lines.push((head.method.clone(), head.uri.clone(), handle.holds_connection()));
+            handles.push_back(Value::UserData(lua.create_userdata(handle)?));
         }
-        batch.into_lua_multi(lua)
+        let count = lines.len();
+        // One protected call fills the whole batch; mlua's Table::raw_set would make one per value.
+        // SAFETY: the closure runs in protected mode with the handles at stack slots 1..=count and
+        // leaves exactly the batch table and its count on the stack, as `exec_raw` expects.
+        unsafe {
+            lua.exec_raw::<MultiValue>(handles, |state| {
+                use mlua::ffi;
+                let fields = count * REQUEST_FIELDS;
+                ffi::lua_createtable(state, i32::try_from(fields).unwrap_or(i32::MAX), 0);
+                let batch = ffi::lua_gettop(state);
+                let set = |state: *mut ffi::lua_State, index: usize| {
+                    ffi::lua_rawseti(state, batch, ffi::lua_Integer::try_from(index).unwrap_or(0));
+                };
+                let push_str = |state: *mut ffi::lua_State, text: &str| {
+                    ffi::lua_pushlstring(state, text.as_ptr().cast(), text.len());
+                };
+                for (index, (method, uri, holds)) in lines.iter().enumerate() {
+                    let base = index * REQUEST_FIELDS;
+                    ffi::lua_pushvalue(state, i32::try_from(index + 1).unwrap_or(0));
+                    set(state, base + 1);
+                    push_str(state, method.as_str());
+                    set(state, base + 2);
+                    push_str(state, uri.path());
+                    set(state, base + 3);
+                    if let Some(query) = uri.query() {
+                        push_str(state, query);
+                        set(state, base + 4);
+                    }
+                    ffi::lua_pushboolean(state, i32::from(*holds));
+                    set(state, base + 5);
+                }
+                if count > 0 {
+                    ffi::lua_replace(state, 1);
+                    ffi::lua_settop(state, 1);
+                }
+                ffi::lua_pushinteger(state, ffi::lua_Integer::try_from(count).unwrap_or(0));
+            })
+        }
+    }
+
+    /// Ready when requests are queued or the server closed.
+    fn poll_arrived(&self, cx: &mut Context<'_>) -> Poll<()> {
+        if !self.queue.borrow().is_empty() {
+            return Poll::Ready(());
+        }
+        self.arrived.set(Some(cx.waker().clone()));
+        Poll::Pending
     }
 }
+
+/// Values per request in a `nextRequests` batch.
+const REQUEST_FIELDS: usize = 5;
 
 fn http_server_next_requests(lua: &Lua, handle: &ServerHandle, (): ()) -> LuaResult<MultiValue> {
     let Some(server) = handle.0.borrow().clone() else { return (Value::Nil, "closed").into_lua_multi(lua) };
@@ -479,7 +589,7 @@ fn http_server_next_requests(lua: &Lua, handle: &ServerHandle, (): ()) -> LuaRes
         return server.take_all(lua);
     }
     tinn_reactor::start(lua, async move {
-        let outcome = server.closing.race(server.arrived.notified()).await;
+        let outcome = server.closing.race(poll_fn(|cx| server.poll_arrived(cx))).await;
         tinn_reactor::completion(move |lua| match outcome {
             Raced::Done(()) => server.take_all(lua),
             Raced::Closed => (Value::Nil, "closed").into_lua_multi(lua),

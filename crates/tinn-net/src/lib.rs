@@ -15,7 +15,7 @@ mod udp_socket;
 use mlua::{IntoLuaMulti, Lua, MultiValue, Result as LuaResult, Table, Value};
 
 pub use error::NetError;
-pub use tcp_listener::TcpListenerHandle;
+pub use tcp_listener::{bind_listener, TcpListenerHandle};
 pub use tcp_stream::TcpStreamHandle;
 pub use udp_socket::UdpSocketHandle;
 
@@ -60,8 +60,9 @@ fn net_tcp_connect(lua: &Lua, (host, port): (String, f64)) -> LuaResult<MultiVal
     })
 }
 
-/// Listen addresses are literals, `*` or names the OS resolves at once (`localhost`).
-fn listen_address(host: &str, port: u16) -> Result<std::net::SocketAddr, NetError> {
+/// Listen addresses are literals, `*` or names the OS resolves at once (`localhost`). Shared
+/// with every server that listens (`tinn.http`), so `host` means the same everywhere.
+pub fn listen_address(host: &str, port: u16) -> Result<std::net::SocketAddr, NetError> {
     if let Some(addr) = addr::literal(host, port) {
         return Ok(addr);
     }

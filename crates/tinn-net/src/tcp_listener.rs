@@ -23,8 +23,9 @@ pub(crate) struct Listener {
 /// The userdata behind a script's server object; empty once closed.
 pub struct TcpListenerHandle(RefCell<Option<Rc<Listener>>>);
 
-/// Binds and listens on `addr` with the socket options scripts can ask for.
-pub(crate) fn listen(addr: SocketAddr, backlog: i32, reuse_port: bool) -> Result<TcpListenerHandle, NetError> {
+/// Binds and listens on `addr` with the socket options scripts can ask for: the one listening
+/// socket of tinn's servers (`tcp.listen`, `http.serve`).
+pub fn bind_listener(addr: SocketAddr, backlog: i32, reuse_port: bool) -> Result<TcpListener, NetError> {
     let fail = |e| NetError::io("listen", addr, e);
     let socket = Socket::new(Domain::for_address(addr), Type::STREAM, None).map_err(fail)?;
     // Restarting a server must not fail for minutes on sockets left in TIME_WAIT.
@@ -38,8 +39,13 @@ pub(crate) fn listen(addr: SocketAddr, backlog: i32, reuse_port: bool) -> Result
     socket.bind(&addr.into()).map_err(fail)?;
     socket.listen(backlog).map_err(fail)?;
     socket.set_nonblocking(true).map_err(fail)?;
-    let socket = TcpListener::from_std(socket.into()).map_err(fail)?;
-    let local = socket.local_addr().map_err(fail)?;
+    TcpListener::from_std(socket.into()).map_err(fail)
+}
+
+/// A script's listener on `addr`.
+pub(crate) fn listen(addr: SocketAddr, backlog: i32, reuse_port: bool) -> Result<TcpListenerHandle, NetError> {
+    let socket = bind_listener(addr, backlog, reuse_port)?;
+    let local = socket.local_addr().map_err(|e| NetError::io("listen", addr, e))?;
     Ok(TcpListenerHandle(RefCell::new(Some(Rc::new(Listener { socket, local, closing: Closing::default() })))))
 }
 

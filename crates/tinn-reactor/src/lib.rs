@@ -32,7 +32,7 @@ use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::future::{poll_fn, Future};
 use std::panic::AssertUnwindSafe;
-use std::pin::Pin;
+use std::pin::{pin, Pin};
 use std::rc::Rc;
 use std::task::Poll;
 
@@ -275,15 +275,31 @@ impl Closing {
     }
 
     /// Runs `op` until it finishes or the handle is closed, whichever comes first.
+    ///
+    /// The close notification is registered on the first poll only (with that poll's waker, which
+    /// stays valid: a race runs inside one task); later polls read the flag. Polling the
+    /// `Notified` each time would lock its waiter list on every wakeup of a busy connection.
     pub async fn race<T>(&self, op: impl Future<Output = T>) -> Raced<T> {
-        let closed = self.notify.notified();
+        let mut closed = pin!(self.notify.notified());
         if self.closed.get() {
             return Raced::Closed;
         }
-        tokio::select! {
-            _ = closed => Raced::Closed,
-            value = op => Raced::Done(value),
-        }
+        let mut op = pin!(op);
+        let mut registered = false;
+        poll_fn(|cx| {
+            if registered {
+                if self.closed.get() {
+                    return Poll::Ready(Raced::Closed);
+                }
+            } else {
+                if closed.as_mut().poll(cx).is_ready() {
+                    return Poll::Ready(Raced::Closed);
+                }
+                registered = true;
+            }
+            op.as_mut().poll(cx).map(Raced::Done)
+        })
+        .await
     }
 }
 
