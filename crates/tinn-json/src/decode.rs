@@ -1,116 +1,264 @@
-//! JSON text → Lua values in one pass: serde_json drives a `DeserializeSeed` that creates the
-//! Lua tables as it parses.
+//! JSON text → Lua values in two steps: serde_json parses into a flat tape (pure Rust, so its
+//! errors and their positions are serde_json's), then the tape becomes Lua tables, each created
+//! with its exact size, through the C API inside a protected call.
 
+use std::cell::Cell;
 use std::fmt;
+use std::os::raw::c_int;
 
-use mlua::{Lua, Result as LuaResult, Table, Value};
+use mlua::ffi::{self, lua_State};
 use serde::de::{DeserializeSeed, MapAccess, SeqAccess, Visitor};
 
-use crate::{MAX_DEPTH, OBJECT_MARKER};
+use crate::{protect, JsonError, MAX_DEPTH};
 
-/// Builds one Lua value; `marker` is set on empty objects so they encode back as `{}`.
+/// One JSON value; arrays and objects are followed by their items (an object's as key, value).
 #[derive(Clone, Copy)]
-struct LuaSeed<'a> {
-    lua: &'a Lua,
-    marker: &'a Table,
+enum Item {
+    Null,
+    Bool(bool),
+    Number(f64),
+    /// A string without escapes: bytes `start..start + len` of the input text.
+    Verbatim { start: usize, len: usize },
+    /// A string with escapes, unescaped into `Tape::unescaped` at `start..start + len`.
+    Unescaped { start: usize, len: usize },
+    Array(usize),
+    Object(usize),
+}
+
+#[derive(Default)]
+struct Tape {
+    items: Vec<Item>,
+    unescaped: Vec<u8>,
+}
+
+/// Tapes above this size are not kept for the next call.
+const KEEP_BYTES: usize = 32 << 20;
+
+thread_local! {
+    /// The tape of the previous call, cleared, so that decoding reuses its allocation.
+    static SPARE_TAPE: Cell<Tape> = Cell::new(Tape { items: Vec::new(), unescaped: Vec::new() });
+}
+
+impl Tape {
+    fn clear_for_reuse(&mut self) {
+        if self.items.capacity() * size_of::<Item>() + self.unescaped.capacity() > KEEP_BYTES {
+            *self = Tape::default();
+        }
+        self.items.clear();
+        self.unescaped.clear();
+    }
+}
+
+/// Appends one value to the tape.
+struct TapeSeed<'t> {
+    tape: &'t mut Tape,
+    /// The input text, to locate strings serde_json hands over without copying.
+    text: &'t [u8],
     /// Arrays and objects around the value being read.
     depth: usize,
 }
 
-impl LuaSeed<'_> {
+impl<'t> TapeSeed<'t> {
     /// The seed for the items of an array or object this seed is reading.
-    fn nested<E: serde::de::Error>(self) -> Result<Self, E> {
+    fn nested<E: serde::de::Error>(&mut self) -> Result<TapeSeed<'_>, E> {
         if self.depth >= MAX_DEPTH {
             return Err(E::custom(format!("nesting deeper than {MAX_DEPTH}")));
         }
-        Ok(LuaSeed { depth: self.depth + 1, ..self })
+        Ok(TapeSeed { tape: self.tape, text: self.text, depth: self.depth + 1 })
+    }
+
+    fn push(self, item: Item) {
+        self.tape.items.push(item);
     }
 }
 
-impl<'de> DeserializeSeed<'de> for LuaSeed<'_> {
-    type Value = Value;
+impl<'de> DeserializeSeed<'de> for TapeSeed<'_> {
+    type Value = ();
 
-    fn deserialize<D: serde::Deserializer<'de>>(self, deserializer: D) -> Result<Value, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
         deserializer.deserialize_any(self)
     }
 }
 
-fn lua_error<E: serde::de::Error>(e: mlua::Error) -> E {
-    E::custom(e)
-}
-
-impl<'de> Visitor<'de> for LuaSeed<'_> {
-    type Value = Value;
+impl<'de> Visitor<'de> for TapeSeed<'_> {
+    type Value = ();
 
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
         f.write_str("a JSON value")
     }
 
-    fn visit_bool<E: serde::de::Error>(self, v: bool) -> Result<Value, E> {
-        Ok(Value::Boolean(v))
+    fn visit_bool<E: serde::de::Error>(self, v: bool) -> Result<(), E> {
+        self.push(Item::Bool(v));
+        Ok(())
     }
 
-    fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<Value, E> {
+    fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<(), E> {
         // LuaJIT numbers are doubles; integers up to 2^53 stay exact
-        Ok(Value::Number(v as f64))
+        self.push(Item::Number(v as f64));
+        Ok(())
     }
 
-    fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<Value, E> {
-        Ok(Value::Number(v as f64))
+    fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<(), E> {
+        self.push(Item::Number(v as f64));
+        Ok(())
     }
 
-    fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<Value, E> {
-        Ok(Value::Number(v))
+    fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<(), E> {
+        self.push(Item::Number(v));
+        Ok(())
     }
 
-    fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Value, E> {
-        self.lua.create_string(v).map(Value::String).map_err(lua_error)
-    }
-
-    fn visit_unit<E: serde::de::Error>(self) -> Result<Value, E> {
-        Ok(Value::NULL)
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
-        let item_seed = self.nested()?;
-        let table = self.lua.create_table_with_capacity(seq.size_hint().unwrap_or(0), 0).map_err(lua_error)?;
-        let mut index = 0;
-        while let Some(item) = seq.next_element_seed(item_seed)? {
-            index += 1;
-            table.raw_set(index, item).map_err(lua_error)?;
+    fn visit_borrowed_str<E: serde::de::Error>(self, v: &'de str) -> Result<(), E> {
+        // serde_json lends a slice of the input text (`from_slice` below)
+        let start = (v.as_ptr() as usize).wrapping_sub(self.text.as_ptr() as usize);
+        if start <= self.text.len() && v.len() <= self.text.len() - start {
+            self.push(Item::Verbatim { start, len: v.len() });
+            Ok(())
+        } else {
+            self.visit_str(v)
         }
-        Ok(Value::Table(table))
     }
 
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
-        let value_seed = self.nested()?;
-        let table = self.lua.create_table().map_err(lua_error)?;
-        let mut empty = true;
-        while let Some(key) = map.next_key::<String>()? {
-            let value = map.next_value_seed(value_seed)?;
-            table.raw_set(key, value).map_err(lua_error)?;
-            empty = false;
+    fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<(), E> {
+        let start = self.tape.unescaped.len();
+        self.tape.unescaped.extend_from_slice(v.as_bytes());
+        self.push(Item::Unescaped { start, len: v.len() });
+        Ok(())
+    }
+
+    fn visit_unit<E: serde::de::Error>(self) -> Result<(), E> {
+        self.push(Item::Null);
+        Ok(())
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(mut self, mut seq: A) -> Result<(), A::Error> {
+        let at = self.tape.items.len();
+        self.nested::<A::Error>()?.push(Item::Array(0));
+        let mut count = 0;
+        while seq.next_element_seed(self.nested()?)?.is_some() {
+            count += 1;
         }
-        if empty {
-            table.set_metatable(Some(self.marker.clone())).map_err(lua_error)?;
+        self.tape.items[at] = Item::Array(count);
+        Ok(())
+    }
+
+    fn visit_map<A: MapAccess<'de>>(mut self, mut map: A) -> Result<(), A::Error> {
+        let at = self.tape.items.len();
+        self.nested::<A::Error>()?.push(Item::Object(0));
+        let mut count = 0;
+        while map.next_key_seed(self.nested()?)?.is_some() {
+            map.next_value_seed(self.nested()?)?;
+            count += 1;
         }
-        Ok(Value::Table(table))
+        self.tape.items[at] = Item::Object(count);
+        Ok(())
     }
 }
 
-/// `json.decode(text)` → `true, value`, or `false, "json.decode: <reason> at line L column C"`
-/// for the Lua wrapper to raise.
-pub(crate) fn json_decode(lua: &Lua, text: mlua::LuaString) -> LuaResult<(bool, Value)> {
-    let marker: Table = lua.named_registry_value(OBJECT_MARKER)?;
-    let seed = LuaSeed { lua, marker: &marker, depth: 0 };
-    let bytes = text.as_bytes();
-    let mut deserializer = serde_json::Deserializer::from_slice(&bytes);
+/// `json.decode(text)` → the value, or `nil, "json.decode: <reason> at line L column C"` for the
+/// Lua wrapper to raise.
+pub(crate) unsafe extern "C-unwind" fn json_decode(state: *mut lua_State) -> c_int {
+    let mut tape = SPARE_TAPE.take();
+    // SAFETY: called by Lua as a closure from `native_function`, with one argument
+    let results = unsafe { protect::run(state, &mut |state| decode(state, &mut tape)) };
+    tape.clear_for_reuse();
+    SPARE_TAPE.set(tape);
+    results
+}
+
+/// Stack: the object marker, the text. Leaves the decoded value.
+unsafe fn decode(state: *mut lua_State, tape: &mut Tape) -> Result<c_int, JsonError> {
+    let text = unsafe {
+        let mut len = 0;
+        let ptr = ffi::lua_tolstring(state, 2, &mut len);
+        if ptr.is_null() {
+            return Err(JsonError::Decode("text is not a string".into()));
+        }
+        // the string stays on the stack, so alive, for the whole call
+        std::slice::from_raw_parts(ptr.cast::<u8>(), len)
+    };
+    let mut deserializer = serde_json::Deserializer::from_slice(text);
     // the seed counts depth itself (MAX_DEPTH, as encode), instead of serde_json's 127 levels
     deserializer.disable_recursion_limit();
-    match seed.deserialize(&mut deserializer).and_then(|value| deserializer.end().map(|()| value)) {
-        Ok(value) => Ok((true, value)),
-        Err(e) => Ok((false, Value::String(lua.create_string(format!("json.decode: {e}"))?))),
+    TapeSeed { tape, text, depth: 0 }
+        .deserialize(&mut deserializer)
+        .and_then(|()| deserializer.end())
+        .map_err(|e| JsonError::Decode(e.to_string()))?;
+    let mut builder = Builder { state, tape, text, next: 0 };
+    unsafe { builder.value() }?;
+    Ok(1)
+}
+
+/// Turns the tape into Lua values, pushing each onto the stack.
+struct Builder<'a> {
+    state: *mut lua_State,
+    tape: &'a Tape,
+    text: &'a [u8],
+    /// Index of the next item to read.
+    next: usize,
+}
+
+impl Builder<'_> {
+    fn take(&mut self) -> Result<Item, JsonError> {
+        let item = self.tape.items.get(self.next).copied();
+        self.next += 1;
+        // the tape holds exactly the items its arrays and objects count
+        item.ok_or_else(|| JsonError::Decode("internal error: tape ended early".into()))
     }
+
+    unsafe fn value(&mut self) -> Result<(), JsonError> {
+        let state = self.state;
+        unsafe {
+            match self.take()? {
+                Item::Null => ffi::lua_pushlightuserdata(state, std::ptr::null_mut()),
+                Item::Bool(b) => ffi::lua_pushboolean(state, c_int::from(b)),
+                Item::Number(n) => ffi::lua_pushnumber(state, n),
+                Item::Verbatim { start, len } => self.push_bytes(&self.text[start..start + len]),
+                Item::Unescaped { start, len } => self.push_bytes(&self.tape.unescaped[start..start + len]),
+                Item::Array(count) => {
+                    self.reserve_stack()?;
+                    ffi::lua_createtable(state, table_size(count), 0);
+                    for index in 1..=count {
+                        self.value()?;
+                        ffi::lua_rawseti_(state, -2, table_size(index));
+                    }
+                }
+                Item::Object(0) => {
+                    ffi::lua_createtable(state, 0, 0);
+                    // marked, so it encodes back as `{}`
+                    ffi::lua_pushvalue(state, 1);
+                    ffi::lua_setmetatable(state, -2);
+                }
+                Item::Object(count) => {
+                    self.reserve_stack()?;
+                    ffi::lua_createtable(state, 0, table_size(count));
+                    for _ in 0..count {
+                        self.value()?;
+                        self.value()?;
+                        ffi::lua_rawset(state, -3);
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    unsafe fn push_bytes(&self, bytes: &[u8]) {
+        unsafe { ffi::lua_pushlstring_(self.state, bytes.as_ptr().cast(), bytes.len()) }
+    }
+
+    /// Room for a table, a key and a value at each of up to MAX_DEPTH levels.
+    unsafe fn reserve_stack(&self) -> Result<(), JsonError> {
+        if unsafe { ffi::lua_checkstack(self.state, 3) } == 0 {
+            return Err(JsonError::Decode("nesting too deep for the Lua stack".into()));
+        }
+        Ok(())
+    }
+}
+
+/// A count as `lua_createtable` takes it; texts cannot hold 2^31 items, a Lua string being shorter.
+fn table_size(count: usize) -> c_int {
+    c_int::try_from(count).unwrap_or(c_int::MAX)
 }
 
 #[cfg(test)]

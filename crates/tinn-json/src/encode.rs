@@ -1,238 +1,559 @@
-//! Lua values → JSON text, walking tables directly so errors can name the path.
+//! Lua values → JSON text, walking tables with the C API (`lua_next`, `lua_rawgeti`) into a
+//! per-thread byte buffer, so errors can name the path and nothing is copied twice.
 
+use std::cell::Cell;
 use std::ffi::c_void;
-use std::fmt::Write as _;
+use std::os::raw::c_int;
 
-use mlua::{Lua, Result as LuaResult, Table, Value};
+use mlua::ffi::{self, lua_State};
 
-use crate::{MAX_DEPTH, OBJECT_MARKER};
+use crate::{protect, JsonError, MAX_DEPTH};
 
-struct Encoder {
-    out: String,
+/// LuaJIT's type tag for FFI values (cdata); `lua.h` has no name for it.
+const LUA_TCDATA: c_int = 10;
+
+/// Buffers above this size are not kept for the next call.
+const KEEP_BYTES: usize = 32 << 20;
+
+thread_local! {
+    /// The output buffer of the previous call, so that encoding reuses its allocation.
+    static SPARE_BUFFER: Cell<Vec<u8>> = const { Cell::new(Vec::new()) };
+}
+
+/// The key under which a value sits in its table, for error paths.
+#[derive(Clone, Copy)]
+enum Segment {
+    /// Before the first item of a table.
+    None,
+    Index(usize),
+    /// A key string, alive while its table is being encoded (nothing runs that could change it).
+    Name(*const u8, usize),
+}
+
+/// The keys of one table, counted as the rules for arrays and objects need them.
+#[derive(Default)]
+struct Shape {
+    /// Positive whole-number keys (array indexes) and the largest of them.
+    indexes: usize,
+    max_index: usize,
+    names: usize,
+    /// Numeric keys that cannot be array indexes.
+    others: bool,
+    /// The type of a key that is neither a string nor a number.
+    odd_key: Option<&'static str>,
+}
+
+enum Layout {
+    Array(usize),
+    Object,
+}
+
+impl Shape {
+    unsafe fn count(&mut self, state: *mut lua_State, key: c_int) {
+        unsafe {
+            match ffi::lua_type(state, key) {
+                ffi::LUA_TSTRING => self.names += 1,
+                ffi::LUA_TNUMBER => self.others |= !self.count_index(ffi::lua_tonumber(state, key)),
+                kind => self.odd_key = Some(key_type_name(kind)),
+            }
+        }
+    }
+
+    /// Counts a numeric key as an array index when it is a positive integer; false otherwise.
+    fn count_index(&mut self, key: f64) -> bool {
+        // LuaJIT arrays stop far below 2^31; larger keys cannot be array items
+        if key.fract() != 0.0 || !(1.0..=f64::from(i32::MAX)).contains(&key) {
+            return false;
+        }
+        self.indexes += 1;
+        self.max_index = self.max_index.max(key as usize); // integral and in range, so exact
+        true
+    }
+
+    /// Array, object, or why the table is neither; `marked` says it carries `json.object()`'s mark.
+    fn layout(&self, marked: bool) -> Result<Layout, String> {
+        if let Some(kind) = self.odd_key {
+            return Err(format!("cannot encode a table with a {kind} key"));
+        }
+        // distinct indexes that fill 1..max exactly: an array with no hole and nothing lost
+        let is_array = self.names == 0 && !self.others && self.indexes == self.max_index && !(marked && self.indexes == 0);
+        if is_array {
+            Ok(Layout::Array(self.max_index))
+        } else if self.indexes > 0 || self.others {
+            Err("table mixes array items and keys, or has holes (use json.null for missing items)".into())
+        } else {
+            Ok(Layout::Object)
+        }
+    }
+}
+
+/// The name `type()` gives a key's type, except cdata: mlua's "other", as before.
+fn key_type_name(kind: c_int) -> &'static str {
+    match kind {
+        ffi::LUA_TNIL => "nil",
+        ffi::LUA_TBOOLEAN => "boolean",
+        ffi::LUA_TLIGHTUSERDATA => "lightuserdata",
+        ffi::LUA_TTABLE => "table",
+        ffi::LUA_TFUNCTION => "function",
+        ffi::LUA_TUSERDATA => "userdata",
+        ffi::LUA_TTHREAD => "thread",
+        _ => "other",
+    }
+}
+
+struct Encoder<'a> {
+    state: *mut lua_State,
+    out: &'a mut Vec<u8>,
     pretty: bool,
     sort_keys: bool,
-    object_marker: *const c_void,
     /// Tables being encoded, outermost first: a table met again is a cycle.
     open: Vec<*const c_void>,
-    /// `$`, `.key`, `[3]` segments for error messages.
-    path: Vec<String>,
+    /// For each open table, the key of the item being written.
+    path: Vec<Segment>,
+    /// Key strings of the object being sorted (`sortKeys`), reused between objects.
+    sort_scratch: Vec<(*const u8, usize)>,
 }
 
-fn fail(encoder: &Encoder, what: &str) -> mlua::Error {
-    mlua::Error::external(format!("json.encode: {what} at {}", encoder.path_text()))
+/// How a first pass that writes as it classifies ended.
+enum Pass {
+    Done,
+    /// The keys were not what the pass assumed: start again with the two-pass walk.
+    Retry,
 }
 
-impl Encoder {
-    fn path_text(&self) -> String {
-        let mut text = String::from("$");
-        for segment in &self.path {
-            text.push_str(segment);
+impl Encoder<'_> {
+    /// An error about the value at the current path, or about the table at `depth` levels.
+    fn fail_at(&self, depth: usize, what: impl Into<String>) -> JsonError {
+        let mut path = String::from("$");
+        for segment in &self.path[..depth.min(self.path.len())] {
+            match *segment {
+                Segment::None => {}
+                Segment::Index(index) => {
+                    path.push('[');
+                    path.push_str(itoa::Buffer::new().format(index));
+                    path.push(']');
+                }
+                Segment::Name(ptr, len) => {
+                    path.push('.');
+                    // SAFETY: a key of a table still being encoded, checked to be UTF-8
+                    path.push_str(&String::from_utf8_lossy(unsafe { std::slice::from_raw_parts(ptr, len) }));
+                }
+            }
         }
-        text
+        JsonError::Encode { what: what.into(), path }
+    }
+
+    fn fail(&self, what: impl Into<String>) -> JsonError {
+        self.fail_at(self.path.len(), what)
     }
 
     fn newline(&mut self) {
         if self.pretty {
-            self.out.push('\n');
+            self.out.push(b'\n');
             for _ in 0..self.open.len() {
-                self.out.push_str("  ");
+                self.out.extend_from_slice(b"  ");
             }
         }
     }
 
-    fn value(&mut self, value: &Value) -> LuaResult<()> {
-        match value {
-            Value::Nil => self.out.push_str("null"),
-            Value::LightUserData(ud) if ud.0.is_null() => self.out.push_str("null"),
-            Value::Boolean(b) => self.out.push_str(if *b { "true" } else { "false" }),
-            Value::Integer(i) => {
-                let _ = write!(self.out, "{i}");
-            }
-            Value::Number(n) => self.number(*n)?,
-            Value::String(s) => {
-                let text = s.to_str().map_err(|_| fail(self, "string is not valid UTF-8"))?;
-                self.string(&text);
-            }
-            Value::Table(table) => self.table(table)?,
-            Value::Other(_) => {
-                let kind = cdata_kind(value);
-                return Err(fail(self, &format!("cannot encode {kind} (convert FFI values first: tonumber, ffi.string)")));
-            }
-            other => return Err(fail(self, &format!("cannot encode a {}", other.type_name()))),
-        }
-        Ok(())
-    }
-
-    /// Whole numbers within the i64 range arrive as `Value::Integer` (mlua's conversion is
-    /// exact) and are written digit for digit; what comes here is a fraction, -0 or beyond 2^63.
-    fn number(&mut self, n: f64) -> LuaResult<()> {
-        if !n.is_finite() {
-            return Err(fail(self, &format!("cannot encode {n} (JSON has no NaN or infinity)")));
-        }
-        if n == 0.0 {
-            // -0.0 (0.0 arrives as an integer): the sign survives a round trip only with a fraction
-            self.out.push_str(if n.is_sign_negative() { "-0.0" } else { "0" });
-        } else if let Ok(text) = serde_json::to_string(&n) {
-            // serde_json writes the shortest text that reads back as the same double (1e300)
-            self.out.push_str(&text);
-        }
-        Ok(())
-    }
-
-    fn string(&mut self, text: &str) {
-        // serde_json's escaping; writing to a String cannot fail
-        if let Ok(quoted) = serde_json::to_string(text) {
-            self.out.push_str(&quoted);
-        }
-    }
-
-    fn table(&mut self, table: &Table) -> LuaResult<()> {
-        let id = table.to_pointer();
-        if self.open.contains(&id) {
-            return Err(fail(self, "table contains itself (a cycle)"));
-        }
-        if self.open.len() >= MAX_DEPTH {
-            return Err(fail(self, &format!("nesting deeper than {MAX_DEPTH}")));
-        }
-        let marked_object = table.metatable().is_some_and(|mt| mt.to_pointer() == self.object_marker);
-        // First pass: classify the keys. No Lua value is kept past its step: mlua can hold only
-        // a few thousand references at once, and tables can be far larger.
-        let (mut indexes, mut max_index, mut names, mut others) = (0usize, 0usize, 0usize, false);
-        let mut other_key = None;
-        for pair in table.pairs::<Value, Value>() {
-            match pair?.0 {
-                Value::String(_) => names += 1,
-                Value::Integer(i) => others |= !count_index(&mut indexes, &mut max_index, i as f64),
-                Value::Number(n) => others |= !count_index(&mut indexes, &mut max_index, n),
-                other => other_key = Some(other.type_name()),
-            }
-        }
-        if let Some(kind) = other_key {
-            return Err(fail(self, &format!("cannot encode a table with a {kind} key")));
-        }
-        // distinct indexes that fill 1..max exactly: an array with no hole and nothing lost
-        let is_array = names == 0 && !others && indexes == max_index && !(marked_object && indexes == 0);
-        if !is_array && (indexes > 0 || others) {
-            return Err(fail(self, "table mixes array items and keys, or has holes (use json.null for missing items)"));
-        }
-        self.open.push(id);
-        let result = if is_array { self.array(table, max_index) } else { self.object(table) };
-        self.open.pop();
-        result
-    }
-
-    fn array(&mut self, table: &Table, length: usize) -> LuaResult<()> {
-        self.out.push('[');
-        for index in 1..=length {
-            if index > 1 {
-                self.out.push(',');
-            }
-            self.newline();
-            self.path.push(format!("[{index}]"));
-            self.value(&table.raw_get::<Value>(index)?)?;
-            self.path.pop();
-        }
-        self.close_bracket(length, ']');
-        Ok(())
-    }
-
-    fn field(&mut self, position: usize, name: &str, value: &Value) -> LuaResult<()> {
-        if position > 0 {
-            self.out.push(',');
-        }
-        self.newline();
-        self.string(name);
-        self.out.push_str(if self.pretty { ": " } else { ":" });
-        self.path.push(format!(".{name}"));
-        self.value(value)?;
-        self.path.pop();
-        Ok(())
-    }
-
-    fn object(&mut self, table: &Table) -> LuaResult<()> {
-        self.out.push('{');
-        let mut count = 0;
-        if self.sort_keys {
-            // keys copied out as Rust strings, so sorting holds no Lua references
-            let mut names = Vec::new();
-            for pair in table.pairs::<mlua::LuaString, Value>() {
-                let name = pair?.0.to_str().map_err(|_| fail(self, "key is not valid UTF-8"))?.to_string();
-                names.push(name);
-            }
-            names.sort();
-            for name in &names {
-                let value: Value = table.raw_get(name.as_str())?;
-                self.field(count, name, &value)?;
-                count += 1;
-            }
-        } else {
-            for pair in table.pairs::<mlua::LuaString, Value>() {
-                let (key, value) = pair?;
-                let name = key.to_str().map_err(|_| fail(self, "key is not valid UTF-8"))?.to_string();
-                self.field(count, &name, &value)?;
-                count += 1;
-            }
-        }
-        self.close_bracket(count, '}');
-        Ok(())
-    }
-
-    fn close_bracket(&mut self, items: usize, bracket: char) {
+    fn close_bracket(&mut self, items: usize, bracket: u8) {
         if items > 0 && self.pretty {
-            self.out.push('\n');
+            self.out.push(b'\n');
             for _ in 1..self.open.len() {
-                self.out.push_str("  ");
+                self.out.extend_from_slice(b"  ");
             }
         }
         self.out.push(bracket);
     }
+
+    /// Writes the value at stack index `index` (absolute).
+    unsafe fn value(&mut self, index: c_int) -> Result<(), JsonError> {
+        let state = self.state;
+        unsafe {
+            match ffi::lua_type(state, index) {
+                ffi::LUA_TNIL => self.out.extend_from_slice(b"null"),
+                ffi::LUA_TBOOLEAN => self.out.extend_from_slice(if ffi::lua_toboolean(state, index) != 0 { b"true" } else { b"false" }),
+                ffi::LUA_TNUMBER => self.number(ffi::lua_tonumber(state, index))?,
+                ffi::LUA_TSTRING => {
+                    let text = string_at(state, index);
+                    if std::str::from_utf8(text).is_err() {
+                        return Err(self.fail("string is not valid UTF-8"));
+                    }
+                    write_string(self.out, text);
+                }
+                ffi::LUA_TTABLE => self.table(index)?,
+                ffi::LUA_TLIGHTUSERDATA if ffi::lua_touserdata(state, index).is_null() => self.out.extend_from_slice(b"null"),
+                LUA_TCDATA => {
+                    let kind = cdata_kind(state, index);
+                    return Err(self.fail(format!("cannot encode {kind} (convert FFI values first: tonumber, ffi.string)")));
+                }
+                kind => return Err(self.fail(format!("cannot encode a {}", key_type_name(kind)))),
+            }
+        }
+        Ok(())
+    }
+
+    /// Whole numbers of magnitude below 2^63 (but -0) are written digit for digit; the rest in
+    /// the shortest text that reads back as the same double (1e+300).
+    fn number(&mut self, n: f64) -> Result<(), JsonError> {
+        const TWO_63: f64 = 9_223_372_036_854_775_808.0;
+        if (-TWO_63..TWO_63).contains(&n) && n.fract() == 0.0 && !(n == 0.0 && n.is_sign_negative()) {
+            self.out.extend_from_slice(itoa::Buffer::new().format(n as i64).as_bytes());
+        } else if !n.is_finite() {
+            return Err(self.fail(format!("cannot encode {n} (JSON has no NaN or infinity)")));
+        } else if n == 0.0 {
+            // -0.0: the sign survives a round trip only with a fraction
+            self.out.extend_from_slice(b"-0.0");
+        } else {
+            self.out.extend_from_slice(zmij::Buffer::new().format_finite(n).as_bytes());
+        }
+        Ok(())
+    }
+
+    unsafe fn table(&mut self, index: c_int) -> Result<(), JsonError> {
+        let state = self.state;
+        let id = unsafe { ffi::lua_topointer(state, index) };
+        if self.open.contains(&id) {
+            return Err(self.fail("table contains itself (a cycle)"));
+        }
+        if self.open.len() >= MAX_DEPTH {
+            return Err(self.fail(format!("nesting deeper than {MAX_DEPTH}")));
+        }
+        // room for the key and value of `lua_next` and one more, at each level
+        if unsafe { ffi::lua_checkstack(state, 3) } == 0 {
+            return Err(self.fail("nesting too deep for the Lua stack"));
+        }
+        self.open.push(id);
+        self.path.push(Segment::None);
+        let start = self.out.len();
+        let mut result = if self.sort_keys { Ok(Pass::Retry) } else { unsafe { self.one_pass(index) } };
+        if let Ok(Pass::Retry) = result {
+            self.out.truncate(start);
+            result = unsafe { self.two_passes(index) }.map(|()| Pass::Done);
+        }
+        self.open.pop();
+        self.path.pop();
+        result.map(|_| ())
+    }
+
+    /// The common case in one walk: keys 1, 2, 3... in order (an array) or only strings (an
+    /// object), written while they come. Any other key means [`Pass::Retry`]. If an item fails,
+    /// the rest of the keys are still counted, so a table that is no array or object reports
+    /// that first, as the two-pass walk would.
+    unsafe fn one_pass(&mut self, table: c_int) -> Result<Pass, JsonError> {
+        let state = self.state;
+        let depth = self.open.len();
+        unsafe {
+            ffi::lua_pushnil(state);
+            if ffi::lua_next(state, table) == 0 {
+                let marked = self.is_marked(table);
+                self.out.extend_from_slice(if marked { b"{}" } else { b"[]" });
+                return Ok(Pass::Done);
+            }
+            let value = ffi::lua_gettop(state);
+            let mut shape = Shape::default();
+            let as_array = match ffi::lua_type(state, -2) {
+                ffi::LUA_TSTRING => false,
+                ffi::LUA_TNUMBER if ffi::lua_tonumber(state, -2) == 1.0 => true,
+                _ => {
+                    ffi::lua_settop(state, value - 2);
+                    return Ok(Pass::Retry);
+                }
+            };
+            self.out.push(if as_array { b'[' } else { b'{' });
+            let mut count = 0;
+            loop {
+                let fits = if as_array {
+                    ffi::lua_type(state, -2) == ffi::LUA_TNUMBER && ffi::lua_tonumber(state, -2) == (count + 1) as f64
+                } else {
+                    ffi::lua_type(state, -2) == ffi::LUA_TSTRING
+                };
+                if !fits {
+                    ffi::lua_settop(state, value - 2);
+                    return Ok(Pass::Retry);
+                }
+                shape.count(state, value - 1);
+                let written = if as_array { self.item(count, value) } else { self.field(count, value - 1, value) };
+                if let Err(error) = written {
+                    return Err(self.finish_count(table, shape, depth, error));
+                }
+                count += 1;
+                ffi::lua_settop(state, value - 1);
+                if ffi::lua_next(state, table) == 0 {
+                    break;
+                }
+            }
+            self.close_bracket(count, if as_array { b']' } else { b'}' });
+        }
+        Ok(Pass::Done)
+    }
+
+    /// After an item failed in [`Self::one_pass`] (its key on the stack under its value): counts
+    /// the remaining keys; the table's own error, if it has one, comes first.
+    unsafe fn finish_count(&mut self, table: c_int, mut shape: Shape, depth: usize, error: JsonError) -> JsonError {
+        let state = self.state;
+        unsafe {
+            let key = ffi::lua_gettop(state) - 1;
+            ffi::lua_settop(state, key);
+            while ffi::lua_next(state, table) != 0 {
+                shape.count(state, key);
+                ffi::lua_settop(state, key);
+            }
+        }
+        // a table with items is never the empty marked object
+        match shape.layout(false) {
+            Err(what) => self.fail_at(depth - 1, what),
+            Ok(_) => error,
+        }
+    }
+
+    /// Classifies all keys first, then writes: arrays by index, objects in `next` order or sorted.
+    unsafe fn two_passes(&mut self, table: c_int) -> Result<(), JsonError> {
+        let state = self.state;
+        let depth = self.open.len();
+        let mut shape = Shape::default();
+        unsafe {
+            let key = ffi::lua_gettop(state) + 1;
+            ffi::lua_pushnil(state);
+            while ffi::lua_next(state, table) != 0 {
+                shape.count(state, key);
+                ffi::lua_settop(state, key);
+            }
+            let marked = shape.indexes == 0 && shape.names == 0 && self.is_marked(table);
+            match shape.layout(marked).map_err(|what| self.fail_at(depth - 1, what))? {
+                Layout::Array(length) => {
+                    self.out.push(b'[');
+                    for index in 0..length {
+                        ffi::lua_rawgeti_(state, table, c_int::try_from(index + 1).unwrap_or(c_int::MAX));
+                        self.item(index, key)?;
+                        ffi::lua_settop(state, key - 1);
+                    }
+                    self.close_bracket(length, b']');
+                }
+                Layout::Object if self.sort_keys => self.sorted_object(table, key)?,
+                Layout::Object => {
+                    self.out.push(b'{');
+                    let mut count = 0;
+                    ffi::lua_pushnil(state);
+                    while ffi::lua_next(state, table) != 0 {
+                        self.field(count, key, key + 1)?;
+                        count += 1;
+                        ffi::lua_settop(state, key);
+                    }
+                    self.close_bracket(count, b'}');
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// An object with only string keys, in byte order of the keys; `top` is the first free slot.
+    unsafe fn sorted_object(&mut self, table: c_int, top: c_int) -> Result<(), JsonError> {
+        let state = self.state;
+        let mut names = std::mem::take(&mut self.sort_scratch);
+        names.clear();
+        let result = unsafe {
+            ffi::lua_pushnil(state);
+            let mut valid = true;
+            while ffi::lua_next(state, table) != 0 {
+                let name = string_at(state, top);
+                valid &= std::str::from_utf8(name).is_ok();
+                names.push((name.as_ptr(), name.len()));
+                ffi::lua_settop(state, top);
+            }
+            if valid {
+                names.sort_unstable_by(|a, b| std::slice::from_raw_parts(a.0, a.1).cmp(std::slice::from_raw_parts(b.0, b.1)));
+                self.out.push(b'{');
+                let mut written = Ok(());
+                for (count, &(ptr, len)) in names.iter().enumerate() {
+                    ffi::lua_pushlstring_(state, ptr.cast(), len);
+                    ffi::lua_pushvalue(state, top);
+                    ffi::lua_rawget_(state, table);
+                    written = self.field(count, top, top + 1);
+                    ffi::lua_settop(state, top - 1);
+                    if written.is_err() {
+                        break;
+                    }
+                }
+                self.close_bracket(names.len(), b'}');
+                written
+            } else {
+                Err(self.fail("key is not valid UTF-8"))
+            }
+        };
+        self.sort_scratch = names;
+        result
+    }
+
+    /// Writes array item `position` (from 0), at stack index `value`.
+    unsafe fn item(&mut self, position: usize, value: c_int) -> Result<(), JsonError> {
+        if position > 0 {
+            self.out.push(b',');
+        }
+        self.newline();
+        if let Some(segment) = self.path.last_mut() {
+            *segment = Segment::Index(position + 1);
+        }
+        unsafe { self.value(value) }
+    }
+
+    /// Writes `"key":value` for the string key and value at these stack indexes.
+    unsafe fn field(&mut self, position: usize, key: c_int, value: c_int) -> Result<(), JsonError> {
+        let name = unsafe { string_at(self.state, key) };
+        if std::str::from_utf8(name).is_err() {
+            if let Some(segment) = self.path.last_mut() {
+                *segment = Segment::None;
+            }
+            return Err(self.fail("key is not valid UTF-8"));
+        }
+        if position > 0 {
+            self.out.push(b',');
+        }
+        self.newline();
+        write_string(self.out, name);
+        self.out.extend_from_slice(if self.pretty { b": " } else { b":" });
+        if let Some(segment) = self.path.last_mut() {
+            *segment = Segment::Name(name.as_ptr(), name.len());
+        }
+        unsafe { self.value(value) }
+    }
+
+    /// Whether the table carries `json.object()`'s mark (the marker is at stack index 1).
+    unsafe fn is_marked(&self, table: c_int) -> bool {
+        let state = self.state;
+        unsafe {
+            if ffi::lua_getmetatable(state, table) == 0 {
+                return false;
+            }
+            let marked = ffi::lua_rawequal(state, -1, 1) != 0;
+            ffi::lua_settop(state, -2);
+            marked
+        }
+    }
 }
 
-/// Counts a numeric key as an array index when it is a positive integer; false otherwise.
-fn count_index(indexes: &mut usize, max_index: &mut usize, key: f64) -> bool {
-    // LuaJIT arrays stop far below 2^31; larger keys cannot be array items
-    if key.fract() != 0.0 || !(1.0..=f64::from(i32::MAX)).contains(&key) {
-        return false;
+/// The bytes of the string at a stack index; valid while it stays there (or in its table).
+unsafe fn string_at<'s>(state: *mut lua_State, index: c_int) -> &'s [u8] {
+    unsafe {
+        let mut len = 0;
+        let ptr = ffi::lua_tolstring(state, index, &mut len);
+        if ptr.is_null() {
+            return &[];
+        }
+        std::slice::from_raw_parts(ptr.cast::<u8>(), len)
     }
-    *indexes += 1;
-    *max_index = (*max_index).max(key as usize); // integral and in range, so exact
-    true
+}
+
+/// Writes `text` (valid UTF-8) quoted, escaping what JSON requires, as serde_json does.
+fn write_string(out: &mut Vec<u8>, text: &[u8]) {
+    out.reserve(text.len() + 2);
+    out.push(b'"');
+    let mut plain_from = 0;
+    let mut at = 0;
+    while at < text.len() {
+        // eight bytes at a time while none needs escaping
+        if let Some(chunk) = text.get(at..at + 8) {
+            let word = u64::from_le_bytes([chunk[0], chunk[1], chunk[2], chunk[3], chunk[4], chunk[5], chunk[6], chunk[7]]);
+            if !needs_escape(word) {
+                at += 8;
+                continue;
+            }
+        }
+        let byte = text[at];
+        let escape: &[u8] = match byte {
+            b'"' => b"\\\"",
+            b'\\' => b"\\\\",
+            b'\n' => b"\\n",
+            b'\r' => b"\\r",
+            b'\t' => b"\\t",
+            0x08 => b"\\b",
+            0x0c => b"\\f",
+            0..=0x1f => &[b'\\', b'u', b'0', b'0', HEX[usize::from(byte >> 4)], HEX[usize::from(byte & 0xf)]],
+            _ => {
+                at += 1;
+                continue;
+            }
+        };
+        out.extend_from_slice(&text[plain_from..at]);
+        out.extend_from_slice(escape);
+        at += 1;
+        plain_from = at;
+    }
+    out.extend_from_slice(&text[plain_from..]);
+    out.push(b'"');
+}
+
+const HEX: &[u8; 16] = b"0123456789abcdef";
+
+/// Whether any of the eight bytes is a control character, `"` or `\` (exact, no false negatives).
+fn needs_escape(word: u64) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    let has_zero = |v: u64| v.wrapping_sub(ONES) & !v & HIGHS != 0;
+    let below_space = word.wrapping_sub(ONES * 0x20) & !word & HIGHS != 0;
+    below_space || has_zero(word ^ (ONES * u64::from(b'"'))) || has_zero(word ^ (ONES * u64::from(b'\\')))
 }
 
 /// `json.encode(value [, {pretty, sortKeys}])` → text, or `nil, message` naming the path of a
 /// value JSON cannot hold (function, NaN, cycle, mixed table, invalid UTF-8, nesting over 128)
 /// for the Lua wrapper to raise.
-pub(crate) fn json_encode(lua: &Lua, (value, options): (Value, Option<Table>)) -> LuaResult<(Value, Value)> {
-    let (pretty, sort_keys) = match &options {
-        Some(options) => (options.get::<Option<bool>>("pretty")?.unwrap_or(false), options.get::<Option<bool>>("sortKeys")?.unwrap_or(false)),
-        None => (false, false),
+pub(crate) unsafe extern "C-unwind" fn json_encode(state: *mut lua_State) -> c_int {
+    let mut out = SPARE_BUFFER.take();
+    // SAFETY: called by Lua as a closure from `native_function`, with up to two arguments
+    let results = unsafe { protect::run(state, &mut |state| encode(state, &mut out)) };
+    if out.capacity() > KEEP_BYTES {
+        out = Vec::new();
+    }
+    out.clear();
+    SPARE_BUFFER.set(out);
+    results
+}
+
+/// Stack: the object marker, the value, the options. Leaves the text.
+unsafe fn encode(state: *mut lua_State, out: &mut Vec<u8>) -> Result<c_int, JsonError> {
+    unsafe {
+        ffi::lua_settop(state, 3);
+        let option = |name: &std::ffi::CStr| {
+            if ffi::lua_type(state, 3) != ffi::LUA_TTABLE {
+                return false;
+            }
+            ffi::lua_getfield_(state, 3, name.as_ptr());
+            let on = ffi::lua_toboolean(state, -1) != 0;
+            ffi::lua_settop(state, 3);
+            on
+        };
+        let (pretty, sort_keys) = (option(c"pretty"), option(c"sortKeys"));
+        let mut encoder = Encoder { state, out, pretty, sort_keys, open: Vec::new(), path: Vec::new(), sort_scratch: Vec::new() };
+        encoder.value(2)?;
+        ffi::lua_pushlstring_(state, encoder.out.as_ptr().cast(), encoder.out.len());
+    }
+    Ok(1)
+}
+
+/// What a cdata value is, named by its C type as `tostring` shows it (`cdata<int [2]>`), with the
+/// value for a boxed 64-bit integer (`cdata<int64_t> 1LL`).
+unsafe fn cdata_kind(state: *mut lua_State, index: c_int) -> String {
+    let text = unsafe {
+        let text = String::from_utf8_lossy(string_at_tostring(state, index)).into_owned();
+        ffi::lua_settop(state, -2);
+        text
     };
-    let marker: Table = lua.named_registry_value(OBJECT_MARKER)?;
-    let mut encoder = Encoder {
-        out: String::new(),
-        pretty,
-        sort_keys,
-        object_marker: marker.to_pointer(),
-        open: Vec::new(),
-        path: Vec::new(),
-    };
-    match encoder.value(&value) {
-        Ok(()) => Ok((Value::String(lua.create_string(&encoder.out)?), Value::Nil)),
-        Err(mlua::Error::ExternalError(message)) => Ok((Value::Nil, Value::String(lua.create_string(message.to_string())?))),
-        Err(other) => Err(other),
+    match text.split_once(": 0x") {
+        Some((kind, _)) => kind.to_string(),
+        // a boxed 64-bit integer prints as its value: 1LL, 1ULL
+        None if text.ends_with("ULL") => format!("cdata<uint64_t> {text}"),
+        None => format!("cdata<int64_t> {text}"),
     }
 }
 
-/// What a value mlua calls "other" is: under LuaJIT, cdata. Named by its C type, as `tostring`
-/// shows it (`cdata<int [2]>`), with the value for a boxed 64-bit integer (`cdata<int64_t> 1LL`).
-fn cdata_kind(value: &Value) -> String {
-    match value.to_string() {
-        Ok(text) => match text.split_once(": 0x") {
-            Some((kind, _)) => kind.to_string(),
-            // a boxed 64-bit integer prints as its value: 1LL, 1ULL
-            None if text.ends_with("ULL") => format!("cdata<uint64_t> {text}"),
-            None => format!("cdata<int64_t> {text}"),
-        },
-        Err(_) => "cdata".to_string(),
+/// `tostring` of the value at `index`, pushed onto the stack (the caller pops it).
+unsafe fn string_at_tostring<'s>(state: *mut lua_State, index: c_int) -> &'s [u8] {
+    unsafe {
+        let mut len = 0;
+        let ptr = ffi::luaL_tolstring(state, index, &mut len);
+        if ptr.is_null() {
+            return &[];
+        }
+        std::slice::from_raw_parts(ptr.cast::<u8>(), len)
     }
 }

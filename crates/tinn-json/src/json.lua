@@ -21,8 +21,8 @@ local function decode(text)
   if type(text) ~= "string" then
     error("bad argument #1 to 'json.decode' (string expected, got " .. type(text) .. ")", 2)
   end
-  local ok, value = native.decode(text)
-  if not ok then error(value, 2) end
+  local value, err = native.decode(text)
+  if value == nil then error(err, 2) end
   return value
 end
 
