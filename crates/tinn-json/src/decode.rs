@@ -177,16 +177,21 @@ unsafe fn decode(state: *mut lua_State, tape: &mut Tape) -> Result<c_int, JsonEr
         // the string stays on the stack, so alive, for the whole call
         std::slice::from_raw_parts(ptr.cast::<u8>(), len)
     };
+    parse(text, tape)?;
+    let mut builder = Builder { state, tape, text, next: 0 };
+    unsafe { builder.value() }?;
+    Ok(1)
+}
+
+/// Fills the tape; the parser and its scratch space are gone before any Lua call.
+fn parse(text: &[u8], tape: &mut Tape) -> Result<(), JsonError> {
     let mut deserializer = serde_json::Deserializer::from_slice(text);
     // the seed counts depth itself (MAX_DEPTH, as encode), instead of serde_json's 127 levels
     deserializer.disable_recursion_limit();
     TapeSeed { tape, text, depth: 0 }
         .deserialize(&mut deserializer)
         .and_then(|()| deserializer.end())
-        .map_err(|e| JsonError::Decode(e.to_string()))?;
-    let mut builder = Builder { state, tape, text, next: 0 };
-    unsafe { builder.value() }?;
-    Ok(1)
+        .map_err(|e| JsonError::Decode(e.to_string()))
 }
 
 /// Turns the tape into Lua values, pushing each onto the stack.

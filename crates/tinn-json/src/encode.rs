@@ -15,9 +15,33 @@ const LUA_TCDATA: c_int = 10;
 /// Buffers above this size are not kept for the next call.
 const KEEP_BYTES: usize = 32 << 20;
 
+/// What an encoding owns, kept outside the protected call (protect.rs) and reused by the next.
+#[derive(Default)]
+struct Buffers {
+    out: Vec<u8>,
+    /// Tables being encoded, outermost first: a table met again is a cycle.
+    open: Vec<*const c_void>,
+    /// For each open table, the key of the item being written.
+    path: Vec<Segment>,
+    /// Key strings of the object being sorted (`sortKeys`).
+    sort_scratch: Vec<(*const u8, usize)>,
+}
+
+impl Buffers {
+    fn clear_for_reuse(&mut self) {
+        if self.out.capacity() > KEEP_BYTES {
+            self.out = Vec::new();
+        }
+        self.out.clear();
+        self.open.clear();
+        self.path.clear();
+        self.sort_scratch.clear();
+    }
+}
+
 thread_local! {
-    /// The output buffer of the previous call, so that encoding reuses its allocation.
-    static SPARE_BUFFER: Cell<Vec<u8>> = const { Cell::new(Vec::new()) };
+    /// The buffers of the previous call, cleared.
+    static SPARE_BUFFERS: Cell<Buffers> = Cell::new(Buffers::default());
 }
 
 /// The key under which a value sits in its table, for error paths.
@@ -103,15 +127,9 @@ fn key_type_name(kind: c_int) -> &'static str {
 
 struct Encoder<'a> {
     state: *mut lua_State,
-    out: &'a mut Vec<u8>,
+    buffers: &'a mut Buffers,
     pretty: bool,
     sort_keys: bool,
-    /// Tables being encoded, outermost first: a table met again is a cycle.
-    open: Vec<*const c_void>,
-    /// For each open table, the key of the item being written.
-    path: Vec<Segment>,
-    /// Key strings of the object being sorted (`sortKeys`), reused between objects.
-    sort_scratch: Vec<(*const u8, usize)>,
 }
 
 /// How a first pass that writes as it classifies ended.
@@ -125,7 +143,7 @@ impl Encoder<'_> {
     /// An error about the value at the current path, or about the table at `depth` levels.
     fn fail_at(&self, depth: usize, what: impl Into<String>) -> JsonError {
         let mut path = String::from("$");
-        for segment in &self.path[..depth.min(self.path.len())] {
+        for segment in &self.buffers.path[..depth.min(self.buffers.path.len())] {
             match *segment {
                 Segment::None => {}
                 Segment::Index(index) => {
@@ -144,26 +162,26 @@ impl Encoder<'_> {
     }
 
     fn fail(&self, what: impl Into<String>) -> JsonError {
-        self.fail_at(self.path.len(), what)
+        self.fail_at(self.buffers.path.len(), what)
     }
 
     fn newline(&mut self) {
         if self.pretty {
-            self.out.push(b'\n');
-            for _ in 0..self.open.len() {
-                self.out.extend_from_slice(b"  ");
+            self.buffers.out.push(b'\n');
+            for _ in 0..self.buffers.open.len() {
+                self.buffers.out.extend_from_slice(b"  ");
             }
         }
     }
 
     fn close_bracket(&mut self, items: usize, bracket: u8) {
         if items > 0 && self.pretty {
-            self.out.push(b'\n');
-            for _ in 1..self.open.len() {
-                self.out.extend_from_slice(b"  ");
+            self.buffers.out.push(b'\n');
+            for _ in 1..self.buffers.open.len() {
+                self.buffers.out.extend_from_slice(b"  ");
             }
         }
-        self.out.push(bracket);
+        self.buffers.out.push(bracket);
     }
 
     /// Writes the value at stack index `index` (absolute).
@@ -171,18 +189,18 @@ impl Encoder<'_> {
         let state = self.state;
         unsafe {
             match ffi::lua_type(state, index) {
-                ffi::LUA_TNIL => self.out.extend_from_slice(b"null"),
-                ffi::LUA_TBOOLEAN => self.out.extend_from_slice(if ffi::lua_toboolean(state, index) != 0 { b"true" } else { b"false" }),
+                ffi::LUA_TNIL => self.buffers.out.extend_from_slice(b"null"),
+                ffi::LUA_TBOOLEAN => self.buffers.out.extend_from_slice(if ffi::lua_toboolean(state, index) != 0 { b"true" } else { b"false" }),
                 ffi::LUA_TNUMBER => self.number(ffi::lua_tonumber(state, index))?,
                 ffi::LUA_TSTRING => {
                     let text = string_at(state, index);
                     if std::str::from_utf8(text).is_err() {
                         return Err(self.fail("string is not valid UTF-8"));
                     }
-                    write_string(self.out, text);
+                    write_string(&mut self.buffers.out, text);
                 }
                 ffi::LUA_TTABLE => self.table(index)?,
-                ffi::LUA_TLIGHTUSERDATA if ffi::lua_touserdata(state, index).is_null() => self.out.extend_from_slice(b"null"),
+                ffi::LUA_TLIGHTUSERDATA if ffi::lua_touserdata(state, index).is_null() => self.buffers.out.extend_from_slice(b"null"),
                 LUA_TCDATA => {
                     let kind = cdata_kind(state, index);
                     return Err(self.fail(format!("cannot encode {kind} (convert FFI values first: tonumber, ffi.string)")));
@@ -198,14 +216,14 @@ impl Encoder<'_> {
     fn number(&mut self, n: f64) -> Result<(), JsonError> {
         const TWO_63: f64 = 9_223_372_036_854_775_808.0;
         if (-TWO_63..TWO_63).contains(&n) && n.fract() == 0.0 && !(n == 0.0 && n.is_sign_negative()) {
-            self.out.extend_from_slice(itoa::Buffer::new().format(n as i64).as_bytes());
+            self.buffers.out.extend_from_slice(itoa::Buffer::new().format(n as i64).as_bytes());
         } else if !n.is_finite() {
             return Err(self.fail(format!("cannot encode {n} (JSON has no NaN or infinity)")));
         } else if n == 0.0 {
             // -0.0: the sign survives a round trip only with a fraction
-            self.out.extend_from_slice(b"-0.0");
+            self.buffers.out.extend_from_slice(b"-0.0");
         } else {
-            self.out.extend_from_slice(zmij::Buffer::new().format_finite(n).as_bytes());
+            self.buffers.out.extend_from_slice(zmij::Buffer::new().format_finite(n).as_bytes());
         }
         Ok(())
     }
@@ -213,26 +231,26 @@ impl Encoder<'_> {
     unsafe fn table(&mut self, index: c_int) -> Result<(), JsonError> {
         let state = self.state;
         let id = unsafe { ffi::lua_topointer(state, index) };
-        if self.open.contains(&id) {
+        if self.buffers.open.contains(&id) {
             return Err(self.fail("table contains itself (a cycle)"));
         }
-        if self.open.len() >= MAX_DEPTH {
+        if self.buffers.open.len() >= MAX_DEPTH {
             return Err(self.fail(format!("nesting deeper than {MAX_DEPTH}")));
         }
         // room for the key and value of `lua_next` and one more, at each level
         if unsafe { ffi::lua_checkstack(state, 3) } == 0 {
             return Err(self.fail("nesting too deep for the Lua stack"));
         }
-        self.open.push(id);
-        self.path.push(Segment::None);
-        let start = self.out.len();
+        self.buffers.open.push(id);
+        self.buffers.path.push(Segment::None);
+        let start = self.buffers.out.len();
         let mut result = if self.sort_keys { Ok(Pass::Retry) } else { unsafe { self.one_pass(index) } };
         if let Ok(Pass::Retry) = result {
-            self.out.truncate(start);
+            self.buffers.out.truncate(start);
             result = unsafe { self.two_passes(index) }.map(|()| Pass::Done);
         }
-        self.open.pop();
-        self.path.pop();
+        self.buffers.open.pop();
+        self.buffers.path.pop();
         result.map(|_| ())
     }
 
@@ -242,12 +260,12 @@ impl Encoder<'_> {
     /// that first, as the two-pass walk would.
     unsafe fn one_pass(&mut self, table: c_int) -> Result<Pass, JsonError> {
         let state = self.state;
-        let depth = self.open.len();
+        let depth = self.buffers.open.len();
         unsafe {
             ffi::lua_pushnil(state);
             if ffi::lua_next(state, table) == 0 {
                 let marked = self.is_marked(table);
-                self.out.extend_from_slice(if marked { b"{}" } else { b"[]" });
+                self.buffers.out.extend_from_slice(if marked { b"{}" } else { b"[]" });
                 return Ok(Pass::Done);
             }
             let value = ffi::lua_gettop(state);
@@ -260,7 +278,7 @@ impl Encoder<'_> {
                     return Ok(Pass::Retry);
                 }
             };
-            self.out.push(if as_array { b'[' } else { b'{' });
+            self.buffers.out.push(if as_array { b'[' } else { b'{' });
             let mut count = 0;
             loop {
                 let fits = if as_array {
@@ -275,7 +293,7 @@ impl Encoder<'_> {
                 shape.count(state, value - 1);
                 let written = if as_array { self.item(count, value) } else { self.field(count, value - 1, value) };
                 if let Err(error) = written {
-                    return Err(self.finish_count(table, shape, depth, error));
+                    return Err(self.finish_count(table, value - 1, shape, depth, error));
                 }
                 count += 1;
                 ffi::lua_settop(state, value - 1);
@@ -288,12 +306,11 @@ impl Encoder<'_> {
         Ok(Pass::Done)
     }
 
-    /// After an item failed in [`Self::one_pass`] (its key on the stack under its value): counts
+    /// After an item failed in [`Self::one_pass`] (its key at stack index `key`): counts
     /// the remaining keys; the table's own error, if it has one, comes first.
-    unsafe fn finish_count(&mut self, table: c_int, mut shape: Shape, depth: usize, error: JsonError) -> JsonError {
+    unsafe fn finish_count(&mut self, table: c_int, key: c_int, mut shape: Shape, depth: usize, error: JsonError) -> JsonError {
         let state = self.state;
         unsafe {
-            let key = ffi::lua_gettop(state) - 1;
             ffi::lua_settop(state, key);
             while ffi::lua_next(state, table) != 0 {
                 shape.count(state, key);
@@ -310,7 +327,7 @@ impl Encoder<'_> {
     /// Classifies all keys first, then writes: arrays by index, objects in `next` order or sorted.
     unsafe fn two_passes(&mut self, table: c_int) -> Result<(), JsonError> {
         let state = self.state;
-        let depth = self.open.len();
+        let depth = self.buffers.open.len();
         let mut shape = Shape::default();
         unsafe {
             let key = ffi::lua_gettop(state) + 1;
@@ -322,7 +339,7 @@ impl Encoder<'_> {
             let marked = shape.indexes == 0 && shape.names == 0 && self.is_marked(table);
             match shape.layout(marked).map_err(|what| self.fail_at(depth - 1, what))? {
                 Layout::Array(length) => {
-                    self.out.push(b'[');
+                    self.buffers.out.push(b'[');
                     for index in 0..length {
                         ffi::lua_rawgeti_(state, table, c_int::try_from(index + 1).unwrap_or(c_int::MAX));
                         self.item(index, key)?;
@@ -332,7 +349,7 @@ impl Encoder<'_> {
                 }
                 Layout::Object if self.sort_keys => self.sorted_object(table, key)?,
                 Layout::Object => {
-                    self.out.push(b'{');
+                    self.buffers.out.push(b'{');
                     let mut count = 0;
                     ffi::lua_pushnil(state);
                     while ffi::lua_next(state, table) != 0 {
@@ -350,7 +367,7 @@ impl Encoder<'_> {
     /// An object with only string keys, in byte order of the keys; `top` is the first free slot.
     unsafe fn sorted_object(&mut self, table: c_int, top: c_int) -> Result<(), JsonError> {
         let state = self.state;
-        let mut names = std::mem::take(&mut self.sort_scratch);
+        let mut names = std::mem::take(&mut self.buffers.sort_scratch);
         names.clear();
         let result = unsafe {
             ffi::lua_pushnil(state);
@@ -363,7 +380,7 @@ impl Encoder<'_> {
             }
             if valid {
                 names.sort_unstable_by(|a, b| std::slice::from_raw_parts(a.0, a.1).cmp(std::slice::from_raw_parts(b.0, b.1)));
-                self.out.push(b'{');
+                self.buffers.out.push(b'{');
                 let mut written = Ok(());
                 for (count, &(ptr, len)) in names.iter().enumerate() {
                     ffi::lua_pushlstring_(state, ptr.cast(), len);
@@ -381,17 +398,17 @@ impl Encoder<'_> {
                 Err(self.fail("key is not valid UTF-8"))
             }
         };
-        self.sort_scratch = names;
+        self.buffers.sort_scratch = names;
         result
     }
 
     /// Writes array item `position` (from 0), at stack index `value`.
     unsafe fn item(&mut self, position: usize, value: c_int) -> Result<(), JsonError> {
         if position > 0 {
-            self.out.push(b',');
+            self.buffers.out.push(b',');
         }
         self.newline();
-        if let Some(segment) = self.path.last_mut() {
+        if let Some(segment) = self.buffers.path.last_mut() {
             *segment = Segment::Index(position + 1);
         }
         unsafe { self.value(value) }
@@ -401,18 +418,18 @@ impl Encoder<'_> {
     unsafe fn field(&mut self, position: usize, key: c_int, value: c_int) -> Result<(), JsonError> {
         let name = unsafe { string_at(self.state, key) };
         if std::str::from_utf8(name).is_err() {
-            if let Some(segment) = self.path.last_mut() {
+            if let Some(segment) = self.buffers.path.last_mut() {
                 *segment = Segment::None;
             }
             return Err(self.fail("key is not valid UTF-8"));
         }
         if position > 0 {
-            self.out.push(b',');
+            self.buffers.out.push(b',');
         }
         self.newline();
-        write_string(self.out, name);
-        self.out.extend_from_slice(if self.pretty { b": " } else { b":" });
-        if let Some(segment) = self.path.last_mut() {
+        write_string(&mut self.buffers.out, name);
+        self.buffers.out.extend_from_slice(if self.pretty { b": " } else { b":" });
+        if let Some(segment) = self.buffers.path.last_mut() {
             *segment = Segment::Name(name.as_ptr(), name.len());
         }
         unsafe { self.value(value) }
@@ -498,19 +515,16 @@ fn needs_escape(word: u64) -> bool {
 /// value JSON cannot hold (function, NaN, cycle, mixed table, invalid UTF-8, nesting over 128)
 /// for the Lua wrapper to raise.
 pub(crate) unsafe extern "C-unwind" fn json_encode(state: *mut lua_State) -> c_int {
-    let mut out = SPARE_BUFFER.take();
+    let mut buffers = SPARE_BUFFERS.take();
     // SAFETY: called by Lua as a closure from `native_function`, with up to two arguments
-    let results = unsafe { protect::run(state, &mut |state| encode(state, &mut out)) };
-    if out.capacity() > KEEP_BYTES {
-        out = Vec::new();
-    }
-    out.clear();
-    SPARE_BUFFER.set(out);
+    let results = unsafe { protect::run(state, &mut |state| encode(state, &mut buffers)) };
+    buffers.clear_for_reuse();
+    SPARE_BUFFERS.set(buffers);
     results
 }
 
 /// Stack: the object marker, the value, the options. Leaves the text.
-unsafe fn encode(state: *mut lua_State, out: &mut Vec<u8>) -> Result<c_int, JsonError> {
+unsafe fn encode(state: *mut lua_State, buffers: &mut Buffers) -> Result<c_int, JsonError> {
     unsafe {
         ffi::lua_settop(state, 3);
         let option = |name: &std::ffi::CStr| {
@@ -523,9 +537,9 @@ unsafe fn encode(state: *mut lua_State, out: &mut Vec<u8>) -> Result<c_int, Json
             on
         };
         let (pretty, sort_keys) = (option(c"pretty"), option(c"sortKeys"));
-        let mut encoder = Encoder { state, out, pretty, sort_keys, open: Vec::new(), path: Vec::new(), sort_scratch: Vec::new() };
+        let mut encoder = Encoder { state, buffers, pretty, sort_keys };
         encoder.value(2)?;
-        ffi::lua_pushlstring_(state, encoder.out.as_ptr().cast(), encoder.out.len());
+        ffi::lua_pushlstring_(state, encoder.buffers.out.as_ptr().cast(), encoder.buffers.out.len());
     }
     Ok(1)
 }
