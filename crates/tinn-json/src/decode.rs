@@ -178,8 +178,11 @@ unsafe fn decode(state: *mut lua_State, tape: &mut Tape) -> Result<c_int, JsonEr
         std::slice::from_raw_parts(ptr.cast::<u8>(), len)
     };
     parse(text, tape)?;
-    let mut builder = Builder { state, tape, text, next: 0 };
-    unsafe { builder.value() }?;
+    let mut builder = Builder { state, tape, text, next: 0, key_cache: [(std::ptr::null(), 0); KEY_CACHE_SLOTS], key_cache_base: 0 };
+    unsafe {
+        builder.reserve_key_cache()?;
+        builder.value()?;
+    }
     Ok(1)
 }
 
@@ -201,7 +204,16 @@ struct Builder<'a> {
     text: &'a [u8],
     /// Index of the next item to read.
     next: usize,
+    /// Object keys made recently, by a hash of their bytes: (bytes of the Lua string, length).
+    /// The strings themselves sit on the stack from `key_cache_base`, which keeps them alive.
+    key_cache: [(*const u8, usize); KEY_CACHE_SLOTS],
+    key_cache_base: c_int,
 }
+
+/// Slots of the key cache: objects in one document mostly repeat a few dozen keys.
+const KEY_CACHE_SLOTS: usize = 64;
+/// Longer keys are made without the cache (they are rare and hashing them costs more).
+const KEY_CACHE_MAX_LEN: usize = 32;
 
 impl Builder<'_> {
     fn take(&mut self) -> Result<Item, JsonError> {
@@ -238,11 +250,55 @@ impl Builder<'_> {
                     self.reserve_stack()?;
                     ffi::lua_createtable(state, 0, table_size(count));
                     for _ in 0..count {
-                        self.value()?;
+                        self.key()?;
                         self.value()?;
                         ffi::lua_rawset(state, -3);
                     }
                 }
+            }
+        }
+        Ok(())
+    }
+
+    /// Pushes an object key, from the key cache when the same key was made recently: cheaper
+    /// than `lua_pushlstring`, which hashes the bytes and looks them up in the string table.
+    unsafe fn key(&mut self) -> Result<(), JsonError> {
+        let bytes = match self.take()? {
+            Item::Verbatim { start, len } => &self.text[start..start + len],
+            Item::Unescaped { start, len } => &self.tape.unescaped[start..start + len],
+            _ => return Err(JsonError::Decode("internal error: an object key is not a string".into())),
+        };
+        let state = self.state;
+        unsafe {
+            if bytes.len() > KEY_CACHE_MAX_LEN {
+                self.push_bytes(bytes);
+                return Ok(());
+            }
+            let slot = key_cache_slot(bytes);
+            let (cached, cached_len) = self.key_cache[slot];
+            let stack_slot = self.key_cache_base + slot as c_int;
+            if cached_len == bytes.len() && !cached.is_null() && std::slice::from_raw_parts(cached, cached_len) == bytes {
+                ffi::lua_pushvalue(state, stack_slot);
+            } else {
+                self.push_bytes(bytes);
+                ffi::lua_pushvalue(state, -1);
+                ffi::lua_replace(state, stack_slot);
+                // a Lua string's bytes do not move while it is alive (LuaJIT's GC does not move)
+                self.key_cache[slot] = (ffi::lua_tolstring(state, stack_slot, std::ptr::null_mut()).cast(), bytes.len());
+            }
+        }
+        Ok(())
+    }
+
+    /// Stack slots (nil at first) that hold the key cache's strings.
+    unsafe fn reserve_key_cache(&mut self) -> Result<(), JsonError> {
+        unsafe {
+            if ffi::lua_checkstack(self.state, KEY_CACHE_SLOTS as c_int + 3) == 0 {
+                return Err(JsonError::Decode("no room on the Lua stack".into()));
+            }
+            self.key_cache_base = ffi::lua_gettop(self.state) + 1;
+            for _ in 0..KEY_CACHE_SLOTS {
+                ffi::lua_pushnil(self.state);
             }
         }
         Ok(())
@@ -259,6 +315,14 @@ impl Builder<'_> {
         }
         Ok(())
     }
+}
+
+/// The key cache slot for a key of at most KEY_CACHE_MAX_LEN bytes.
+fn key_cache_slot(bytes: &[u8]) -> usize {
+    let first = bytes.first().copied().unwrap_or(0) as usize;
+    let last = bytes.last().copied().unwrap_or(0) as usize;
+    let middle = bytes.get(bytes.len() / 2).copied().unwrap_or(0) as usize;
+    (bytes.len().wrapping_mul(31) ^ first ^ (last << 2) ^ (middle << 4)) % KEY_CACHE_SLOTS
 }
 
 /// A count as `lua_createtable` takes it; texts cannot hold 2^31 items, a Lua string being shorter.

@@ -193,11 +193,9 @@ impl Encoder<'_> {
                 ffi::LUA_TBOOLEAN => self.buffers.out.extend_from_slice(if ffi::lua_toboolean(state, index) != 0 { b"true" } else { b"false" }),
                 ffi::LUA_TNUMBER => self.number(ffi::lua_tonumber(state, index))?,
                 ffi::LUA_TSTRING => {
-                    let text = string_at(state, index);
-                    if std::str::from_utf8(text).is_err() {
+                    if !write_string(&mut self.buffers.out, string_at(state, index)) {
                         return Err(self.fail("string is not valid UTF-8"));
                     }
-                    write_string(&mut self.buffers.out, text);
                 }
                 ffi::LUA_TTABLE => self.table(index)?,
                 ffi::LUA_TLIGHTUSERDATA if ffi::lua_touserdata(state, index).is_null() => self.buffers.out.extend_from_slice(b"null"),
@@ -417,17 +415,17 @@ impl Encoder<'_> {
     /// Writes `"key":value` for the string key and value at these stack indexes.
     unsafe fn field(&mut self, position: usize, key: c_int, value: c_int) -> Result<(), JsonError> {
         let name = unsafe { string_at(self.state, key) };
-        if std::str::from_utf8(name).is_err() {
+        if position > 0 {
+            self.buffers.out.push(b',');
+        }
+        self.newline();
+        // on failure the text written so far is dropped with the error
+        if !write_string(&mut self.buffers.out, name) {
             if let Some(segment) = self.buffers.path.last_mut() {
                 *segment = Segment::None;
             }
             return Err(self.fail("key is not valid UTF-8"));
         }
-        if position > 0 {
-            self.buffers.out.push(b',');
-        }
-        self.newline();
-        write_string(&mut self.buffers.out, name);
         self.buffers.out.extend_from_slice(if self.pretty { b": " } else { b":" });
         if let Some(segment) = self.buffers.path.last_mut() {
             *segment = Segment::Name(name.as_ptr(), name.len());
@@ -461,54 +459,66 @@ unsafe fn string_at<'s>(state: *mut lua_State, index: c_int) -> &'s [u8] {
     }
 }
 
-/// Writes `text` (valid UTF-8) quoted, escaping what JSON requires, as serde_json does.
-fn write_string(out: &mut Vec<u8>, text: &[u8]) {
+/// Writes `text` quoted, escaping what JSON requires as serde_json does; false if `text` is not
+/// UTF-8 (what was written is then to be discarded).
+fn write_string(out: &mut Vec<u8>, text: &[u8]) -> bool {
     out.reserve(text.len() + 2);
     out.push(b'"');
     let mut plain_from = 0;
     let mut at = 0;
+    // where the first byte above ASCII is: only from there on can the text be invalid UTF-8
+    let mut first_non_ascii = text.len();
     while at < text.len() {
-        // eight bytes at a time while none needs escaping
-        if let Some(chunk) = text.get(at..at + 8) {
-            let word = u64::from_le_bytes([chunk[0], chunk[1], chunk[2], chunk[3], chunk[4], chunk[5], chunk[6], chunk[7]]);
-            if !needs_escape(word) {
-                at += 8;
-                continue;
-            }
+        let word = load_word(text, at);
+        if word & HIGHS != 0 && first_non_ascii == text.len() {
+            first_non_ascii = at;
         }
+        let mask = escape_mask(word);
+        if mask == 0 {
+            at += 8;
+            continue;
+        }
+        // the lowest flagged byte is exact (see `escape_mask`)
+        at += (mask.trailing_zeros() / 8) as usize;
         let byte = text[at];
-        let escape: &[u8] = match byte {
-            b'"' => b"\\\"",
-            b'\\' => b"\\\\",
-            b'\n' => b"\\n",
-            b'\r' => b"\\r",
-            b'\t' => b"\\t",
-            0x08 => b"\\b",
-            0x0c => b"\\f",
-            0..=0x1f => &[b'\\', b'u', b'0', b'0', HEX[usize::from(byte >> 4)], HEX[usize::from(byte & 0xf)]],
-            _ => {
-                at += 1;
-                continue;
-            }
-        };
         out.extend_from_slice(&text[plain_from..at]);
-        out.extend_from_slice(escape);
+        match byte {
+            b'"' => out.extend_from_slice(b"\\\""),
+            b'\\' => out.extend_from_slice(b"\\\\"),
+            b'\n' => out.extend_from_slice(b"\\n"),
+            b'\r' => out.extend_from_slice(b"\\r"),
+            b'\t' => out.extend_from_slice(b"\\t"),
+            0x08 => out.extend_from_slice(b"\\b"),
+            0x0c => out.extend_from_slice(b"\\f"),
+            _ => out.extend_from_slice(&[b'\\', b'u', b'0', b'0', HEX[usize::from(byte >> 4)], HEX[usize::from(byte & 0xf)]]),
+        }
         at += 1;
         plain_from = at;
     }
-    out.extend_from_slice(&text[plain_from..]);
+    out.extend_from_slice(&text[plain_from.min(text.len())..]);
     out.push(b'"');
+    first_non_ascii == text.len() || std::str::from_utf8(&text[first_non_ascii..]).is_ok()
 }
 
 const HEX: &[u8; 16] = b"0123456789abcdef";
+const ONES: u64 = 0x0101_0101_0101_0101;
+const HIGHS: u64 = 0x8080_8080_8080_8080;
 
-/// Whether any of the eight bytes is a control character, `"` or `\` (exact, no false negatives).
-fn needs_escape(word: u64) -> bool {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGHS: u64 = 0x8080_8080_8080_8080;
-    let has_zero = |v: u64| v.wrapping_sub(ONES) & !v & HIGHS != 0;
-    let below_space = word.wrapping_sub(ONES * 0x20) & !word & HIGHS != 0;
-    below_space || has_zero(word ^ (ONES * u64::from(b'"'))) || has_zero(word ^ (ONES * u64::from(b'\\')))
+/// Eight bytes of `text` from `at`, little-endian; past the end, padding that needs no escape.
+fn load_word(text: &[u8], at: usize) -> u64 {
+    let mut bytes = [b'a'; 8];
+    let available = text.len().saturating_sub(at).min(8);
+    bytes[..available].copy_from_slice(&text[at..at + available]);
+    u64::from_le_bytes(bytes)
+}
+
+/// High bit set in each byte that is a control character, `"` or `\\`. The subtractions
+/// borrow upward only from a flagged byte, so bytes above the lowest flagged one may be flagged
+/// wrongly but the lowest is always right.
+fn escape_mask(word: u64) -> u64 {
+    let zero_bytes = |v: u64| v.wrapping_sub(ONES) & !v & HIGHS;
+    let below_space = word.wrapping_sub(ONES * 0x20) & !word & HIGHS;
+    below_space | zero_bytes(word ^ (ONES * u64::from(b'"'))) | zero_bytes(word ^ (ONES * u64::from(b'\\')))
 }
 
 /// `json.encode(value [, {pretty, sortKeys}])` → text, or `nil, message` naming the path of a
