@@ -4,7 +4,7 @@
 -- API-dump document is written there for Node's side (bench/json_node.js).
 -- Usage: tinn bench/json.lua [file to write the API-dump document to]
 local json = require("tinn.json")
-local RUNS = 7
+local RUNS = 5
 
 package.cpath = package.cpath .. ";/usr/lib/x86_64-linux-gnu/lua/5.1/?.so"
 local hasCjson, cjson = pcall(require, "cjson")
@@ -93,7 +93,7 @@ local function document(name, value)
   return text
 end
 
-local dump = document("API dump", apiDump(30000))
+local dump = document("API dump", apiDump(15000))
 if arg[1] then
   local file = assert(io.open(arg[1], "wb"))
   file:write(dump)

@@ -180,7 +180,10 @@ unsafe fn decode(state: *mut lua_State, tape: &mut Tape) -> Result<c_int, JsonEr
     parse(text, tape)?;
     let mut builder = Builder { state, tape, text, next: 0, key_cache: [(std::ptr::null(), 0); KEY_CACHE_SLOTS], key_cache_base: 0 };
     unsafe {
-        builder.reserve_key_cache()?;
+        // for a few objects, filling the cache would cost more than it saves
+        if tape.items.len() >= KEY_CACHE_MIN_ITEMS {
+            builder.reserve_key_cache()?;
+        }
         builder.value()?;
     }
     Ok(1)
@@ -207,11 +210,14 @@ struct Builder<'a> {
     /// Object keys made recently, by a hash of their bytes: (bytes of the Lua string, length).
     /// The strings themselves sit on the stack from `key_cache_base`, which keeps them alive.
     key_cache: [(*const u8, usize); KEY_CACHE_SLOTS],
+    /// 0 when the cache is not used.
     key_cache_base: c_int,
 }
 
 /// Slots of the key cache: objects in one document mostly repeat a few dozen keys.
 const KEY_CACHE_SLOTS: usize = 64;
+/// Documents with fewer items decode without the key cache.
+const KEY_CACHE_MIN_ITEMS: usize = 1000;
 /// Longer keys are made without the cache (they are rare and hashing them costs more).
 const KEY_CACHE_MAX_LEN: usize = 32;
 
@@ -270,7 +276,7 @@ impl Builder<'_> {
         };
         let state = self.state;
         unsafe {
-            if bytes.len() > KEY_CACHE_MAX_LEN {
+            if bytes.len() > KEY_CACHE_MAX_LEN || self.key_cache_base == 0 {
                 self.push_bytes(bytes);
                 return Ok(());
             }

@@ -462,43 +462,69 @@ unsafe fn string_at<'s>(state: *mut lua_State, index: c_int) -> &'s [u8] {
 /// Writes `text` quoted, escaping what JSON requires as serde_json does; false if `text` is not
 /// UTF-8 (what was written is then to be discarded).
 fn write_string(out: &mut Vec<u8>, text: &[u8]) -> bool {
-    out.reserve(text.len() + 2);
     out.push(b'"');
-    let mut plain_from = 0;
-    let mut at = 0;
-    // where the first byte above ASCII is: only from there on can the text be invalid UTF-8
-    let mut first_non_ascii = text.len();
-    while at < text.len() {
-        let word = load_word(text, at);
-        if word & HIGHS != 0 && first_non_ascii == text.len() {
-            first_non_ascii = at;
-        }
-        let mask = escape_mask(word);
-        if mask == 0 {
-            at += 8;
-            continue;
-        }
-        // the lowest flagged byte is exact (see `escape_mask`)
-        at += (mask.trailing_zeros() / 8) as usize;
-        let byte = text[at];
-        out.extend_from_slice(&text[plain_from..at]);
-        match byte {
-            b'"' => out.extend_from_slice(b"\\\""),
-            b'\\' => out.extend_from_slice(b"\\\\"),
-            b'\n' => out.extend_from_slice(b"\\n"),
-            b'\r' => out.extend_from_slice(b"\\r"),
-            b'\t' => out.extend_from_slice(b"\\t"),
-            0x08 => out.extend_from_slice(b"\\b"),
-            0x0c => out.extend_from_slice(b"\\f"),
-            _ => out.extend_from_slice(&[b'\\', b'u', b'0', b'0', HEX[usize::from(byte >> 4)], HEX[usize::from(byte & 0xf)]]),
-        }
-        at += 1;
-        plain_from = at;
+    let mut all_ascii = true;
+    // in pieces, so that the room reserved for the worst case (all escapes) stays small
+    for piece in text.chunks(4096) {
+        all_ascii &= escape_into(out, piece);
     }
-    out.extend_from_slice(&text[plain_from.min(text.len())..]);
     out.push(b'"');
-    first_non_ascii == text.len() || std::str::from_utf8(&text[first_non_ascii..]).is_ok()
+    all_ascii || std::str::from_utf8(text).is_ok()
 }
+
+/// Appends `text` escaped; returns whether it is all ASCII.
+fn escape_into(out: &mut Vec<u8>, text: &[u8]) -> bool {
+    // each byte becomes at most 6 (\u001f); the last word's store may run 8 bytes past
+    out.reserve(text.len() * 6 + 8);
+    let mut seen = 0;
+    let mut at = 0;
+    // SAFETY: the room reserved above covers every store; `set_len` counts only bytes written
+    unsafe {
+        let start = out.as_mut_ptr().add(out.len());
+        let mut dst = start;
+        while at < text.len() {
+            let word = load_word(text, at);
+            seen |= word;
+            // all eight bytes are stored; only those before the first to escape are kept
+            dst.cast::<u64>().write_unaligned(word.to_le());
+            let mask = escape_mask(word);
+            if mask == 0 {
+                dst = dst.add(8);
+                at += 8;
+                continue;
+            }
+            let plain = (mask.trailing_zeros() / 8) as usize;
+            dst = dst.add(plain);
+            at += plain;
+            let (escape, len) = ESCAPES[usize::from(text[at])];
+            dst.cast::<[u8; 6]>().write_unaligned(escape);
+            dst = dst.add(len);
+            at += 1;
+        }
+        // the last word may have been padding past the end
+        let written = dst.offset_from(start) as usize - (at - text.len());
+        out.set_len(out.len() + written);
+    }
+    seen & HIGHS == 0
+}
+
+/// How each byte that needs it is escaped (as serde_json does), and the escape's length.
+static ESCAPES: [([u8; 6], usize); 256] = {
+    let mut table = [([0; 6], 0); 256];
+    let mut byte = 0;
+    while byte < 0x20 {
+        table[byte] = ([b'\\', b'u', b'0', b'0', HEX[byte >> 4], HEX[byte & 0xf]], 6);
+        byte += 1;
+    }
+    table[b'"' as usize] = ([b'\\', b'"', 0, 0, 0, 0], 2);
+    table[b'\\' as usize] = ([b'\\', b'\\', 0, 0, 0, 0], 2);
+    table[b'\n' as usize] = ([b'\\', b'n', 0, 0, 0, 0], 2);
+    table[b'\r' as usize] = ([b'\\', b'r', 0, 0, 0, 0], 2);
+    table[b'\t' as usize] = ([b'\\', b't', 0, 0, 0, 0], 2);
+    table[0x08] = ([b'\\', b'b', 0, 0, 0, 0], 2);
+    table[0x0c] = ([b'\\', b'f', 0, 0, 0, 0], 2);
+    table
+};
 
 const HEX: &[u8; 16] = b"0123456789abcdef";
 const ONES: u64 = 0x0101_0101_0101_0101;
@@ -506,6 +532,10 @@ const HIGHS: u64 = 0x8080_8080_8080_8080;
 
 /// Eight bytes of `text` from `at`, little-endian; past the end, padding that needs no escape.
 fn load_word(text: &[u8], at: usize) -> u64 {
+    if let Some(Ok(bytes)) = text.get(at..at + 8).map(<[u8; 8]>::try_from) {
+        return u64::from_le_bytes(bytes);
+    }
+    // padding: needs no escape, is ASCII
     let mut bytes = [b'a'; 8];
     let available = text.len().saturating_sub(at).min(8);
     bytes[..available].copy_from_slice(&text[at..at + available]);
