@@ -98,6 +98,7 @@ script_tests! {
     lib_text_utf16: "lua/text_test.lua";
     // tinn.json
     json_round_trips_and_errors: "json/json.lua";
+    json_edge_cases_numbers_strings_nesting_shapes_errors: "json/edges.lua";
     // tinn.http
     http_server_and_client: "http/server_client.lua";
     http_malformed_concurrent_and_large_bodies: "http/robustness.lua";
