@@ -84,6 +84,11 @@ show(encode, { b = { 1, { c = json.object() } }, a = "x" }, { pretty = true, sor
 show(encode, { z = 1, y = { x = 2, w = { 3 } }, ["é"] = 0, [""] = 4 }, { sortKeys = true })
 show(encode, { b = 1 }, { sortKeys = 1 })
 show(encode, { ["\255"] = 1, a = 2 }, { sortKeys = true })
+-- a Lua error inside the C API work (here from the options' __index; out of memory takes the
+-- same path) ends that call with the error, and the next call works
+local failing = setmetatable({}, { __index = function(_, key) error("no option " .. key, 0) end })
+show(encode, { 1 }, failing)
+show(encode, { 1, { a = "b" } })
 
 print("-- documents")
 -- many objects with repeated keys (decode's key cache), keys longer than it holds, escaped keys
