@@ -36,7 +36,7 @@ const KEEP_BYTES: usize = 32 << 20;
 
 thread_local! {
     /// The tape of the previous call, cleared, so that decoding reuses its allocation.
-    static SPARE_TAPE: Cell<Tape> = Cell::new(Tape { items: Vec::new(), unescaped: Vec::new() });
+    static SPARE_TAPE: Cell<Tape> = const { Cell::new(Tape { items: Vec::new(), unescaped: Vec::new() }) };
 }
 
 impl Tape {

@@ -41,7 +41,9 @@ impl Buffers {
 
 thread_local! {
     /// The buffers of the previous call, cleared.
-    static SPARE_BUFFERS: Cell<Buffers> = Cell::new(Buffers::default());
+    static SPARE_BUFFERS: Cell<Buffers> = const {
+        Cell::new(Buffers { out: Vec::new(), open: Vec::new(), path: Vec::new(), sort_scratch: Vec::new() })
+    };
 }
 
 /// The key under which a value sits in its table, for error paths.
