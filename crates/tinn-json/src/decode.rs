@@ -39,7 +39,7 @@ thread_local! {
     static SPARE_TAPE: Cell<Tape> = const { Cell::new(Tape { items: Vec::new(), unescaped: Vec::new() }) };
 }
 
-impl Tape {
+impl protect::Scratch for Tape {
     fn clear_for_reuse(&mut self) {
         if self.items.capacity() * size_of::<Item>() + self.unescaped.capacity() > KEEP_BYTES {
             *self = Tape::default();
@@ -158,12 +158,8 @@ impl<'de> Visitor<'de> for TapeSeed<'_> {
 /// `json.decode(text)` → the value, or `nil, "json.decode: <reason> at line L column C"` for the
 /// Lua wrapper to raise.
 pub(crate) unsafe extern "C-unwind" fn json_decode(state: *mut lua_State) -> c_int {
-    let mut tape = SPARE_TAPE.take();
     // SAFETY: called by Lua as a closure from `native_function`, with one argument
-    let results = unsafe { protect::run(state, &mut |state| decode(state, &mut tape)) };
-    tape.clear_for_reuse();
-    SPARE_TAPE.set(tape);
-    results
+    unsafe { protect::run_with(state, &SPARE_TAPE, decode) }
 }
 
 /// Stack: the object marker, the text. Leaves the decoded value.

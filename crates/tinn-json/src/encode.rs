@@ -27,7 +27,7 @@ struct Buffers {
     sort_scratch: Vec<(*const u8, usize)>,
 }
 
-impl Buffers {
+impl protect::Scratch for Buffers {
     fn clear_for_reuse(&mut self) {
         if self.out.capacity() > KEEP_BYTES {
             self.out = Vec::new();
@@ -557,12 +557,8 @@ fn escape_mask(word: u64) -> u64 {
 /// value JSON cannot hold (function, NaN, cycle, mixed table, invalid UTF-8, nesting over 128)
 /// for the Lua wrapper to raise.
 pub(crate) unsafe extern "C-unwind" fn json_encode(state: *mut lua_State) -> c_int {
-    let mut buffers = SPARE_BUFFERS.take();
     // SAFETY: called by Lua as a closure from `native_function`, with up to two arguments
-    let results = unsafe { protect::run(state, &mut |state| encode(state, &mut buffers)) };
-    buffers.clear_for_reuse();
-    SPARE_BUFFERS.set(buffers);
-    results
+    unsafe { protect::run_with(state, &SPARE_BUFFERS, encode) }
 }
 
 /// Stack: the object marker, the value, the options. Leaves the text.
@@ -590,7 +586,8 @@ unsafe fn encode(state: *mut lua_State, buffers: &mut Buffers) -> Result<c_int, 
 /// value for a boxed 64-bit integer (`cdata<int64_t> 1LL`).
 unsafe fn cdata_kind(state: *mut lua_State, index: c_int) -> String {
     let text = unsafe {
-        let text = String::from_utf8_lossy(string_at_tostring(state, index)).into_owned();
+        ffi::luaL_tolstring(state, index, std::ptr::null_mut());
+        let text = String::from_utf8_lossy(string_at(state, -1)).into_owned();
         ffi::lua_settop(state, -2);
         text
     };
@@ -599,17 +596,5 @@ unsafe fn cdata_kind(state: *mut lua_State, index: c_int) -> String {
         // a boxed 64-bit integer prints as its value: 1LL, 1ULL
         None if text.ends_with("ULL") => format!("cdata<uint64_t> {text}"),
         None => format!("cdata<int64_t> {text}"),
-    }
-}
-
-/// `tostring` of the value at `index`, pushed onto the stack (the caller pops it).
-unsafe fn string_at_tostring<'s>(state: *mut lua_State, index: c_int) -> &'s [u8] {
-    unsafe {
-        let mut len = 0;
-        let ptr = ffi::luaL_tolstring(state, index, &mut len);
-        if ptr.is_null() {
-            return &[];
-        }
-        std::slice::from_raw_parts(ptr.cast::<u8>(), len)
     }
 }

@@ -3,8 +3,10 @@
 //! Rust frames that own buffers. Everything the work owns lives in the caller's frame; the
 //! frames inside the protected call hold only references.
 
+use std::cell::Cell;
 use std::ffi::c_void;
 use std::os::raw::c_int;
+use std::thread::LocalKey;
 
 use mlua::ffi::{self, lua_State};
 
@@ -17,6 +19,28 @@ struct Job<'a> {
     body: Body<'a>,
     /// The failure's text, kept here (not in the trampoline's frame) while it is pushed.
     message: String,
+}
+
+/// Buffers a call fills and the next call on the thread reuses (kept outside the protected call).
+pub(crate) trait Scratch: Default {
+    /// Empties them, dropping any grown too large to keep.
+    fn clear_for_reuse(&mut self);
+}
+
+/// [`run`] with the thread's spare scratch buffers, returned to `spare` afterwards.
+///
+/// # Safety
+/// As for [`run`].
+pub(crate) unsafe fn run_with<T: Scratch>(
+    state: *mut lua_State,
+    spare: &'static LocalKey<Cell<T>>,
+    body: unsafe fn(*mut lua_State, &mut T) -> Result<c_int, JsonError>,
+) -> c_int {
+    let mut scratch = spare.take();
+    let results = unsafe { run(state, &mut |state| body(state, &mut scratch)) };
+    scratch.clear_for_reuse();
+    spare.set(scratch);
+    results
 }
 
 /// Calls `body` in protected mode with the calling C function's arguments, after the object
