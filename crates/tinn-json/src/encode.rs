@@ -237,8 +237,8 @@ impl Encoder<'_> {
         if self.buffers.open.len() >= MAX_DEPTH {
             return Err(self.fail(format!("nesting deeper than {MAX_DEPTH}")));
         }
-        // room for the key and value of `lua_next` and one more, at each level
-        if unsafe { ffi::lua_checkstack(state, 3) } == 0 {
+        // room for the key and value of `lua_next`, a metatable, and `tostring` of a cdata item
+        if unsafe { ffi::lua_checkstack(state, 6) } == 0 {
             return Err(self.fail("nesting too deep for the Lua stack"));
         }
         self.buffers.open.push(id);
