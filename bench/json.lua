@@ -60,23 +60,28 @@ local function small(i)
   return { id = i, name = "item" .. i, active = true, price = 9.99, tags = { "a", "b" } }
 end
 
-local function median(fn)
-  local times = {}
-  for i = 1, RUNS do
-    collectgarbage()
-    local t0 = os.clock()
-    fn()
-    times[i] = os.clock() - t0
-  end
+local function timed(fn)
+  collectgarbage()
+  local t0 = os.clock()
+  fn()
+  return os.clock() - t0
+end
+local function median(times)
   table.sort(times)
-  return times[(RUNS + 1) / 2]
+  return times[(#times + 1) / 2]
 end
 
+-- runs alternate between tinn and cjson, so that both see the same machine load
 local function compare(name, mb, tinnFn, cjsonFn)
-  local tinnTime = median(tinnFn)
+  local tinnTimes, cjsonTimes = {}, {}
+  for i = 1, RUNS do
+    tinnTimes[i] = timed(tinnFn)
+    if hasCjson then cjsonTimes[i] = timed(cjsonFn) end
+  end
+  local tinnTime = median(tinnTimes)
   local line = ("%-32s tinn %7.1f MB/s"):format(name, mb / tinnTime)
   if hasCjson then
-    local cjsonTime = median(cjsonFn)
+    local cjsonTime = median(cjsonTimes)
     line = line .. ("   cjson %7.1f MB/s   tinn/cjson speed %.2fx"):format(mb / cjsonTime, cjsonTime / tinnTime)
   end
   print(line)
