@@ -109,7 +109,7 @@ impl<'de> Visitor<'de> for TapeSeed<'_> {
     }
 
     fn visit_borrowed_str<E: serde::de::Error>(self, v: &'de str) -> Result<(), E> {
-        // serde_json lends a slice of the input text (`from_slice` below)
+        // serde_json lends a slice of the input text (both readers in `parse`)
         let start = (v.as_ptr() as usize).wrapping_sub(self.text.as_ptr() as usize);
         if start <= self.text.len() && v.len() <= self.text.len() - start {
             self.push(Item::Verbatim { start, len: v.len() });
@@ -187,7 +187,19 @@ unsafe fn decode(state: *mut lua_State, tape: &mut Tape) -> Result<c_int, JsonEr
 
 /// Fills the tape; the parser and its scratch space are gone before any Lua call.
 fn parse(text: &[u8], tape: &mut Tape) -> Result<(), JsonError> {
-    let mut deserializer = serde_json::Deserializer::from_slice(text);
+    // one SIMD check of the whole text spares serde_json checking each string; invalid text
+    // goes through the byte reader, whose error names the position
+    match simdutf8::basic::from_utf8(text) {
+        Ok(valid) => parse_with(serde_json::Deserializer::from_str(valid), text, tape),
+        Err(_) => parse_with(serde_json::Deserializer::from_slice(text), text, tape),
+    }
+}
+
+fn parse_with<'de, R: serde_json::de::Read<'de>>(
+    mut deserializer: serde_json::Deserializer<R>,
+    text: &[u8],
+    tape: &mut Tape,
+) -> Result<(), JsonError> {
     // the seed counts depth itself (MAX_DEPTH, as encode), instead of serde_json's 127 levels
     deserializer.disable_recursion_limit();
     TapeSeed { tape, text, depth: 0 }
