@@ -6,7 +6,7 @@ use std::process::{Child, Command, Stdio};
 use crate::support::tinn;
 
 /// Kills the server when the test ends, also when an assertion fails first.
-struct KillOnDrop(Child);
+pub(crate) struct KillOnDrop(pub(crate) Child);
 
 impl Drop for KillOnDrop {
     fn drop(&mut self) {
@@ -15,7 +15,7 @@ impl Drop for KillOnDrop {
     }
 }
 
-fn curl(args: &[&str]) -> (String, String) {
+pub(crate) fn curl(args: &[&str]) -> (String, String) {
     let output = Command::new("curl")
         .args(["--silent", "--show-error", "--max-time", "10"])
         .args(args)
@@ -49,8 +49,11 @@ fn curl_against_tinn_server() {
     std::fs::remove_file(&upload).ok();
     assert_eq!(body, format!("text/x-test got {} bytes", 3 * 1024 * 1024), "{err}");
 
-    // res:compress(true): curl --compressed gets gzip and decodes it
+    // res:compress(true): curl --compressed gets brotli (preferred to gzip) and decodes it
     let (body, log) = curl(&["--compressed", "--verbose", &format!("{base}/gzip")]);
+    assert_eq!(body, "compress me ".repeat(200));
+    assert!(log.to_lowercase().contains("content-encoding: br"), "{log}");
+    let (body, log) = curl(&["--compressed", "--verbose", "-H", "accept-encoding: gzip", &format!("{base}/gzip")]);
     assert_eq!(body, "compress me ".repeat(200));
     assert!(log.to_lowercase().contains("content-encoding: gzip"), "{log}");
     let (body, log) = curl(&["--verbose", &format!("{base}/gzip")]);
@@ -181,12 +184,12 @@ fn http_server_at_the_fd_limit_backs_off_and_recovers() {
 }
 
 /// A test CA in a fresh folder, and certificates it signs: `<name>.pem` / `<name>.key`.
-struct TestCa {
-    dir: std::path::PathBuf,
+pub(crate) struct TestCa {
+    pub(crate) dir: std::path::PathBuf,
 }
 
 impl TestCa {
-    fn new(label: &str) -> TestCa {
+    pub(crate) fn new(label: &str) -> TestCa {
         let dir = std::env::temp_dir().join(format!("tinn-{label}-{}", std::process::id()));
         std::fs::create_dir_all(&dir).expect("temp dir");
         openssl(&dir, &["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", "ca.key", "-out", "ca.pem", "-days", "1", "-subj", "/CN=tinn test CA"]);
@@ -195,14 +198,14 @@ impl TestCa {
 
     /// Signs a certificate `<name>.pem` for common name `cn`, valid for `san`
     /// (`DNS:localhost,IP:127.0.0.1`), with its key in `<name>.key`.
-    fn issue(&self, name: &str, cn: &str, san: &str) {
+    pub(crate) fn issue(&self, name: &str, cn: &str, san: &str) {
         let (key, csr, pem, ext) = (format!("{name}.key"), format!("{name}.csr"), format!("{name}.pem"), format!("{name}.cnf"));
         openssl(&self.dir, &["req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", &key, "-out", &csr, "-subj", &format!("/CN={cn}")]);
         std::fs::write(self.dir.join(&ext), format!("subjectAltName={san}\n")).expect("write extensions");
         openssl(&self.dir, &["x509", "-req", "-in", &csr, "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial", "-out", &pem, "-days", "1", "-extfile", &ext]);
     }
 
-    fn path(&self, name: &str) -> String {
+    pub(crate) fn path(&self, name: &str) -> String {
         self.dir.join(name).display().to_string()
     }
 }

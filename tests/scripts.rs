@@ -14,6 +14,7 @@ mod dns;
 mod pg;
 mod docs;
 mod http;
+mod http2;
 mod http_examples;
 mod journal;
 mod repl;
@@ -113,6 +114,7 @@ script_tests! {
     http_static_refuses_symlinks_out_unless_followed: "http/static_symlinks.lua";
     http_serve_listens_on_the_addresses_tcp_listen_takes: "http/listen_addresses.lua";
     http_handlers_that_wait_never_hold_up_others_and_tasks_are_reused: "http/handler_tasks.lua";
+    http_static_answers_several_ranges_as_multipart_byteranges: "http/static_ranges.lua";
     // fs and log
     fs_files: "fs/files.lua";
     fs_errors_missing_and_permission_denied: "fs/errors.lua";

@@ -7,7 +7,7 @@
 ---@field rawQuery? string
 ---@field query table<string, string|string[]>
 ---@field headers table<string, string> lowercase names; lookups ignore case
----@field version string
+---@field version string "HTTP/1.1", or "HTTP/2.0" over HTTP/2
 ---@field remoteAddress string
 ---@field remotePort integer
 local HttpRequest = {}
@@ -66,8 +66,8 @@ function HttpResponse:write(chunk, timeoutMs) end
 ---Ends a streamed response.
 function HttpResponse:finish() end
 
----Gzips this response (when the client accepts it and its type is text-like) or not, whatever
----the server's `compress` says. Set before sending.
+---Compresses this response (brotli, else gzip, when the client accepts it and its type is
+---text-like) or not, whatever the server's `compress` says. Set before sending.
 ---Errors: raises when `on` is not a boolean.
 ---@param on boolean
 ---@return HttpResponse
@@ -152,6 +152,7 @@ function HttpServer:address() end
 ---@field status integer
 ---@field headers table<string, string>
 ---@field body string
+---@field version string "HTTP/2.0" when an https:// server offered HTTP/2 by ALPN, else "HTTP/1.1"
 
 ---@class tinn.http
 local http = {}
@@ -170,9 +171,11 @@ local http = {}
 ---match: the first. A TLS handshake must finish within `headerTimeoutMs`. A bad certificate or
 ---key returns nil, "http.serve: tls ...". `drainMs` (5000): how long Ctrl-C or SIGTERM lets requests
 ---in flight finish before the program exits (0: at once). `accessLog` (a tinn.log logger or a
----function(line)) gets a line per request in the combined log format. `compress` gzips text-like
----responses for clients that accept it.
----@param opts {host?: string, port: integer, handler: fun(req: HttpRequest, res: HttpResponse), reuseport?: boolean, maxHeaderBytes?: integer, maxHeaders?: integer, headerTimeoutMs?: number, idleTimeoutMs?: number, bodyTimeoutMs?: number, backlog?: integer, tls?: HttpTlsCert|HttpTlsCert[], drainMs?: integer, accessLog?: Logger|fun(line: string), compress?: boolean}
+---function(line)) gets a line per request in the combined log format. `compress` compresses
+---text-like responses for clients that accept it (brotli preferred, else gzip). `http2`
+---(default: true with tls) speaks HTTP/2 too: by ALPN over TLS, with prior knowledge (h2c) on a
+---plain port; 128 streams per connection, each its own task; GOAWAY when idle or draining.
+---@param opts {host?: string, port: integer, handler: fun(req: HttpRequest, res: HttpResponse), reuseport?: boolean, maxHeaderBytes?: integer, maxHeaders?: integer, headerTimeoutMs?: number, idleTimeoutMs?: number, bodyTimeoutMs?: number, backlog?: integer, tls?: HttpTlsCert|HttpTlsCert[], http2?: boolean, drainMs?: integer, accessLog?: Logger|fun(line: string), compress?: boolean}
 ---@return HttpServer|nil server
 ---@return string|nil err
 function http.serve(opts) end
@@ -200,7 +203,8 @@ function http.get(url, opts) end
 ---@return string|nil err
 function http.websocket(url, opts) end
 
----A handler serving the files under dir: ETag/Last-Modified with 304s, Range (206/416), HEAD,
+---A handler serving the files under dir: ETag/Last-Modified with 304s, Range (206/416; several
+---ranges as multipart/byteranges, more than 16 get the whole file), HEAD,
 ---content types, index files; paths that leave dir (`..`, or a symbolic link out of it unless
 ---followSymlinks) get 403.
 ---Errors: raises when dir is not a folder or an option has the wrong type.

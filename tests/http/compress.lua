@@ -1,5 +1,6 @@
--- compress = true: text-like responses are gzipped for clients that accept it (whole and
--- streamed); images, small bodies, res:compress(false) are not; tinn's client decodes gzip.
+-- compress = true: text-like responses are compressed, brotli preferred to gzip, for clients
+-- that accept it (whole and streamed); images, small bodies, res:compress(false) are not;
+-- tinn's client decodes both.
 local http = require("tinn.http")
 local text = string.rep("hello compressible world ", 100) -- 2500 bytes
 local server = assert(http.serve{ port = 0, compress = true, handler = function(req, res)
@@ -20,6 +21,13 @@ for _, path in ipairs{ "/text", "/png", "/small", "/off", "/stream", "/json" } d
   local decoded = assert(http.get(base .. path))
   print(path, raw.headers["content-encoding"] or "-", #raw.body < #decoded.body, #decoded.body,
     decoded.body:sub(1, 5))
+end
+for _, accepted in ipairs{ "br", "gzip, br", "br;q=0, gzip" } do
+  -- brotli when the client takes it; tinn's client asks for both and decodes either
+  for _, path in ipairs{ "/text", "/stream" } do
+    local raw = assert(http.get(base .. path, { headers = { ["accept-encoding"] = accepted } }))
+    print(accepted, path, raw.headers["content-encoding"] or "-", #raw.body < 2500)
+  end
 end
 local plain = assert(http.get(base .. "/text", { headers = { ["accept-encoding"] = "identity" } }))
 print("identity", plain.headers["content-encoding"] or "-", #plain.body)

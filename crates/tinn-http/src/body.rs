@@ -9,7 +9,7 @@ use http_body_util::{Either, Full};
 use hyper::body::{Body, Frame};
 use tokio::sync::mpsc;
 
-use crate::compress::GzipStream;
+use crate::compress::{Encoding, StreamEncoder};
 
 /// Chunks queued between a writing handler and the connection.
 pub(crate) const STREAM_QUEUE: usize = 16;
@@ -17,14 +17,14 @@ pub(crate) const STREAM_QUEUE: usize = 16;
 /// A body fed by `res:write(chunk)`; it ends when the sender is dropped (`res:finish()`).
 pub(crate) struct ChannelBody {
     chunks: mpsc::Receiver<Bytes>,
-    /// Set when the response is gzipped as it streams.
-    gzip: Option<GzipStream>,
+    /// Set when the response is compressed as it streams.
+    encoder: Option<StreamEncoder>,
 }
 
 impl ChannelBody {
-    pub(crate) fn new(gzip: bool) -> (mpsc::Sender<Bytes>, ChannelBody) {
+    pub(crate) fn new(coding: Option<Encoding>) -> (mpsc::Sender<Bytes>, ChannelBody) {
         let (sender, chunks) = mpsc::channel(STREAM_QUEUE);
-        (sender, ChannelBody { chunks, gzip: gzip.then(GzipStream::new) })
+        (sender, ChannelBody { chunks, encoder: coding.map(|coding| StreamEncoder::new(coding, Vec::new())) })
     }
 }
 
@@ -36,13 +36,13 @@ impl Body for ChannelBody {
         let this = &mut *self;
         match this.chunks.poll_recv(cx) {
             Poll::Pending => Poll::Pending,
-            Poll::Ready(Some(bytes)) => match this.gzip.as_mut() {
+            Poll::Ready(Some(bytes)) => match this.encoder.as_mut() {
                 None => Poll::Ready(Some(Ok(Frame::data(bytes)))),
-                Some(gzip) => Poll::Ready(Some(gzip.chunk(&bytes).map(Frame::data))),
+                Some(encoder) => Poll::Ready(Some(encoder.chunk(&bytes).map(Frame::data))),
             },
-            // the end of a gzipped stream carries gzip's trailer
-            Poll::Ready(None) => match this.gzip.take() {
-                Some(mut gzip) => Poll::Ready(Some(gzip.finish().map(Frame::data))),
+            // the end of a compressed stream carries the coding's trailer
+            Poll::Ready(None) => match this.encoder.take() {
+                Some(mut encoder) => Poll::Ready(Some(encoder.finish().map(Frame::data))),
                 None => Poll::Ready(None),
             },
         }

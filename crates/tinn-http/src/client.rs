@@ -1,5 +1,6 @@
 //! The HTTP client: pooled hyper clients per Lua state (one per set of trusted CAs), so
-//! requests to the same host reuse kept-alive connections. HTTPS through rustls.
+//! requests to the same host reuse kept-alive connections. HTTPS through rustls, with HTTP/2
+//! when the server offers it by ALPN.
 
 use std::collections::HashMap;
 use std::rc::Rc;
@@ -19,7 +20,7 @@ use crate::request::{header_map, header_table};
 /// Redirects followed before a request gives up.
 const MAX_REDIRECTS: usize = 10;
 
-/// The most a gzipped response may grow to when decoded (a small download must not expand
+/// The most a compressed response may grow to when decoded (a small download must not expand
 /// into all memory).
 const MAX_DECODED_BODY: u64 = 1 << 30;
 
@@ -62,18 +63,20 @@ fn pooled(lua: &Lua, ca: Option<String>) -> Result<Rc<HttpClient>, String> {
     let connector = hyper_rustls::HttpsConnectorBuilder::new()
         .with_tls_config(tinn_tls::client_config(ca.as_deref())?)
         .https_or_http()
-        .enable_http1()
+        // HTTP/2 when the server offers it by ALPN, HTTP/1.1 otherwise (and over plain http)
+        .enable_all_versions()
         .wrap_connector(http);
     let client = Rc::new(Client::builder(TokioExecutor::new()).build(connector));
     pools.0.insert(ca, Rc::clone(&client));
     Ok(client)
 }
 
-/// What a finished request hands back: status, headers, body.
+/// What a finished request hands back: status, headers, body, and the HTTP version used.
 struct Fetched {
     status: StatusCode,
     headers: hyper::HeaderMap,
     body: Bytes,
+    version: hyper::Version,
 }
 
 async fn fetch(
@@ -94,10 +97,11 @@ async fn fetch(
             .body(Full::new(body.clone()))
             .map_err(|e| format!("request '{url}': {e}"))?;
         *request.headers_mut() = headers.clone();
-        // gzip is decoded below; a script that names its own accept-encoding gets the bytes as sent
+        // brotli and gzip are decoded below; a script that names its own accept-encoding gets
+        // the bytes as sent
         let decode = !headers.contains_key(hyper::header::ACCEPT_ENCODING);
         if decode {
-            request.headers_mut().insert(hyper::header::ACCEPT_ENCODING, hyper::header::HeaderValue::from_static("gzip"));
+            request.headers_mut().insert(hyper::header::ACCEPT_ENCODING, hyper::header::HeaderValue::from_static("br, gzip"));
         }
         let response = client.request(request).await.map_err(|e| {
             // hyper-util wraps the cause (refused, reset...); show the innermost reason
@@ -121,17 +125,17 @@ async fn fetch(
         }
         let (head, incoming) = response.into_parts();
         let mut body = incoming.collect().await.map_err(|e| format!("request '{url}': reading body: {e}"))?.to_bytes();
-        let gzipped = head.headers.get(hyper::header::CONTENT_ENCODING).is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"gzip"));
-        if decode && gzipped {
-            body = crate::compress::gunzip(&body, MAX_DECODED_BODY).map_err(|e| format!("request '{url}': {e}"))?;
+        let coding = head.headers.get(hyper::header::CONTENT_ENCODING).and_then(|v| crate::compress::Encoding::of(v.as_bytes()));
+        if let (true, Some(coding)) = (decode, coding) {
+            body = crate::compress::decode(&body, coding, MAX_DECODED_BODY).map_err(|e| format!("request '{url}': {e}"))?;
         }
-        return Ok(Fetched { status, headers: head.headers, body });
+        return Ok(Fetched { status, headers: head.headers, body, version: head.version });
     }
     Err(format!("request '{url}': more than {MAX_REDIRECTS} redirects"))
 }
 
 /// `native.request(method, url, headers, body, followRedirects, ca)` → status, headers, body,
-/// or nil, message.
+/// version (`"HTTP/2.0"`, `"HTTP/1.1"`...), or nil, message.
 pub(crate) fn http_client_request(
     lua: &Lua,
     (method, url, headers, body, follow_redirects, ca): (String, String, Option<Table>, Option<mlua::LuaString>, bool, Option<String>),
@@ -160,6 +164,7 @@ pub(crate) fn http_client_request(
                 fetched.status.as_u16(),
                 header_table(lua, &fetched.headers)?,
                 lua.create_string(&fetched.body)?,
+                format!("{:?}", fetched.version),
             )
                 .into_lua_multi(lua),
             Err(message) => (Value::Nil, message).into_lua_multi(lua),

@@ -492,9 +492,11 @@ end
 
 --- http.serve{host = "127.0.0.1", port, handler, reuseport, maxHeaderBytes = 16384,
 ---   maxHeaders = 100, headerTimeoutMs = 10000, idleTimeoutMs = 30000, bodyTimeoutMs = 30000,
----   backlog = 1024, tls, drainMs = 5000, accessLog, compress = false} -> server | nil, err
+---   backlog = 1024, tls, http2, drainMs = 5000, accessLog, compress = false} -> server | nil, err
 --- tls = {cert = PEM or path, key = PEM or path [, names = {host, ...}]}, or a list of such
 --- (chosen per connection by the name the client asks for; the first when none matches).
+--- http2 (default: true with tls) also speaks HTTP/2: offered by ALPN over TLS, and taken with
+--- prior knowledge (h2c) on a plain port.
 --- Each request runs handler(req, res) as its own task. The server runs until server:close().
 function http.serve(opts)
   if type(opts) ~= "table" then argError(1, "http.serve", "options table expected, got " .. type(opts)) end
@@ -526,8 +528,9 @@ function http.serve(opts)
   local drainMs = option(opts, "drainMs", "number", DEFAULT_DRAIN_MS, "http.serve")
   check.integer(drainMs, 1, "http.serve", "'drainMs'", 0, check.INT_MAX)
   local tls = opts.tls ~= nil and tlsEntries(opts.tls) or nil
+  local http2 = option(opts, "http2", "boolean", tls ~= nil, "http.serve")
   local handle, err = native.serve(host, port, maxHeaderBytes, headerTimeoutMs, backlog, reuseport,
-    maxHeaders, idleTimeoutMs, bodyTimeoutMs, tls)
+    maxHeaders, idleTimeoutMs, bodyTimeoutMs, tls, http2)
   if not handle then return nil, err end
   local boundHost, boundPort = handle:address()
   local server = setmetatable({ handle = handle, host = boundHost, port = boundPort, tls = tls ~= nil,
@@ -559,7 +562,8 @@ local function readCa(ca)
 end
 
 --- http.request{url, method = "GET", headers, body, timeout, followRedirects = true, ca}
----   -> { status, headers, body } | nil, err
+---   -> { status, headers, body, version } | nil, err   (version: "HTTP/2.0" when the server
+---   offered HTTP/2 by ALPN over https, else "HTTP/1.1")
 --- `ca` (PEM text or a PEM file's path) adds certificates to trust beside the system's.
 function http.request(opts)
   if type(opts) == "string" then opts = { url = opts } end
@@ -574,12 +578,12 @@ function http.request(opts)
   local follow = option(opts, "followRedirects", "boolean", true, "http.request")
   local ca, caErr = readCa(option(opts, "ca", "string", nil, "http.request"))
   if caErr then return nil, caErr end
-  local status, responseHeaders, responseBody = await(timeout, native.request(method, url, headers, body, follow, ca))
+  local status, responseHeaders, responseBody, version = await(timeout, native.request(method, url, headers, body, follow, ca))
   if not status then return nil, responseHeaders end
-  return { status = status, headers = setmetatable(responseHeaders, Headers), body = responseBody }
+  return { status = status, headers = setmetatable(responseHeaders, Headers), body = responseBody, version = version }
 end
 
---- http.get(url [, opts]) -> { status, headers, body } | nil, err
+--- http.get(url [, opts]) -> { status, headers, body, version } | nil, err
 function http.get(url, opts)
   if type(url) ~= "string" then argError(1, "http.get", "URL string expected, got " .. type(url)) end
   if opts ~= nil and type(opts) ~= "table" then argError(2, "http.get", "options table expected, got " .. type(opts)) end
@@ -644,20 +648,70 @@ local CONTENT_TYPES = {
 }
 
 local STATIC_CHUNK = 64 * 1024
+-- A Range header asking for more ranges than this gets the whole file (as nginx's
+-- max_ranges): each range costs a part header and a seek, and a long list is an attack.
+local MAX_RANGES = 16
 
--- The one range of "bytes=a-b" | "bytes=a-" | "bytes=-n" within size: first, last; false when
--- unsatisfiable; nil when the header is not one range tinn serves (the whole file is sent).
-local function byteRange(header, size)
-  local first, last = header:match("^bytes=%s*(%d*)%-(%d*)%s*$")
-  if not first or (first == "" and last == "") then return nil end
-  if first == "" then
-    local n = tonumber(last)
-    if n == 0 then return false end
-    return math.max(size - n, 0), size - 1
+-- The satisfiable ranges of "bytes=a-b, c-, -n, ..." within size, as { {first, last}, ... }
+-- (empty when none is); nil when the header is not one tinn serves or lists more than
+-- MAX_RANGES: the whole file is sent.
+local function byteRanges(header, size)
+  local list = header:match("^bytes=(.*)$")
+  if not list then return nil end
+  local ranges, count = {}, 0
+  for item in list:gmatch("[^,]+") do
+    local first, last = item:match("^%s*(%d*)%-(%d*)%s*$")
+    if not first or (first == "" and last == "") then return nil end
+    count = count + 1
+    if count > MAX_RANGES then return nil end
+    if first == "" then
+      local n = tonumber(last)
+      if n > 0 and size > 0 then ranges[#ranges + 1] = { math.max(size - n, 0), size - 1 } end
+    else
+      first, last = tonumber(first), last ~= "" and tonumber(last) or size - 1
+      if first < size and first <= last then ranges[#ranges + 1] = { first, math.min(last, size - 1) } end
+    end
   end
-  first, last = tonumber(first), last ~= "" and tonumber(last) or size - 1
-  if first >= size or last < first then return false end
-  return first, math.min(last, size - 1)
+  if count == 0 then return nil end
+  return ranges
+end
+
+-- Streams length bytes of file from offset first; false when the client went away.
+local function writeRange(res, file, first, length)
+  file:seek("set", first)
+  local left = length
+  while left > 0 do
+    local chunk = file:read(math.min(left, STATIC_CHUNK))
+    if not chunk or chunk == "" then return true end -- the file shrank meanwhile
+    left = left - #chunk
+    if not res:write(chunk) then return false end
+  end
+  return true
+end
+
+local boundaries = 0
+
+-- Several ranges go out as one multipart/byteranges body, each part with its own content-range:
+-- the part headers (the last entry closes the body) and the body's length.
+local function multipart(res, size, ranges, contentType)
+  boundaries = boundaries + 1
+  local boundary = format("tinn-byteranges-%x-%x", os.time(), boundaries)
+  local heads, length = {}, 0
+  for i, range in ipairs(ranges) do
+    heads[i] = format("\r\n--%s\r\ncontent-type: %s\r\ncontent-range: bytes %d-%d/%d\r\n\r\n",
+      boundary, contentType, range[1], range[2], size)
+    length = length + #heads[i] + range[2] - range[1] + 1
+  end
+  heads[#ranges + 1] = format("\r\n--%s--\r\n", boundary)
+  res:header("content-type", "multipart/byteranges; boundary=" .. boundary)
+  return heads, length + #heads[#ranges + 1]
+end
+
+local function writeParts(res, file, ranges, heads)
+  for i, range in ipairs(ranges) do
+    if not (res:write(heads[i]) and writeRange(res, file, range[1], range[2] - range[1] + 1)) then return end
+  end
+  res:write(heads[#ranges + 1])
 end
 
 -- Whether the client's cached copy (If-None-Match, else If-Modified-Since) is current.
@@ -680,8 +734,10 @@ end
 
 --- http.static(dir [, {index = "index.html", followSymlinks = false, maxAge}]) -> handler
 --- A handler serving the files under dir: ETag and Last-Modified, 304 for a current cached
---- copy, Range (206 / 416), HEAD, content types, index files; paths that leave dir (by `..`, or
---- by a symbolic link unless followSymlinks) get 403. Errors: raises when dir is not a folder.
+--- copy, Range (206; several ranges as multipart/byteranges, more than 16 get the whole file;
+--- 416 when none is satisfiable), HEAD, content types, index files; paths that leave dir (by
+--- `..`, or by a symbolic link unless followSymlinks) get 403. Errors: raises when dir is not a
+--- folder.
 function http.static(dir, opts)
   if type(dir) ~= "string" then argError(1, "http.static", "folder path expected, got " .. type(dir)) end
   if opts ~= nil and type(opts) ~= "table" then argError(2, "http.static", "options table expected, got " .. type(opts)) end
@@ -722,32 +778,33 @@ function http.static(dir, opts)
     res:header("etag", etag):header("last-modified", httpDate(modified)):header("accept-ranges", "bytes")
     if maxAge then res:header("cache-control", "max-age=" .. maxAge) end
     if notModified(req.headers, etag, modified) then return res:status(304):send() end
-    res:header("content-type", CONTENT_TYPES[(real:match("%.([%w]+)$") or ""):lower()] or "application/octet-stream")
-    local first, last = 0, size - 1
+    local contentType = CONTENT_TYPES[(real:match("%.([%w]+)$") or ""):lower()] or "application/octet-stream"
+    local first, length, parts = 0, size, nil
     local range = req.headers["range"]
     local ifRange = req.headers["if-range"]
-    if range and (not ifRange or ifRange == etag or parseHttpDate(ifRange) == modified) then
-      local from, to = byteRange(range, size)
-      if from == false then
-        return res:status(416):header("content-range", "bytes */" .. size):send()
-      elseif from then
-        first, last = from, to
-        res:status(206):header("content-range", format("bytes %d-%d/%d", first, last, size))
-      end
+    local ranges = range and (not ifRange or ifRange == etag or parseHttpDate(ifRange) == modified)
+      and byteRanges(range, size)
+    if ranges and #ranges == 0 then
+      return res:status(416):header("content-range", "bytes */" .. size):send()
+    elseif ranges and #ranges > 1 then
+      res:status(206)
+      parts, length = multipart(res, size, ranges, contentType)
+    elseif ranges then
+      first, length = ranges[1][1], ranges[1][2] - ranges[1][1] + 1
+      res:status(206):header("content-range", format("bytes %d-%d/%d", first, ranges[1][2], size))
     end
-    local length = last - first + 1
+    if not parts then res:header("content-type", contentType) end
     res:header("content-length", length)
     if method == "HEAD" or length == 0 then return res:send() end
     local file = fs.open(real, "r")
     if not file then return res:status(403):header("content-length", 10):send("forbidden\n") end
-    if first > 0 then file:seek("set", first) end
-    local left = length
-    while left > 0 do
-      local chunk = file:read(math.min(left, STATIC_CHUNK))
-      if not chunk or chunk == "" then break end -- the file shrank meanwhile
-      left = left - #chunk
-      if length <= STATIC_CHUNK then res:send(chunk) break end
-      if not res:write(chunk) then break end -- the client went away
+    if parts then
+      writeParts(res, file, ranges, parts)
+    elseif length <= STATIC_CHUNK then
+      file:seek("set", first)
+      res:send(file:read(length) or "")
+    else
+      writeRange(res, file, first, length)
     end
     file:close()
   end

@@ -1,18 +1,20 @@
-//! HTTP/1.1 and HTTPS for scripts; backs the Lua module `tinn.http` (DESIGN.md §4).
+//! HTTP/1.1, HTTP/2 and HTTPS for scripts; backs the Lua module `tinn.http` (DESIGN.md §4).
 //!
 //! The server ([`server`]) runs hyper on the event loop: each connection is a local task, each
 //! request is queued until the Lua side takes it and runs the handler in a task of its own
 //! (handler tasks are reused); the response (whole, or streamed through a bounded channel) goes
-//! back through a slot the connection waits on. The
-//! client ([`client`]) is hyper-util's pooled client, one per Lua state. The Lua wrapper
+//! back through a slot the connection waits on. The client ([`client`]) is hyper-util's pooled
+//! client, one per Lua state (HTTP/2 when a server offers it by ALPN). The Lua wrapper
 //! `http.lua` builds `req`/`res` objects and adds timeouts, the access log, the drain on
-//! Ctrl-C and `http.static`. Beside them: [`tls`] (the server's certificates, chosen by SNI and
-//! reloadable), [`compress`] (gzip both ways), [`static_files`] (resolving a request path
-//! under a served folder). Lua API: `types/http.lua`.
+//! Ctrl-C and `http.static`. Beside them: [`http2`] (HTTP/2 connections, into the same queue),
+//! [`tls`] (the server's certificates, chosen by SNI and reloadable), [`compress`] (brotli and
+//! gzip both ways), [`static_files`] (resolving a request path under a served folder). Lua
+//! API: `types/http.lua`.
 
 mod body;
 mod client;
 mod compress;
+mod http2;
 mod request;
 mod server;
 mod static_files;
@@ -39,12 +41,12 @@ pub fn module(lua: &Lua) -> LuaResult<Table> {
 }
 
 /// `native.serve(host, port, maxHeaderBytes, headerTimeoutMs, backlog, reusePort, maxHeaders,
-/// idleTimeoutMs, bodyTimeoutMs, tls)` → server or nil, message. The wrapper has checked the
-/// arguments; `tls` is nil or a list of `{cert, key, names}`.
+/// idleTimeoutMs, bodyTimeoutMs, tls, http2)` → server or nil, message. The wrapper has checked
+/// the arguments; `tls` is nil or a list of `{cert, key, names}`.
 #[allow(clippy::type_complexity)]
 fn http_serve(
     lua: &Lua,
-    (host, port, max_header_bytes, header_timeout_ms, backlog, reuse_port, max_headers, idle_timeout_ms, body_timeout_ms, tls): (
+    (host, port, max_header_bytes, header_timeout_ms, backlog, reuse_port, max_headers, idle_timeout_ms, body_timeout_ms, tls, http2): (
         String,
         u16,
         usize,
@@ -55,6 +57,7 @@ fn http_serve(
         u64,
         u64,
         Option<Table>,
+        bool,
     ),
 ) -> LuaResult<MultiValue> {
     let addr = match tinn_net::listen_address(&host, port) {
@@ -73,6 +76,7 @@ fn http_serve(
         body_timeout: Duration::from_millis(body_timeout_ms),
         backlog,
         reuse_port,
+        http2,
         tls,
     };
     match server::serve(addr, options) {

@@ -201,10 +201,11 @@ fn http_request_read(lua: &Lua, this: &RequestHandle, (whole, max): (bool, usize
 }
 
 impl RequestState {
-    /// Whether a response may be gzipped: asked for, the client accepts it, and not for HEAD
-    /// (whose headers must match GET's uncompressed length).
-    fn may_gzip(&self, compress: Option<bool>) -> bool {
-        compress.unwrap_or(false) && self.head.method != hyper::Method::HEAD && compress::accepts_gzip(&self.head.headers)
+    /// The coding a response may be compressed with: asked for, one the client accepts, and
+    /// not for HEAD (whose headers must match GET's uncompressed length).
+    fn coding(&self, compress: Option<bool>) -> Option<compress::Encoding> {
+        let wanted = compress.unwrap_or(false) && self.head.method != hyper::Method::HEAD;
+        wanted.then(|| compress::preferred(&self.head.headers)).flatten()
     }
 }
 
@@ -220,15 +221,16 @@ fn http_request_respond(
         Ok(response) => response,
         Err(message) => return failure(lua, message),
     };
-    let bytes = match this.0.may_gzip(compress) && compress::should_compress(status, response.headers(), Some(bytes.len())) {
-        true => match compress::gzip(&bytes) {
-            Ok(gzipped) => {
-                compress::mark_gzipped(response.headers_mut());
-                gzipped
+    let coding = this.0.coding(compress).filter(|_| compress::should_compress(status, response.headers(), Some(bytes.len())));
+    let bytes = match coding {
+        Some(coding) => match compress::encode(&bytes, coding) {
+            Ok(encoded) => {
+                compress::mark_encoded(response.headers_mut(), coding);
+                encoded
             }
-            Err(_) => bytes, // gzip into memory does not fail; if it did, send the original
+            Err(_) => bytes, // compressing into memory does not fail; if it did, send the original
         },
-        false => bytes,
+        None => bytes,
     };
     *response.body_mut() = Either::Left(Full::new(bytes));
     match this.0.send(response) {
@@ -242,11 +244,11 @@ fn http_request_start_stream(lua: &Lua, this: &RequestHandle, (status, headers, 
         Ok(response) => response,
         Err(message) => return failure(lua, message),
     };
-    let gzip = this.0.may_gzip(compress) && compress::should_compress(status, response.headers(), None);
-    if gzip {
-        compress::mark_gzipped(response.headers_mut());
+    let coding = this.0.coding(compress).filter(|_| compress::should_compress(status, response.headers(), None));
+    if let Some(coding) = coding {
+        compress::mark_encoded(response.headers_mut(), coding);
     }
-    let (sender, body) = ChannelBody::new(gzip);
+    let (sender, body) = ChannelBody::new(coding);
     *response.body_mut() = Either::Right(body);
     match this.0.send(response) {
         Ok(()) => {
@@ -278,6 +280,9 @@ fn http_request_write(lua: &Lua, this: &RequestHandle, chunk: mlua::LuaString) -
 /// Answers a WebSocket handshake with `101 Switching Protocols` and, once hyper hands over the
 /// connection, returns the WebSocket.
 fn http_request_upgrade(lua: &Lua, this: &RequestHandle, (): ()) -> LuaResult<MultiValue> {
+    if this.0.head.version == hyper::Version::HTTP_2 {
+        return failure(lua, "WebSocket over HTTP/2 (RFC 8441) is not supported: the client must connect over HTTP/1.1");
+    }
     let headers = &this.0.head.headers;
     let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).unwrap_or("");
     if !header("upgrade").eq_ignore_ascii_case("websocket") || header("sec-websocket-version") != "13" {

@@ -1,5 +1,7 @@
 //! The HTTP server: hyper serves each connection on the event loop and queues requests; the Lua
-//! side takes them in batches (`nextRequests`) and hands each to a handler task.
+//! side takes them in batches (`nextRequests`) and hands each to a handler task. A connection
+//! that speaks HTTP/2 (chosen by ALPN, or opening with its preface) is served by `http2.rs`
+//! through the same queue.
 //!
 //! Each connection holds one socket and nothing else; a watchdog beside hyper closes it when the
 //! client is idle between requests too long (`idleTimeoutMs`) or sends its headers too slowly
@@ -10,7 +12,7 @@
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
 use std::convert::Infallible;
-use std::future::poll_fn;
+use std::future::{poll_fn, Future};
 use std::io;
 use std::net::SocketAddr;
 use std::pin::{pin, Pin};
@@ -24,7 +26,7 @@ use bytes::Bytes;
 use http_body_util::{Either, Full};
 use hyper::body::{Body, Frame, Incoming, SizeHint};
 use hyper::server::conn::http1;
-use hyper::service::service_fn;
+use hyper::service::{service_fn, Service};
 use hyper::{Request, Response, StatusCode};
 use hyper_util::rt::{TokioIo, TokioTimer};
 use mlua::{IntoLuaMulti, Lua, MultiValue, Result as LuaResult, UserData, UserDataMethods, Value};
@@ -58,6 +60,8 @@ pub(crate) struct ServerOptions {
     pub(crate) body_timeout: Duration,
     pub(crate) backlog: i32,
     pub(crate) reuse_port: bool,
+    /// Speak HTTP/2 too: offered by ALPN over TLS, taken with prior knowledge (h2c) when plain.
+    pub(crate) http2: bool,
     /// Serve HTTPS with these certificates.
     pub(crate) tls: Option<Arc<Certificates>>,
 }
@@ -147,7 +151,7 @@ pub(crate) struct Server {
     connections: Cell<usize>,
     /// Woken when the last connection closes.
     connections_gone: Notify,
-    closing: Closing,
+    pub(crate) closing: Closing,
 }
 
 /// The userdata behind a script's server object; empty once closed.
@@ -165,7 +169,7 @@ pub(crate) fn serve(addr: SocketAddr, options: ServerOptions) -> Result<ServerHa
     let listener = tinn_net::bind_listener(addr, options.backlog, options.reuse_port).map_err(|e| e.to_string())?;
     let local = listener.local_addr().map_err(|e| format!("listen '{addr}': {e}"))?;
     let tls = match &options.tls {
-        Some(certificates) => Some((Arc::clone(certificates), certificates.server_config(vec![b"http/1.1".to_vec()])?)),
+        Some(certificates) => Some((Arc::clone(certificates), certificates.server_config(crate::http2::alpn(options.http2))?)),
         None => None,
     };
     let server = Rc::new(Server {
@@ -222,7 +226,7 @@ const REQUEST_TIMEOUT_REPLY: &[u8] = b"HTTP/1.1 408 Request Timeout\r\nconnectio
 /// What one connection's watchdog watches: hyper's reads (through [`Watched`]), the requests it
 /// hands to Lua and the responses it finishes. Times are milliseconds since `start`. Shared
 /// with hyper's IO, which must be `Send` for upgrades, hence atomics (all used on one thread).
-struct Activity {
+pub(crate) struct Activity {
     start: Instant,
     /// Requests passed to a handler whose response hyper has not finished sending.
     in_flight: AtomicUsize,
@@ -236,7 +240,7 @@ const NOT_BEGUN: u64 = u64::MAX;
 const YEAR: Duration = Duration::from_secs(365 * 24 * 3600);
 
 /// Why a connection's watchdog closed it.
-enum Expired {
+pub(crate) enum Expired {
     /// Nothing arrived for `idleTimeoutMs` between requests: closed without a word.
     Idle,
     /// A request began but its headers did not complete in `headerTimeoutMs`: answered 408.
@@ -244,7 +248,7 @@ enum Expired {
 }
 
 impl Activity {
-    fn new() -> Arc<Activity> {
+    pub(crate) fn new() -> Arc<Activity> {
         Arc::new(Activity {
             start: Instant::now(),
             in_flight: AtomicUsize::new(0),
@@ -264,7 +268,7 @@ impl Activity {
         }
     }
 
-    fn request_parsed(self: &Arc<Self>) -> InFlight {
+    pub(crate) fn request_parsed(self: &Arc<Self>) -> InFlight {
         self.request_began.store(NOT_BEGUN, Ordering::Relaxed);
         self.in_flight.fetch_add(1, Ordering::Relaxed);
         InFlight(Arc::clone(self))
@@ -307,7 +311,7 @@ impl Activity {
 }
 
 /// Counts a request as in flight until hyper drops its response body (sent, or the client left).
-struct InFlight(Arc<Activity>);
+pub(crate) struct InFlight(Arc<Activity>);
 
 impl Drop for InFlight {
     fn drop(&mut self) {
@@ -411,6 +415,13 @@ async fn serve_connection(server: Rc<Server>, options: Rc<ServerOptions>, stream
     // A failure here only loses latency; the connection still works.
     let _ = stream.set_nodelay(true);
     let Some((_, config)) = &server.tls else {
+        if options.http2 {
+            match server.draining.race(crate::http2::opens_with_preface(&stream, options.idle_timeout)).await {
+                Raced::Done(Some(true)) => return crate::http2::serve_http2(server, options, Box::new(stream), peer).await,
+                Raced::Done(Some(false)) => {}
+                Raced::Done(None) | Raced::Closed => return,
+            }
+        }
         let fd = stream.as_raw_fd();
         return serve_http(server, options, Box::new(stream), peer, Some(fd)).await;
     };
@@ -419,6 +430,9 @@ async fn serve_connection(server: Rc<Server>, options: Rc<ServerOptions>, stream
     let handshake = tokio::time::timeout(options.header_timeout, tokio_rustls::TlsAcceptor::from(Arc::clone(config)).accept(stream));
     // a failed or abandoned handshake is the client's problem: nothing to serve
     if let Raced::Done(Ok(Ok(tls_stream))) = server.closing.race(handshake).await {
+        if tls_stream.get_ref().1.alpn_protocol() == Some(crate::http2::ALPN_H2) {
+            return crate::http2::serve_http2(server, options, Box::new(tls_stream), peer).await;
+        }
         serve_http(server, options, Box::new(tls_stream), peer, None).await;
     }
 }
@@ -428,10 +442,41 @@ async fn serve_connection(server: Rc<Server>, options: Rc<ServerOptions>, stream
 async fn serve_http(server: Rc<Server>, options: Rc<ServerOptions>, stream: Box<dyn Stream>, peer: SocketAddr, plain_fd: Option<std::os::fd::RawFd>) {
     use std::os::fd::BorrowedFd;
     let activity = Activity::new();
-    let queueing = Rc::clone(&server);
-    let counting = Arc::clone(&activity);
-    let body_timeout = options.body_timeout;
-    let service = service_fn(move |request: Request<Incoming>| {
+    let service = queueing_service(&server, &activity, peer, options.body_timeout);
+    let mut builder = http1::Builder::new();
+    builder
+        .timer(TokioTimer::new())
+        // The watchdog times headers from a request's first byte; hyper's timer would also
+        // count the idle time before it.
+        .header_read_timeout(None)
+        .max_buf_size(options.max_header_bytes.max(MIN_HEADER_BYTES));
+    if options.max_headers != HYPER_MAX_HEADERS {
+        builder.max_headers(options.max_headers);
+    }
+    let io = TokioIo::new(Watched { socket: stream, activity: Arc::clone(&activity) });
+    let mut connection = pin!(builder.serve_connection(io, service).with_upgrades());
+    let served = supervise(&server, &options, &activity, connection.as_mut(), |connection| connection.graceful_shutdown());
+    if let (Raced::Done(Some(Expired::Headers)), Some(fd)) = (server.closing.race(served).await, plain_fd) {
+        // SAFETY: `connection` owns the socket and is dropped only when this function returns,
+        // so `fd` is still open here.
+        let socket = unsafe { BorrowedFd::borrow_raw(fd) };
+        // best effort on a socket that is about to close; a full send buffer just drops it
+        let _ = socket2::SockRef::from(&socket).send(REQUEST_TIMEOUT_REPLY);
+    }
+}
+
+/// The service a connection runs (HTTP/1.1 and HTTP/2 alike): each request is counted on
+/// `activity` and queued for the Lua side; its future waits for the handler's response, which
+/// keeps the request counted as in flight while hyper sends it.
+pub(crate) fn queueing_service(
+    server: &Rc<Server>,
+    activity: &Arc<Activity>,
+    peer: SocketAddr,
+    body_timeout: Duration,
+) -> impl Service<Request<Incoming>, Response = Response<Tracked>, Error = Infallible> {
+    let queueing = Rc::clone(server);
+    let counting = Arc::clone(activity);
+    service_fn(move |request: Request<Incoming>| {
         let in_flight = counting.request_parsed();
         let slot = Rc::new(ReplySlot(RefCell::new(Reply::Waiting(None))));
         let respond = Responder(Some(Rc::clone(&slot)));
@@ -446,44 +491,34 @@ async fn serve_http(server: Rc<Server>, options: Rc<ServerOptions>, stream: Box<
                 .unwrap_or_else(|| plain(StatusCode::SERVICE_UNAVAILABLE, "Service Unavailable"));
             Ok::<_, Infallible>(response.map(|body| Tracked { body, _in_flight: in_flight }))
         }
-    });
-    let mut builder = http1::Builder::new();
-    builder
-        .timer(TokioTimer::new())
-        // The watchdog times headers from a request's first byte; hyper's timer would also
-        // count the idle time before it.
-        .header_read_timeout(None)
-        .max_buf_size(options.max_header_bytes.max(MIN_HEADER_BYTES));
-    if options.max_headers != HYPER_MAX_HEADERS {
-        builder.max_headers(options.max_headers);
-    }
-    let io = TokioIo::new(Watched { socket: stream, activity: Arc::clone(&activity) });
-    let mut connection = pin!(builder.serve_connection(io, service).with_upgrades());
-    let served = async {
-        let watched = async {
-            tokio::select! {
-                // errors are the client's (reset, malformed request hyper already answered)
-                _ = connection.as_mut() => None,
-                why = activity.expired(&options) => Some(why),
-            }
-        };
-        match server.draining.race(watched).await {
-            Raced::Done(outcome) => outcome,
-            Raced::Closed => {
-                // Draining: the requests begun get their responses (on a connection that is not
-                // kept alive), no new request is read; an idle connection closes at once.
-                connection.as_mut().graceful_shutdown();
-                let _ = connection.as_mut().await;
-                None
-            }
+    })
+}
+
+/// Runs a connection until it ends, or its watchdog expires it (returning why), or the server
+/// drains: then `graceful_shutdown` lets the requests begun get their responses (HTTP/1.1 on a
+/// connection not kept alive, HTTP/2 after a GOAWAY), no new request is read, and an idle
+/// connection closes at once.
+pub(crate) async fn supervise<C: Future>(
+    server: &Server,
+    options: &ServerOptions,
+    activity: &Activity,
+    mut connection: Pin<&mut C>,
+    graceful_shutdown: impl FnOnce(Pin<&mut C>),
+) -> Option<Expired> {
+    let watched = async {
+        tokio::select! {
+            // errors are the client's (reset, malformed request hyper already answered)
+            _ = connection.as_mut() => None,
+            why = activity.expired(options) => Some(why),
         }
     };
-    if let (Raced::Done(Some(Expired::Headers)), Some(fd)) = (server.closing.race(served).await, plain_fd) {
-        // SAFETY: `connection` owns the socket and is dropped only when this function returns,
-        // so `fd` is still open here.
-        let socket = unsafe { BorrowedFd::borrow_raw(fd) };
-        // best effort on a socket that is about to close; a full send buffer just drops it
-        let _ = socket2::SockRef::from(&socket).send(REQUEST_TIMEOUT_REPLY);
+    match server.draining.race(watched).await {
+        Raced::Done(outcome) => outcome,
+        Raced::Closed => {
+            graceful_shutdown(connection.as_mut());
+            let _ = connection.as_mut().await;
+            None
+        }
     }
 }
 
