@@ -49,31 +49,10 @@ NGINX_LUA=/usr/lib/nginx/modules/ngx_http_lua_module.so
 if command -v nginx >/dev/null && [ -f "$NGINX_LUA" ]; then
   prefix=$(mktemp -d)
   port=$(free_port)
-  # master_process off: the one process that serves is the one measured
-  cat > "$prefix/nginx.conf" <<NGINX
-load_module /usr/lib/nginx/modules/ndk_http_module.so;
-load_module $NGINX_LUA;
-daemon off;
-master_process off;
-worker_processes 1;
-pid $prefix/nginx.pid;
-error_log $prefix/error.log;
-events { worker_connections 1024; }
-http {
-  access_log off;
-  client_body_temp_path $prefix;
-  server {
-    listen 127.0.0.1:$port;
-    location / { content_by_lua_block { ngx.print("Hello, World!") } }
-  }
-}
-NGINX
+  write_nginx_hello_conf "$prefix" "127.0.0.1:$port" ""
   nginx -p "$prefix" -c "$prefix/nginx.conf" &
   nginx_pid=$!
-  for _ in $(seq 50); do
-    (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
-    sleep 0.1
-  done
+  wait_for_port "$port"
   RESULT[nginx_lua]=$(measure "$port" "$nginx_pid")
   kill "$nginx_pid" 2>/dev/null || true
   wait "$nginx_pid" 2>/dev/null || true

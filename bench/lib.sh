@@ -27,3 +27,37 @@ cpu_ticks() {
   # the command name (field 2) may hold spaces; utime and stime are fields 14 and 15
   sed 's/^.*) //' "/proc/$1/stat" | awk '{ print $12 + $13 }'
 }
+
+# Writes $1/nginx.conf: nginx + its lua module answering "Hello, World!", one process
+# (master_process off: the one that serves is the one measured), listening as `listen $2;` says
+# (e.g. "127.0.0.1:8080 ssl http2"), with the server-block directives in $3.
+write_nginx_hello_conf() {
+  cat > "$1/nginx.conf" <<NGINX
+load_module /usr/lib/nginx/modules/ndk_http_module.so;
+load_module /usr/lib/nginx/modules/ngx_http_lua_module.so;
+daemon off;
+master_process off;
+worker_processes 1;
+pid $1/nginx.pid;
+error_log $1/error.log;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  client_body_temp_path $1;
+  keepalive_requests 100000000;
+  server {
+    listen $2;
+    $3
+    location / { content_by_lua_block { ngx.print("Hello, World!") } }
+  }
+}
+NGINX
+}
+
+# Waits (up to 5 s) until something accepts connections on 127.0.0.1:$1.
+wait_for_port() {
+  for _ in $(seq 50); do
+    (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return
+    sleep 0.1
+  done
+}

@@ -7,33 +7,25 @@
 # request: lower is better). Skips, saying so, what it cannot start.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+source bench/lib.sh
 TINN=${TINN:-target/release/tinn}
 SECONDS_EACH=${SECONDS_EACH:-5}
-NGINX_LUA=/usr/lib/nginx/modules/ngx_http_lua_module.so
 for tool in h2load wrk nginx openssl; do
   if ! command -v "$tool" >/dev/null; then
     echo "$tool is not installed (bench/install-peers): TLS benchmark skipped"
     exit 0
   fi
 done
-if [ ! -f "$NGINX_LUA" ]; then
+if [ ! -f /usr/lib/nginx/modules/ngx_http_lua_module.so ]; then
   echo "libnginx-mod-http-lua is not installed: TLS benchmark skipped"
   exit 0
 fi
 
 dir=$(mktemp -d)
-pids=()
-cleanup() {
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; done
-  rm -rf "$dir"
-}
-trap cleanup EXIT
+trap 'rm -rf "$dir"' EXIT
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout "$dir/key.pem" \
   -out "$dir/cert.pem" -days 1 -subj /CN=localhost -addext subjectAltName=DNS:localhost,IP:127.0.0.1 2>/dev/null
 ticks_per_second=$(getconf CLK_TCK)
-
-# CPU time process $1 has used so far, in clock ticks (its name has no spaces: fields 14 and 15)
-cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 
 # Drives https://127.0.0.1:$3/ in mode $2 (h1, h2, handshake) while watching process $1; prints
 # "requests/s microseconds-of-server-CPU-per-request".
@@ -63,38 +55,17 @@ run_all() { # $1: name, $2: pid, $3: port
   for mode in h1 h2 handshake; do RESULT[$1,$mode]=$(measure "$2" "$mode" "$3"); done
 }
 
-"$TINN" bench/tls/hello.lua "$dir/cert.pem" "$dir/key.pem" > "$dir/tinn.port" &
-pids+=($!)
-for _ in $(seq 50); do [ -s "$dir/tinn.port" ] && break; sleep 0.1; done
-run_all tinn "${pids[0]}" "$(head -1 "$dir/tinn.port")"
+start_server "$TINN" bench/tls/hello.lua "$dir/cert.pem" "$dir/key.pem"
+run_all tinn "$SERVER_PID" "$SERVER_PORT"
+stop_server
 
-port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-cat > "$dir/nginx.conf" <<NGINX
-load_module /usr/lib/nginx/modules/ndk_http_module.so;
-load_module $NGINX_LUA;
-daemon off;
-worker_processes 1;
-pid $dir/nginx.pid;
-error_log $dir/error.log;
-events { worker_connections 4096; }
-http {
-  access_log off;
-  client_body_temp_path $dir;
-  keepalive_requests 100000000;
-  server {
-    listen 127.0.0.1:$port ssl http2;
-    ssl_certificate $dir/cert.pem;
-    ssl_certificate_key $dir/key.pem;
-    location / { content_by_lua_block { ngx.print("Hello, World!") } }
-  }
-}
-NGINX
+port=$(free_port)
+write_nginx_hello_conf "$dir" "127.0.0.1:$port ssl http2" "ssl_certificate $dir/cert.pem; ssl_certificate_key $dir/key.pem;"
 nginx -p "$dir" -c "$dir/nginx.conf" &
-pids+=($!)
-worker=""
-for _ in $(seq 50); do worker=$(pgrep -P "${pids[1]}" || true); [ -n "$worker" ] && break; sleep 0.1; done
-sleep 0.3
-run_all nginx "$worker" "$port"
+SERVER_PID=$!
+wait_for_port "$port"
+run_all nginx "$SERVER_PID" "$port"
+stop_server
 
 printf "%-28s %10s %10s %12s %12s %16s\n" "" "tinn req/s" "nginx" "tinn us/req" "nginx us/req" "tinn/nginx CPU"
 for mode in h1 h2 handshake; do
