@@ -86,12 +86,12 @@ impl GzipStream {
 
 /// The client's side: a gzip body decoded, refusing more than `limit` bytes of output (a small
 /// download must not expand into all memory).
-pub(crate) fn gunzip(body: &[u8], limit: u64) -> Result<Bytes, String> {
+pub(crate) fn gunzip(body: &[u8], limit: u64) -> Result<Bytes, crate::error::HttpError> {
     let mut decoded = Vec::new();
     let mut decoder = flate2::read::MultiGzDecoder::new(body).take(limit + 1);
-    decoder.read_to_end(&mut decoded).map_err(|e| format!("gzip body: {e}"))?;
+    decoder.read_to_end(&mut decoded).map_err(crate::error::HttpError::Gzip)?;
     if decoded.len() as u64 > limit {
-        return Err(format!("gzip body: larger than {limit} bytes once decoded"));
+        return Err(crate::error::HttpError::GzipTooLarge(limit));
     }
     Ok(Bytes::from(decoded))
 }

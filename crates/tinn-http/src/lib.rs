@@ -13,6 +13,7 @@
 mod body;
 mod client;
 mod compress;
+mod error;
 mod request;
 mod server;
 mod static_files;
@@ -23,6 +24,7 @@ use std::time::Duration;
 
 use mlua::{IntoLuaMulti, Lua, MultiValue, Result as LuaResult, Table, Value};
 
+pub use error::HttpError;
 pub use request::RequestHandle;
 pub use server::ServerHandle;
 pub use websocket::WebSocketHandle;
