@@ -6,9 +6,12 @@
 //! failure:
 //! - returned, `nil, message` (IO failures, DESIGN.md §3): [`ScriptError::into_failure`], or
 //!   [`failure`](crate::failure) for an operation's completion;
-//! - raised (what the Lua wrapper could not check first): `?` turns it into
-//!   `mlua::Error::external`, whose text is the message as written, never mlua's
-//!   `runtime error:` prefix.
+//! - raised (what the Lua wrapper could not check first): [`ScriptError::into_refusal`] returns
+//!   `false, message` and the wrapper raises it with `error(message, 2)`, so the script sees the
+//!   message at its own line, as LuaJIT's own functions word it. An error raised inside Rust
+//!   would reach the script as mlua's error object, the message followed by a second traceback.
+//! - an invariant that no script input reaches: `?` turns it into `mlua::Error::external`,
+//!   which at least keeps the message as written (never mlua's `runtime error:` prefix).
 //!
 //! ```ignore
 //! #[derive(Debug, thiserror::Error)]
@@ -30,7 +33,18 @@ pub trait ScriptError: std::fmt::Display {
     {
         (Value::Nil, self.to_string()).into_lua_multi(lua)
     }
+
+    /// `false, message`: a refusal the Lua wrapper raises at its caller's line.
+    fn into_refusal(self, lua: &Lua) -> LuaResult<MultiValue>
+    where
+        Self: Sized,
+    {
+        (false, self.to_string()).into_lua_multi(lua)
+    }
 }
+
+/// A failure kept for several readers (a journal's last write error) fails each the same way.
+impl<E: ScriptError> ScriptError for std::rc::Rc<E> {}
 
 /// Makes a crate's error enum a [`ScriptError`] and raisable with `?` (as
 /// `mlua::Error::external`, so a script reads its message verbatim).
