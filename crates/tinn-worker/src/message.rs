@@ -280,7 +280,7 @@ mod tests {
 
     fn convert(lua: &Lua, code: &str) -> Result<Message, String> {
         let value: Value = lua.load(code).eval().expect("test code evaluates");
-        let (mut parcel, _) = Parcel::pack_one(lua, &value, "worker.post", "msg", None)?;
+        let (mut parcel, _) = Parcel::pack_one(lua, &value, "worker.post", "msg", None).map_err(|err| err.to_string())?;
         Ok(parcel.values.remove(0))
     }
 
