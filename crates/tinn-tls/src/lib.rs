@@ -12,8 +12,9 @@ use rustls::pki_types::CertificateDer;
 #[non_exhaustive]
 pub enum TlsError {
     /// A `ca` block that does not parse as a PEM certificate.
-    #[error("ca: not a PEM certificate: {0}")]
-    NotPem(rustls::pki_types::pem::Error),
+    /// (rustls' own text for this lists the missing marker as raw bytes, so it is left out.)
+    #[error("ca: not a PEM certificate")]
+    NotPem(#[source] rustls::pki_types::pem::Error),
     /// A `ca` certificate rustls refuses as a trust root.
     #[error("ca: unusable certificate: {0}")]
     Unusable(rustls::Error),

@@ -1,0 +1,48 @@
+-- One error policy (issue 20.2): every crate's failures reach a script as one plain sentence,
+-- operation + quoted subject + cause, as `nil, err` (IO) or raised at the caller's line (misuse),
+-- never with mlua's `runtime error:` prefix or a second traceback.
+local net = require("tinn.net")
+local fs = require("tinn.fs")
+local http = require("tinn.http")
+local process = require("tinn.process")
+local worker = require("tinn.worker")
+local ChangeJournal = require("ChangeJournal")
+local json = require("tinn.json")
+
+local dir = assert(fs.tempdir("tinn-errors"))
+local dirPattern = dir:gsub("%p", "%%%0")
+local closedPort = assert(net.tcp.listen("127.0.0.1", 0))
+local port = closedPort.port
+closedPort:close()
+
+local function show(label, ...)
+  local n = select("#", ...)
+  local err = select(n, ...)
+  err = tostring(err):gsub("^[%w_/.]+%.lua:%d+: ", ""):gsub(dirPattern, "DIR"):gsub(":" .. port .. "([/'])", ":PORT%1")
+  assert(not err:find("runtime error", 1, true), label .. ": mlua prefix in " .. err)
+  assert(not err:find("stack traceback", 1, true), label .. ": traceback in " .. err)
+  print(label, (select(1, ...)), err)
+end
+
+show("net", net.tcp.connect("127.0.0.1", port))
+show("fs", fs.readFile(dir .. "/missing.txt"))
+show("http scheme", http.request("ftp://127.0.0.1/"))
+show("http url", http.request("http://"))
+show("http method", http.request({ url = "http://127.0.0.1:" .. port .. "/", method = "GE T" }))
+show("http refused", http.request("http://127.0.0.1:" .. port .. "/"))
+show("http ca", http.request({ url = "https://127.0.0.1:" .. port .. "/", ca = "-----BEGIN CERTIFICATE-----\nxx\n" }))
+show("http tls", http.serve({ port = 0, handler = function() end, tls = { cert = dir .. "/no.pem", key = dir .. "/no.key" } }))
+show("websocket scheme", http.websocket("http://127.0.0.1/"))
+show("websocket refused", http.websocket("ws://127.0.0.1:" .. port .. "/"))
+show("static", pcall(http.static, dir .. "/missing"))
+show("process spawn", process.spawn({ cmd = dir .. "/no-such-command" }))
+show("process cwd", process.spawn({ cmd = "true", cwd = dir .. "/missing" }))
+local proc = assert(process.spawn({ cmd = "true" }))
+assert(proc:wait() == 0)
+show("process kill", proc:kill())
+show("journal", ChangeJournal(dir .. "/missing"))
+show("worker post", pcall(worker.post, "x"))
+show("worker message", pcall(worker.channel().post, worker.channel(), function() end))
+show("worker file", pcall(worker.spawn, "no-such-worker.lua"))
+show("json", pcall(json.encode, { f = print }))
+assert(fs.remove(dir, { recursive = true }))
