@@ -12,9 +12,8 @@ use rustls::pki_types::CertificateDer;
 #[non_exhaustive]
 pub enum TlsError {
     /// A `ca` block that does not parse as a PEM certificate.
-    /// (rustls' own text for this lists the missing marker as raw bytes, so it is left out.)
-    #[error("ca: not a PEM certificate")]
-    NotPem(#[source] rustls::pki_types::pem::Error),
+    #[error("ca: not a PEM certificate: {}", pem_reason(.0))]
+    NotPem(rustls::pki_types::pem::Error),
     /// A `ca` certificate rustls refuses as a trust root.
     #[error("ca: unusable certificate: {0}")]
     Unusable(rustls::Error),
@@ -24,6 +23,16 @@ pub enum TlsError {
     /// rustls refused the protocol versions (a bug in tinn's configuration, not the script's).
     #[error("tls: {0}")]
     Config(rustls::Error),
+}
+
+/// Why PEM text did not parse; rustls prints a missing end marker as a list of byte values.
+fn pem_reason(err: &rustls::pki_types::pem::Error) -> String {
+    match err {
+        rustls::pki_types::pem::Error::MissingSectionEnd { end_marker } => {
+            format!("missing end marker '-----END {}-----'", String::from_utf8_lossy(end_marker))
+        }
+        other => other.to_string(),
+    }
 }
 
 /// Trust: the system's roots, plus the PEM certificates in `ca` when given (PEM text).
