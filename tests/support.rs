@@ -93,25 +93,22 @@ pub fn check_script(path: &str, expect: Expect) {
 
 /// The exit status, or 128 + signal number when the process was killed, as a shell reports.
 pub fn status_of(output: &Output) -> i32 {
-    #[cfg(unix)]
-    {
-        use std::os::unix::process::ExitStatusExt;
-        if let Some(signal) = output.status.signal() {
-            return 128 + signal;
-        }
+    use std::os::unix::process::ExitStatusExt;
+    if let Some(signal) = output.status.signal() {
+        return 128 + signal;
     }
     output.status.code().unwrap_or(-1)
 }
 
 /// A child started with piped output that has printed its first line.
-#[cfg(unix)]
 pub struct Started {
     pub child: std::process::Child,
     stdout: std::io::BufReader<std::process::ChildStdout>,
     first: String,
+    stderr: std::io::BufReader<std::process::ChildStderr>,
+    stderr_seen: String,
 }
 
-#[cfg(unix)]
 impl Started {
     /// Spawns `command` and waits until it printed its first line.
     pub fn first_line(mut command: Command) -> Started {
@@ -122,9 +119,10 @@ impl Started {
             .spawn()
             .expect("spawn tinn");
         let mut stdout = std::io::BufReader::new(child.stdout.take().expect("stdout"));
+        let stderr = std::io::BufReader::new(child.stderr.take().expect("stderr"));
         let mut first = String::new();
         stdout.read_line(&mut first).expect("the script prints a first line");
-        Started { child, stdout, first }
+        Started { child, stdout, first, stderr, stderr_seen: String::new() }
     }
 
     /// The first line the child printed, without its newline.
@@ -148,6 +146,22 @@ impl Started {
         }
     }
 
+    /// Reads the child's stderr until it wrote `text` in a line (the runtime's report of what a
+    /// signal did); false at end of output. What was read counts in [`Started::output`].
+    pub fn wait_for_stderr(&mut self, text: &str) -> bool {
+        use std::io::BufRead;
+        loop {
+            let mut next = String::new();
+            if self.stderr.read_line(&mut next).expect("read stderr") == 0 {
+                return false;
+            }
+            self.stderr_seen.push_str(&next);
+            if next.contains(text) {
+                return true;
+            }
+        }
+    }
+
     /// Sends `signal` to the child.
     pub fn signal(&self, signal: i32) {
         // SAFETY: kill only sends a signal to our own child process.
@@ -160,31 +174,22 @@ impl Started {
         use std::io::Read;
         let mut rest = String::new();
         self.stdout.read_to_string(&mut rest).expect("read stdout");
-        let mut stderr = String::new();
-        self.child.stderr.take().expect("stderr").read_to_string(&mut stderr).expect("read stderr");
+        let mut stderr = self.stderr_seen;
+        self.stderr.read_to_string(&mut stderr).expect("read stderr");
         let status = self.child.wait().expect("wait");
         let output = Output { status, stdout: Vec::new(), stderr: Vec::new() };
         (status_of(&output), self.first + &rest, stderr)
     }
 }
 
-/// Starts a script, waits until it printed its first line, sends `signals`, returns the result.
+/// Starts a script, waits until it printed its first line, sends `signal`, returns the result.
 /// Where a signal's effect shows in the output, wait for it with [`Started::wait_for_line`]
-/// instead of sending several signals here.
-#[cfg(unix)]
-pub fn interrupt(script: &str, signals: &[i32]) -> (i32, String, String) {
+/// or [`Started::wait_for_stderr`] before sending the next.
+pub fn interrupt(script: &str, signal: i32) -> (i32, String, String) {
     let mut command = tinn();
     command.args(["-e", script]);
     let started = Started::first_line(command);
-    for (index, &signal) in signals.iter().enumerate() {
-        if index > 0 {
-            // A second Ctrl-C counts as a second press only once tinn's signal thread has taken
-            // the first (signals of one kind merge while pending), and nothing outside the
-            // process shows when it has: the one pause left in place of a handshake.
-            std::thread::sleep(std::time::Duration::from_millis(100));
-        }
-        started.signal(signal);
-    }
+    started.signal(signal);
     started.output()
 }
 
