@@ -30,12 +30,9 @@ pub fn bind_listener(addr: SocketAddr, backlog: i32, reuse_port: bool) -> Result
     let socket = Socket::new(Domain::for_address(addr), Type::STREAM, None).map_err(fail)?;
     // Restarting a server must not fail for minutes on sockets left in TIME_WAIT.
     socket.set_reuse_address(true).map_err(fail)?;
-    #[cfg(unix)]
     if reuse_port {
         socket.set_reuse_port(true).map_err(fail)?;
     }
-    #[cfg(not(unix))]
-    let _ = reuse_port;
     socket.bind(&addr.into()).map_err(fail)?;
     socket.listen(backlog).map_err(fail)?;
     socket.set_nonblocking(true).map_err(fail)?;
