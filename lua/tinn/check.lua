@@ -54,6 +54,15 @@ function check.text(value, n, fname, depth)
   if type(value) ~= "string" then argError(n, fname, "string expected, got " .. type(value), (depth or 0) + 1) end
 end
 
+--- check.data(value, n, fname [, depth]) -> string: what a write takes, a string or a number
+--- (written as io.write writes it).
+function check.data(value, n, fname, depth)
+  local kind = type(value)
+  if kind == "string" then return value end
+  if kind ~= "number" then argError(n, fname, "string expected, got " .. kind, (depth or 0) + 1) end
+  return tostring(value)
+end
+
 --- check.port(port, n, fname [, depth]): an integer 0-65535.
 function check.port(port, n, fname, depth)
   if type(port) ~= "number" or port ~= floor(port) or port < 0 or port > 65535 then
