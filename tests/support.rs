@@ -100,6 +100,20 @@ pub fn status_of(output: &Output) -> i32 {
     output.status.code().unwrap_or(-1)
 }
 
+/// Reads lines from `from` into `seen` until one is `wanted`; false at end of output.
+fn read_until(from: &mut impl std::io::BufRead, seen: &mut String, wanted: impl Fn(&str) -> bool) -> bool {
+    loop {
+        let mut next = String::new();
+        if from.read_line(&mut next).expect("read the child's output") == 0 {
+            return false;
+        }
+        seen.push_str(&next);
+        if wanted(&next) {
+            return true;
+        }
+    }
+}
+
 /// A child started with piped output that has printed its first line.
 pub struct Started {
     pub child: std::process::Child,
@@ -133,33 +147,13 @@ impl Started {
     /// Reads the child's stdout until it printed `line` (a handshake: what a signal set off has
     /// happened); false at end of output. What was read counts in [`Started::output`].
     pub fn wait_for_line(&mut self, line: &str) -> bool {
-        use std::io::BufRead;
-        loop {
-            let mut next = String::new();
-            if self.stdout.read_line(&mut next).expect("read stdout") == 0 {
-                return false;
-            }
-            self.first.push_str(&next);
-            if next.trim_end() == line {
-                return true;
-            }
-        }
+        read_until(&mut self.stdout, &mut self.first, |next| next.trim_end() == line)
     }
 
     /// Reads the child's stderr until it wrote `text` in a line (the runtime's report of what a
     /// signal did); false at end of output. What was read counts in [`Started::output`].
     pub fn wait_for_stderr(&mut self, text: &str) -> bool {
-        use std::io::BufRead;
-        loop {
-            let mut next = String::new();
-            if self.stderr.read_line(&mut next).expect("read stderr") == 0 {
-                return false;
-            }
-            self.stderr_seen.push_str(&next);
-            if next.contains(text) {
-                return true;
-            }
-        }
+        read_until(&mut self.stderr, &mut self.stderr_seen, |next| next.contains(text))
     }
 
     /// Sends `signal` to the child.
