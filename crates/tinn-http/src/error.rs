@@ -124,6 +124,9 @@ pub enum HttpError {
     /// A static folder path that names a file.
     #[error("'{0}' is not a directory")]
     NotADirectory(String),
+    /// The WebSocket (or server) was closed before or while the operation ran.
+    #[error("closed")]
+    Closed,
 }
 
 tinn_reactor::script_error!(HttpError);

@@ -88,7 +88,7 @@ impl Socket {
 }
 
 fn closed(lua: &Lua) -> LuaResult<MultiValue> {
-    (Value::Nil, "closed").into_lua_multi(lua)
+    HttpError::Closed.into_failure(lua)
 }
 
 /// Errors that mean the connection is gone (the peer vanished or it was closed).
