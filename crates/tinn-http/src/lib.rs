@@ -23,6 +23,7 @@ mod websocket;
 use std::time::Duration;
 
 use mlua::{IntoLuaMulti, Lua, MultiValue, Result as LuaResult, Table, Value};
+use tinn_reactor::ScriptError;
 
 pub use error::HttpError;
 pub use request::RequestHandle;
@@ -61,7 +62,7 @@ fn http_serve(
 ) -> LuaResult<MultiValue> {
     let addr = match tinn_net::listen_address(&host, port) {
         Ok(addr) => addr,
-        Err(e) => return (Value::Nil, e.to_string()).into_lua_multi(lua),
+        Err(err) => return err.into_failure(lua),
     };
     let tls = match tls.map(cert_sources).transpose()?.map(tls::Certificates::new).transpose() {
         Ok(certificates) => certificates.map(std::sync::Arc::new),
