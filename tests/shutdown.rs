@@ -158,10 +158,13 @@ fn ctrl_c_while_waiting_for_a_stuck_worker_exits_at_once() {
     // The first Ctrl-C ends the program; the second, during the 2 s wait, ends the process.
     // SAFETY: kill only sends a signal to our own child process.
     unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
-    // the exit hook's line: the program is ending and tinn waits for the worker now
+    // The exit hook's line says the program is ending, but not yet that tinn waits for the
+    // worker (where a second Ctrl-C ends the process): nothing outside shows that moment, so a
+    // pause stays here in place of a handshake.
     let mut stopping = String::new();
     std::io::BufRead::read_line(&mut stdout, &mut stopping).expect("read stdout");
     assert_eq!(stopping, "stopping\n");
+    std::thread::sleep(Duration::from_millis(300));
     let started = std::time::Instant::now();
     // SAFETY: as above.
     unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
