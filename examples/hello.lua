@@ -10,6 +10,6 @@ local function counter(name, count, pause)
 end
 
 local a = spawn(counter, "tick", 3, 20)
-local b = spawn(counter, "tock", 3, 30)
+local b = spawn(counter, "tock", 3, 25)
 print(a:join())
 print(b:join())

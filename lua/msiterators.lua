@@ -89,6 +89,8 @@ local function separator_value(fname, separator)
 end
 
 -- param: p (element pointer), n (elements), sep, conv (ptr, len -> string), data (kept alive)
+-- The separator scans below repeat striter's separated_gen on purpose (a JIT specialisation:
+-- see there).
 local function split_gen(param, idx)
   local n = param.n
   if idx >= n then
@@ -121,34 +123,37 @@ end
 --- mstriter(data, separator [, datalength]) -> iterator over the pieces of a narrow string
 --- split at separator (a character or byte value), as Lua strings.
 ---   for _, s in mstriter("a b", " ") do print(s) end
-local function mstriter(data, separator, datalength)
-  local sep = separator_value("mstriter", separator)
-  local p, n = buffer("mstriter", data, datalength, 1, true)
-  return split_gen, { p = p, n = n, sep = sep, conv = ffistring, data = data }, 0
+-- A splitting iterator over elements of `size` bytes, each piece converted by `conv`.
+local function splitter(fname, size, conv)
+  return function(data, separator, datalength)
+    local sep = separator_value(fname, separator)
+    local p, n = buffer(fname, data, datalength, size, true)
+    return split_gen, { p = p, n = n, sep = sep, conv = conv, data = data }, 0
+  end
 end
+
+-- A multi-string iterator over elements of `size` bytes, each string converted by `conv`.
+local function multiSplitter(fname, size, conv)
+  return function(data, datalength)
+    local p, n = buffer(fname, data, datalength, size, false)
+    return multi_gen, { p = p, n = n, conv = conv, data = data }, 0
+  end
+end
+
+local mstriter = splitter("mstriter", 1, ffistring)
 
 --- mstrziter(data [, datalength]) -> iterator over the strings of a narrow double-NUL-terminated
 --- multi-string.   for _, s in mstrziter("a\0b\0\0") do print(s) end
-local function mstrziter(data, datalength)
-  local p, n = buffer("mstrziter", data, datalength, 1, false)
-  return multi_gen, { p = p, n = n, conv = ffistring, data = data }, 0
-end
+local mstrziter = multiSplitter("mstrziter", 1, ffistring)
 
 --- wmstriter(data, separator [, datalength]) -> iterator over the pieces of a UTF-16 string
 --- split at separator (a character or code unit), converted to UTF-8 Lua strings.
 ---   for _, s in wmstriter(text.toUnicode("Hello World"), " ") do print(s) end
-local function wmstriter(data, separator, datalength)
-  local sep = separator_value("wmstriter", separator)
-  local p, n = buffer("wmstriter", data, datalength, 2, true)
-  return split_gen, { p = p, n = n, sep = sep, conv = toAnsi, data = data }, 0
-end
+local wmstriter = splitter("wmstriter", 2, toAnsi)
 
 --- wmstrziter(data [, datalength]) -> iterator over the strings of a UTF-16 double-NUL-terminated
 --- multi-string, converted to UTF-8 Lua strings.
-local function wmstrziter(data, datalength)
-  local p, n = buffer("wmstrziter", data, datalength, 2, false)
-  return multi_gen, { p = p, n = n, conv = toAnsi, data = data }, 0
-end
+local wmstrziter = multiSplitter("wmstrziter", 2, toAnsi)
 
 return {
   striter = striter,

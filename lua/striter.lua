@@ -71,7 +71,10 @@ local function is_integer_type(ct)
   return ok and v == 1
 end
 
--- with a separator: yields the record starting at element idx
+-- with a separator: yields the record starting at element idx. The scan for the separator is
+-- written out here and in msiterators' split_gen/multi_gen, not shared: a loop inside a called
+-- function is not inlined into the caller's trace, and one shared scan cost 6% more
+-- instructions splitting 1 MB (callgrind).
 local function separated_gen(param, idx)
   local n = param.n
   if idx >= n then
@@ -102,22 +105,14 @@ local function striter(params)
   if type(params) ~= "table" then
     fail("expected a table {data, datalength, basetype, separator}, got %s", type(params))
   end
-  local data = params.data
-  if data == nil then
-    data = params[1]
+  -- each field by name, else by position: {data, datalength, basetype, separator}
+  local function field(name, position)
+    local value = params[name]
+    if value == nil then value = params[position] end
+    return value
   end
-  local datalength = params.datalength
-  if datalength == nil then
-    datalength = params[2]
-  end
-  local basetype = params.basetype
-  if basetype == nil then
-    basetype = params[3]
-  end
-  local separator = params.separator
-  if separator == nil then
-    separator = params[4]
-  end
+  local data, datalength = field("data", 1), field("datalength", 2)
+  local basetype, separator = field("basetype", 3), field("separator", 4)
 
   local ct, typename = resolve_basetype(basetype)
   local size = ffi.sizeof(ct)

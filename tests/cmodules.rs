@@ -4,14 +4,12 @@
 use crate::support::tinn;
 
 /// Debian's lua-cjson for Lua 5.1 (installed by `.ci/run`).
-#[cfg(target_os = "linux")]
 fn debian_cjson() -> Option<std::path::PathBuf> {
     let multiarch = format!("{}-linux-gnu", std::env::consts::ARCH);
     let path = std::path::PathBuf::from(format!("/usr/lib/{multiarch}/lua/5.1/cjson.so"));
     path.exists().then_some(path)
 }
 
-#[cfg(target_os = "linux")]
 #[test]
 fn a_luarocks_tree_named_by_lua_path_and_lua_cpath_loads() {
     let cjson = debian_cjson().expect("lua-cjson is installed (.ci/run installs it)");

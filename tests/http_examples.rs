@@ -11,7 +11,6 @@ struct Example(Child, String);
 impl Example {
     /// Sends SIGINT (Ctrl-C) and waits up to 10 s for the example to end; its exit status, or
     /// `None` if it still runs.
-    #[cfg(unix)]
     fn interrupt(&mut self) -> Option<std::process::ExitStatus> {
         use std::time::{Duration, Instant};
         // SAFETY: kill only sends a signal to our own child process.
@@ -82,7 +81,6 @@ fn json_api_example_routes() {
 
 /// Issue 19: the static example is `http.static`: validators and 304s, ranges, HEAD, content
 /// types, index files, and no way out of its folder by `..` or a symbolic link.
-#[cfg(unix)]
 #[test]
 fn static_example_serves_files_with_validators_ranges_and_no_escapes() {
     let dir = std::env::temp_dir().join(format!("tinn-static-{}", std::process::id()));
@@ -157,7 +155,6 @@ fn static_example_serves_files_with_validators_ranges_and_no_escapes() {
     assert_eq!(curl(&[&url("/inside.txt")]), "hello static\n", "a link within it");
 }
 
-#[cfg(unix)]
 #[test]
 fn multicore_example_spreads_connections_over_its_workers_and_stops_on_ctrl_c() {
     let mut example = start("workers/http-multicore.lua", &["2"]);

@@ -137,9 +137,9 @@ fn sleep_tasks_and_sockets_at_the_prompt() {
 #[test]
 fn ctrl_c_cancels_the_running_entry_not_the_repl() {
     let t = Terminal::start();
-    t.line("print('sleeping') sleep(30000) print('not ' .. 'reached')");
+    // the spawned task prints only once the entry has parked in sleep: a handshake
+    t.line("spawn(function() print('sleep' .. 'ing') end) sleep(30000) print('not ' .. 'reached')");
     t.wait_for("sleeping");
-    std::thread::sleep(Duration::from_millis(200));
     t.key("C-c");
     t.wait_for("(cancelled)");
     t.line("print('still ' .. 'here')");
@@ -190,10 +190,10 @@ fn errors_show_their_traceback_and_background_errors_redraw_the_prompt() {
 #[test]
 fn ctrl_c_interrupts_an_entry_that_never_yields() {
     let t = Terminal::start();
-    t.line("print('spin' .. 'ning') while true do end");
+    // a million turns before it says so: LuaJIT would have compiled the loop by then, were it
+    // allowed to (a handshake, not a pause)
+    t.line("local i = 0 while true do i = i + 1 if i == 1000000 then print('spin' .. 'ning') end end");
     t.wait_for("spinning");
-    // long enough for LuaJIT to have compiled the loop, were it allowed to
-    std::thread::sleep(Duration::from_millis(300));
     t.key("C-c");
     t.wait_for("interrupted");
     t.line("print('still ' .. 'here')");

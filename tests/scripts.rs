@@ -49,6 +49,7 @@ script_tests! {
     application_methods_with_colon: "runtime/application_methods.lua";
     misuse_messages_say_what_to_do: "runtime/misuse_messages.lua";
     out_of_range_arguments_name_function_and_argument: "runtime/range_arguments.lua";
+    each_crate_reports_errors_as_one_plain_sentence: "runtime/error_messages.lua";
     main_task_waiting_forever_exits_13: "runtime/main_waits_forever.lua" => exit 13;
     main_task_joining_a_stuck_task_exits_13: "runtime/main_waits_on_join.lua" => exit 13;
     main_task_waiting_only_for_an_os_signal_exits_13: "runtime/main_waits_for_os_signal.lua" => exit 13;

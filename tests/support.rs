@@ -93,25 +93,36 @@ pub fn check_script(path: &str, expect: Expect) {
 
 /// The exit status, or 128 + signal number when the process was killed, as a shell reports.
 pub fn status_of(output: &Output) -> i32 {
-    #[cfg(unix)]
-    {
-        use std::os::unix::process::ExitStatusExt;
-        if let Some(signal) = output.status.signal() {
-            return 128 + signal;
-        }
+    use std::os::unix::process::ExitStatusExt;
+    if let Some(signal) = output.status.signal() {
+        return 128 + signal;
     }
     output.status.code().unwrap_or(-1)
 }
 
+/// Reads lines from `from` into `seen` until one is `wanted`; false at end of output.
+fn read_until(from: &mut impl std::io::BufRead, seen: &mut String, wanted: impl Fn(&str) -> bool) -> bool {
+    loop {
+        let mut next = String::new();
+        if from.read_line(&mut next).expect("read the child's output") == 0 {
+            return false;
+        }
+        seen.push_str(&next);
+        if wanted(&next) {
+            return true;
+        }
+    }
+}
+
 /// A child started with piped output that has printed its first line.
-#[cfg(unix)]
 pub struct Started {
     pub child: std::process::Child,
     stdout: std::io::BufReader<std::process::ChildStdout>,
     first: String,
+    stderr: std::io::BufReader<std::process::ChildStderr>,
+    stderr_seen: String,
 }
 
-#[cfg(unix)]
 impl Started {
     /// Spawns `command` and waits until it printed its first line.
     pub fn first_line(mut command: Command) -> Started {
@@ -122,9 +133,10 @@ impl Started {
             .spawn()
             .expect("spawn tinn");
         let mut stdout = std::io::BufReader::new(child.stdout.take().expect("stdout"));
+        let stderr = std::io::BufReader::new(child.stderr.take().expect("stderr"));
         let mut first = String::new();
         stdout.read_line(&mut first).expect("the script prints a first line");
-        Started { child, stdout, first }
+        Started { child, stdout, first, stderr, stderr_seen: String::new() }
     }
 
     /// The first line the child printed, without its newline.
@@ -135,17 +147,13 @@ impl Started {
     /// Reads the child's stdout until it printed `line` (a handshake: what a signal set off has
     /// happened); false at end of output. What was read counts in [`Started::output`].
     pub fn wait_for_line(&mut self, line: &str) -> bool {
-        use std::io::BufRead;
-        loop {
-            let mut next = String::new();
-            if self.stdout.read_line(&mut next).expect("read stdout") == 0 {
-                return false;
-            }
-            self.first.push_str(&next);
-            if next.trim_end() == line {
-                return true;
-            }
-        }
+        read_until(&mut self.stdout, &mut self.first, |next| next.trim_end() == line)
+    }
+
+    /// Reads the child's stderr until it wrote `text` in a line (the runtime's report of what a
+    /// signal did); false at end of output. What was read counts in [`Started::output`].
+    pub fn wait_for_stderr(&mut self, text: &str) -> bool {
+        read_until(&mut self.stderr, &mut self.stderr_seen, |next| next.contains(text))
     }
 
     /// Sends `signal` to the child.
@@ -160,31 +168,22 @@ impl Started {
         use std::io::Read;
         let mut rest = String::new();
         self.stdout.read_to_string(&mut rest).expect("read stdout");
-        let mut stderr = String::new();
-        self.child.stderr.take().expect("stderr").read_to_string(&mut stderr).expect("read stderr");
+        let mut stderr = self.stderr_seen;
+        self.stderr.read_to_string(&mut stderr).expect("read stderr");
         let status = self.child.wait().expect("wait");
         let output = Output { status, stdout: Vec::new(), stderr: Vec::new() };
         (status_of(&output), self.first + &rest, stderr)
     }
 }
 
-/// Starts a script, waits until it printed its first line, sends `signals`, returns the result.
+/// Starts a script, waits until it printed its first line, sends `signal`, returns the result.
 /// Where a signal's effect shows in the output, wait for it with [`Started::wait_for_line`]
-/// instead of sending several signals here.
-#[cfg(unix)]
-pub fn interrupt(script: &str, signals: &[i32]) -> (i32, String, String) {
+/// or [`Started::wait_for_stderr`] before sending the next.
+pub fn interrupt(script: &str, signal: i32) -> (i32, String, String) {
     let mut command = tinn();
     command.args(["-e", script]);
     let started = Started::first_line(command);
-    for (index, &signal) in signals.iter().enumerate() {
-        if index > 0 {
-            // A second Ctrl-C counts as a second press only once tinn's signal thread has taken
-            // the first (signals of one kind merge while pending), and nothing outside the
-            // process shows when it has: the one pause left in place of a handshake.
-            std::thread::sleep(std::time::Duration::from_millis(100));
-        }
-        started.signal(signal);
-    }
+    started.signal(signal);
     started.output()
 }
 

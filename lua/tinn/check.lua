@@ -6,7 +6,7 @@
 -- that calls these helpers. A check made directly in the public function needs none; a check
 -- made in a helper of the public function passes 1 (one call deeper), and so on.
 
-local error, format, type, tostring, floor = error, string.format, type, tostring, math.floor
+local error, format, type, tostring, floor, getmetatable = error, string.format, type, tostring, math.floor, getmetatable
 
 local check = {}
 
@@ -17,11 +17,50 @@ end
 
 local argError = check.argError
 
+-- What a message says a wrong value was: a number as itself, anything else by its type.
+local function shown(value)
+  if type(value) == "number" then return tostring(value) end
+  return type(value)
+end
+
+--- check.ms(ms, n, fname, what [, depth]): a non-negative number of milliseconds; `what` names it
+--- (`duration`, `delay`, `period`, `timeout`).
+function check.ms(ms, n, fname, what, depth)
+  if type(ms) ~= "number" or ms ~= ms or ms < 0 then
+    argError(n, fname, format("%s must be a non-negative number of milliseconds, got %s", what, shown(ms)),
+      (depth or 0) + 1)
+  end
+end
+
 --- check.timeout(ms, n, fname [, depth]): nil or a non-negative number of milliseconds.
 function check.timeout(ms, n, fname, depth)
   if ms ~= nil and (type(ms) ~= "number" or ms ~= ms or ms < 0) then
-    argError(n, fname, "timeout must be a non-negative number of milliseconds, got " .. tostring(ms), (depth or 0) + 1)
+    argError(n, fname, "timeout must be a non-negative number of milliseconds, got " .. shown(ms), (depth or 0) + 1)
   end
+end
+
+--- check.callable(fn, n, fname [, depth]): a function or a value with a __call metamethod.
+function check.callable(fn, n, fname, depth)
+  if type(fn) ~= "function" then
+    local mt = getmetatable(fn)
+    if not (type(mt) == "table" and mt.__call) then
+      argError(n, fname, "function expected, got " .. type(fn), (depth or 0) + 1)
+    end
+  end
+end
+
+--- check.text(value, n, fname [, depth]): a string.
+function check.text(value, n, fname, depth)
+  if type(value) ~= "string" then argError(n, fname, "string expected, got " .. type(value), (depth or 0) + 1) end
+end
+
+--- check.data(value, n, fname [, depth]) -> string: what a write takes, a string or a number
+--- (written as io.write writes it).
+function check.data(value, n, fname, depth)
+  local kind = type(value)
+  if kind == "string" then return value end
+  if kind ~= "number" then argError(n, fname, "string expected, got " .. kind, (depth or 0) + 1) end
+  return tostring(value)
 end
 
 --- check.port(port, n, fname [, depth]): an integer 0-65535.

@@ -127,10 +127,9 @@ local exitHooks = {}
 -- Errors
 ---------------------------------------------------------------------------------------------------
 
--- `level` 3 blames the caller of the word that called argError; checkers pass 4.
-local function argError(n, fname, msg, level)
-  error(format("bad argument #%d to '%s' (%s)", n, fname, msg), level or 3)
-end
+-- Argument checks are tinn.check's, worded as everywhere else.
+local check = require("tinn.check")
+local argError, checkMs, checkTimeout, checkFunction = check.argError, check.ms, check.timeout, check.callable
 
 local function checkTask(fname)
   local task = current
@@ -139,24 +138,6 @@ local function checkTask(fname)
       "predicate, an error handler or an exit hook)", fname), 3)
   end
   return task
-end
-
-local function checkMs(ms, n, fname, what, level)
-  if type(ms) ~= "number" or ms ~= ms or ms < 0 then
-    argError(n, fname, format("%s must be a non-negative number of milliseconds, got %s", what,
-      type(ms) == "number" and tostring(ms) or type(ms)), level or 4)
-  end
-end
-
-local function checkTimeout(ms, n, fname)
-  if ms ~= nil then checkMs(ms, n, fname, "timeout", 5) end
-end
-
-local function checkFunction(fn, n, fname)
-  if type(fn) ~= "function" then
-    local mt = getmetatable(fn)
-    if not (mt and mt.__call) then argError(n, fname, "function expected, got " .. type(fn), 4) end
-  end
 end
 
 ---------------------------------------------------------------------------------------------------
@@ -488,6 +469,11 @@ local function requestExit(code)
   end
 end
 
+-- How an uncaught error reads: its message, then where it happened (the REPL prints the same).
+local function uncaughtText(err, trace)
+  return tostring(err) .. "\n" .. (trace or "stack traceback: (none)")
+end
+
 -- An error no task handled: onError's handler, or print and fail fast (DESIGN.md §3).
 local keptError = nil -- nil: print uncaught errors; false / text: a worker keeps the first
 local function reportUncaught(handle, err, trace)
@@ -498,12 +484,11 @@ local function reportUncaught(handle, err, trace)
   elseif keptError ~= nil then
     -- a worker: the first error goes to the parent's join instead of stderr
     if keptError == false then
-      keptError = format("%s%s\n%s", handle[2] == 1 and "" or format("error in task %d (%s): ", handle[2],
-        handleName(handle)), tostring(err), trace or "stack traceback: (none)")
+      keptError = (handle[2] == 1 and "" or format("error in task %d (%s): ", handle[2], handleName(handle)))
+        .. uncaughtText(err, trace)
     end
   else
-    writeStderr(format("tinn: error in task %d (%s): %s\n%s\n", handle[2], handleName(handle),
-      tostring(err), trace or "stack traceback: (none)"))
+    writeStderr(format("tinn: error in task %d (%s): %s\n", handle[2], handleName(handle), uncaughtText(err, trace)))
   end
   exitCode = 1
   requestExit(1)
@@ -555,8 +540,7 @@ local function storeOutcome(slot, id, ok, ...)
     finishTask(slot, { n = 2, nil, err, failed = true })
     if interrupted then
       -- the program is ending on a signal (exit status set): say where the task was
-      writeStderr(format("tinn: error in task %d (%s): %s\n%s\n", id, handleName(handle),
-        tostring(err), trace or "stack traceback: (none)"))
+      writeStderr(format("tinn: error in task %d (%s): %s\n", id, handleName(handle), uncaughtText(err, trace)))
     elseif not handled then
       reportUncaught(handle, err, trace)
     end
@@ -648,7 +632,7 @@ function Task:id() checkSelf(self, "id") return self[2] end
 function Task:name(newName)
   checkSelf(self, "name")
   if newName ~= nil then
-    if type(newName) ~= "string" then argError(1, "task:name", "string expected, got " .. type(newName)) end
+    check.text(newName, 1, "task:name")
     local slot = liveSlot(self)
     if slot then
       tLabel[slot] = newName
@@ -836,7 +820,7 @@ local function whenever(pred, fn)
 end
 
 local function checkSignalName(name, fname)
-  if name == nil then argError(1, fname, "signal name expected, got nil", 4) end
+  if name == nil then argError(1, fname, "signal name expected, got nil", 1) end
 end
 
 local function addSignalWaiter(name, slot)
@@ -924,7 +908,7 @@ end
 
 local function checkExitCode(code, fname)
   if code ~= nil and (type(code) ~= "number" or code ~= floor(code) or code < 0 or code > 255) then
-    argError(1, fname, "exit code must be an integer 0-255, got " .. tostring(code), 4)
+    argError(1, fname, "exit code must be an integer 0-255, got " .. tostring(code), 1)
   end
 end
 
@@ -1330,6 +1314,7 @@ end
 
 package.loaded["tinn.reactor"] = {
   PENDING = PENDING, awaitOp = awaitOp, await = await, traceback = userTraceback, workerFailed = workerFailed,
+  uncaughtText = uncaughtText,
   -- internal, for the REPL
   setInterruptKeepsRunning = setInterruptKeepsRunning,
 }

@@ -59,6 +59,10 @@ local M = { encodeQuestion = encodeQuestion, response = response }
 -- Starts a fake server on `host` (default 127.0.0.1). mode "servfail": every answer is
 -- SERVFAIL. Returns an object with port, seen (list of {name, qtype, id, port, ednsPayload,
 -- tcp}), hits[name], close().
+-- How many slow.test queries the server holds before it answers them all.
+local SLOW_BATCH = 20
+M.SLOW_BATCH = SLOW_BATCH
+
 function M.start(mode, host)
   host = host or "127.0.0.1"
   local udp, tcpServer
@@ -70,7 +74,7 @@ function M.start(mode, host)
   end
   assert(tcpServer, "found a port free for both UDP and TCP")
   local spoofer = assert(net.udp.bind(host, 0))
-  local fake = { port = udp.port, seen = {}, hits = {} }
+  local fake = { port = udp.port, seen = {}, hits = {}, slowIds = {} }
 
   local function note(q, port, tcp)
     fake.seen[#fake.seen + 1] = { name = q.name, qtype = q.qtype, id = q.id, port = port, ednsPayload = q.ednsPayload, tcp = tcp }
@@ -118,7 +122,14 @@ function M.start(mode, host)
     elseif name == "garbage.test" then
       send(u16(q.id) .. "\129\128\0\1")
     elseif name == "slow.test" then
-      sleep(200)
+      -- held until SLOW_BATCH different queries wait at once: they are answered only if the
+      -- client keeps them all in flight together (one after another, the first never is)
+      fake.slowIds[q.id] = true
+      waitFor(function()
+        local n = 0
+        for _ in pairs(fake.slowIds) do n = n + 1 end
+        return n >= SLOW_BATCH
+      end)
       send(response(q, { addresses = { "192.0.2.6" } }))
     else
       send(response(q, { rcode = 3 }))

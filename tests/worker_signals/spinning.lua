@@ -8,6 +8,9 @@ local spinner = worker.spawn([[
   while true do x = x + 1 end
 ]], { name = "spinner" })
 assert(spinner:receive(5000) == "ready")
+-- says the program is ending (exit hooks run before tinn waits for the workers): a handshake
+-- for tests that signal again during the wait
+tinn.atExit(function() print("stopping") io.stdout:flush() end)
 print("ready")
 io.stdout:flush()
 sleep(60000)

@@ -55,8 +55,4 @@ impl FsError {
     }
 }
 
-impl From<FsError> for mlua::Error {
-    fn from(err: FsError) -> mlua::Error {
-        mlua::Error::external(err)
-    }
-}
+tinn_reactor::script_error!(FsError);

@@ -14,6 +14,7 @@ use std::io::{self, ErrorKind, Read, Seek, SeekFrom, Write};
 use std::sync::Arc;
 
 use mlua::{IntoLuaMulti, Lua, LuaString, MetaMethod, MultiValue, Result as LuaResult, UserData, UserDataMethods};
+use tinn_reactor::ScriptError;
 use tokio::sync::Mutex;
 
 use tinn_reactor::read_buffer::{ReadBuffer, ReadMode, READ_CHUNK};
@@ -223,7 +224,7 @@ impl FileHandle {
         let mode = read_mode(&kind, count)
             .ok_or_else(|| bad_argument(1, "file:read", format!("invalid format '{kind}'")))?;
         if self.closed.get() {
-            return job::fail(lua, FsError::Closed);
+            return FsError::Closed.into_failure(lua);
         }
         if let Some(mut io) = self.idle() {
             if io.readable && io.wbuf.is_empty() {
@@ -237,7 +238,7 @@ impl FileHandle {
 
     fn write(&self, lua: &Lua, data: LuaString) -> LuaResult<MultiValue> {
         if self.closed.get() {
-            return job::fail(lua, FsError::Closed);
+            return FsError::Closed.into_failure(lua);
         }
         let data = data.as_bytes();
         if let Some(mut io) = self.idle() {
@@ -258,7 +259,7 @@ impl FileHandle {
             _ => return Err(bad_argument(1, "file:seek", format!("invalid option '{whence}'"))),
         };
         if self.closed.get() {
-            return job::fail(lua, FsError::Closed);
+            return FsError::Closed.into_failure(lua);
         }
         // Asking where we are needs no OS call beyond lseek, which does not touch the disk.
         if let (Whence::Cur, 0) = (whence, offset) {
@@ -266,7 +267,7 @@ impl FileHandle {
                 if io.wbuf.is_empty() {
                     return match io.seek(whence, offset) {
                         Ok(position) => position.into_lua_multi(lua),
-                        Err(err) => job::fail(lua, err),
+                        Err(err) => err.into_failure(lua),
                     };
                 }
             }
@@ -276,7 +277,7 @@ impl FileHandle {
 
     fn flush(&self, lua: &Lua, sync: bool) -> LuaResult<MultiValue> {
         if self.closed.get() {
-            return job::fail(lua, FsError::Closed);
+            return FsError::Closed.into_failure(lua);
         }
         if !sync {
             if let Some(io) = self.idle() {

@@ -85,12 +85,9 @@ end
 --- file:write(data [, timeoutMs]) -> file | nil, err
 --- Small writes are buffered (64 KiB) and return at once; flush, seek, close write them out.
 function File:write(data, timeoutMs)
-  local kind = type(data)
-  if kind ~= "string" and kind ~= "number" then
-    argError(1, "file:write", "string expected, got " .. kind)
-  end
+  data = check.data(data, 1, "file:write")
   checkTimeout(timeoutMs, 2, "file:write")
-  local ok, err = await(timeoutMs or self.timeout, self.handle:write(tostring(data)))
+  local ok, err = await(timeoutMs or self.timeout, self.handle:write(data))
   if not ok then return nil, err end
   return self
 end
@@ -191,13 +188,10 @@ end
 --- readers see the old content or the new, and a failure leaves the old file as it was.
 function fs.writeFile(path, data, opts)
   checkPath(path, 1, "fs.writeFile")
-  local kind = type(data)
-  if kind ~= "string" and kind ~= "number" then
-    argError(2, "fs.writeFile", "string expected, got " .. kind)
-  end
+  data = check.data(data, 2, "fs.writeFile")
   opts = options(opts, 3, "fs.writeFile")
   local atomic = flag(opts, "atomic", 3, "fs.writeFile")
-  return await(opts.timeout, native.writeFile(path, tostring(data), atomic))
+  return await(opts.timeout, native.writeFile(path, data, atomic))
 end
 
 --- fs.stat(path [, opts | timeoutMs]) -> info | nil, err

@@ -5,6 +5,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use mlua::{IntoLuaMulti, Lua, MultiValue, Result as LuaResult, Value};
+use tinn_reactor::ScriptError;
 
 use crate::error::FsError;
 
@@ -66,13 +67,8 @@ where
 pub(crate) fn done(lua: &Lua, result: Result<(), FsError>) -> LuaResult<MultiValue> {
     match result {
         Ok(()) => true.into_lua_multi(lua),
-        Err(err) => fail(lua, err),
+        Err(err) => err.into_failure(lua),
     }
-}
-
-/// `nil, message`: the IO failure convention of DESIGN.md §3.
-pub(crate) fn fail(lua: &Lua, err: FsError) -> LuaResult<MultiValue> {
-    (Value::Nil, err.to_string()).into_lua_multi(lua)
 }
 
 /// A byte string for Lua, `nil` for "nothing" (end of file), or `nil, message`.
@@ -80,6 +76,6 @@ pub(crate) fn bytes(lua: &Lua, result: Result<Option<Vec<u8>>, FsError>) -> LuaR
     match result {
         Ok(Some(data)) => lua.create_string(&data)?.into_lua_multi(lua),
         Ok(None) => Value::Nil.into_lua_multi(lua),
-        Err(err) => fail(lua, err),
+        Err(err) => err.into_failure(lua),
     }
 }

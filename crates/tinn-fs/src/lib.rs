@@ -26,6 +26,7 @@ mod ops;
 mod paths;
 
 use mlua::{IntoLuaMulti, Lua, LuaString, MultiValue, Result as LuaResult, Table};
+use tinn_reactor::ScriptError;
 
 pub use error::FsError;
 pub use file::FileHandle;
@@ -68,7 +69,7 @@ fn fs_open(lua: &Lua, (path, mode): (LuaString, String)) -> LuaResult<MultiValue
     let shown = p.shown.clone();
     job::start(lua, "open", p.shown.clone(), move |_| file::open(&p, open_mode), move |lua, opened| match opened {
         Ok(file) => lua.create_userdata(FileHandle::new(shown, file, open_mode))?.into_lua_multi(lua),
-        Err(err) => job::fail(lua, err),
+        Err(err) => err.into_failure(lua),
     })
 }
 
@@ -90,7 +91,7 @@ fn fs_stat(lua: &Lua, path: LuaString) -> LuaResult<MultiValue> {
     job::start(lua, "stat", p.shown.clone(), move |_| ops::stat(&p), |lua, stat| {
         let stat = match stat {
             Ok(stat) => stat,
-            Err(err) => return job::fail(lua, err),
+            Err(err) => return err.into_failure(lua),
         };
         let table = lua.create_table()?;
         table.set("type", stat.kind)?;
@@ -110,7 +111,7 @@ fn fs_list(lua: &Lua, path: LuaString) -> LuaResult<MultiValue> {
     job::start(lua, "list", p.shown.clone(), move |cancel| ops::list(&p, cancel), |lua, entries| {
         let entries = match entries {
             Ok(entries) => entries,
-            Err(err) => return job::fail(lua, err),
+            Err(err) => return err.into_failure(lua),
         };
         let names = lua.create_table_with_capacity(entries.len(), 0)?;
         let kinds = lua.create_table_with_capacity(entries.len(), 0)?;
@@ -141,7 +142,7 @@ fn fs_tempdir(lua: &Lua, prefix: LuaString) -> LuaResult<MultiValue> {
     let prefix = script_path(&prefix);
     job::start(lua, "tempdir", prefix.shown.clone(), move |_| ops::tempdir(&prefix), |lua, made| match made {
         Ok(path) => lua.create_string(paths::to_bytes(&path))?.into_lua_multi(lua),
-        Err(err) => job::fail(lua, err),
+        Err(err) => err.into_failure(lua),
     })
 }
 
@@ -155,7 +156,7 @@ fn log_open(
     job::start(lua, "log.open", shown, move |_| log::open(&p).map(|(file, size)| (p, file, size)), move |lua, opened| {
         match opened {
             Ok((p, file, size)) => lua.create_userdata(LogHandle::new(p, file, size, options))?.into_lua_multi(lua),
-            Err(err) => job::fail(lua, err),
+            Err(err) => err.into_failure(lua),
         }
     })
 }

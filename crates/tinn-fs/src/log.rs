@@ -25,6 +25,7 @@ use std::sync::{Arc, Mutex, MutexGuard, TryLockError, Weak};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use mlua::{IntoLuaMulti, Lua, LuaString, MetaMethod, MultiValue, Result as LuaResult, UserData, UserDataMethods};
+use tinn_reactor::ScriptError;
 use tokio::sync::Notify;
 
 use crate::error::FsError;
@@ -214,7 +215,7 @@ impl LogHandle {
 
     fn flush(&self, lua: &Lua) -> LuaResult<MultiValue> {
         if self.closed.get() {
-            return job::fail(lua, FsError::Closed);
+            return FsError::Closed.into_failure(lua);
         }
         let shared = self.shared.clone();
         job::start(lua, "flush", self.path.clone(), move |_| shared.flush(), job::done)
@@ -222,7 +223,7 @@ impl LogHandle {
 
     fn flush_now(&self, lua: &Lua) -> LuaResult<MultiValue> {
         if self.closed.get() {
-            return job::fail(lua, FsError::Closed);
+            return FsError::Closed.into_failure(lua);
         }
         job::done(lua, self.shared.flush())
     }

@@ -116,7 +116,6 @@ fn create_unique(name: impl Fn(u64) -> PathBuf) -> io::Result<(File, PathBuf)> {
         let path = name(random());
         let mut options = OpenOptions::new();
         options.write(true).create_new(true);
-        #[cfg(unix)]
         std::os::unix::fs::OpenOptionsExt::mode(&mut options, NEW_FILE_MODE);
         match options.open(&path) {
             Ok(file) => return Ok((file, path)),
@@ -135,8 +134,8 @@ pub(crate) struct Stat {
     pub(crate) modified: Option<f64>,
     pub(crate) accessed: Option<f64>,
     pub(crate) created: Option<f64>,
-    pub(crate) uid: Option<u32>,
-    pub(crate) gid: Option<u32>,
+    pub(crate) uid: u32,
+    pub(crate) gid: u32,
 }
 
 /// The names scripts see for file types.
@@ -150,21 +149,18 @@ pub(crate) fn kind(file_type: FileType) -> &'static str {
     if file_type.is_symlink() {
         return "link";
     }
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::FileTypeExt;
-        if file_type.is_fifo() {
-            return "fifo";
-        }
-        if file_type.is_socket() {
-            return "socket";
-        }
-        if file_type.is_char_device() {
-            return "char";
-        }
-        if file_type.is_block_device() {
-            return "block";
-        }
+    use std::os::unix::fs::FileTypeExt;
+    if file_type.is_fifo() {
+        return "fifo";
+    }
+    if file_type.is_socket() {
+        return "socket";
+    }
+    if file_type.is_char_device() {
+        return "char";
+    }
+    if file_type.is_block_device() {
+        return "block";
     }
     "other"
 }
@@ -180,13 +176,8 @@ fn seconds(time: io::Result<SystemTime>) -> Option<f64> {
 
 pub(crate) fn stat(p: &ScriptPath) -> Result<Stat, FsError> {
     let meta = fs::metadata(&p.path).map_err(|e| FsError::io("stat", &p.shown, e))?;
-    #[cfg(unix)]
-    let (mode, uid, gid) = {
-        use std::os::unix::fs::MetadataExt;
-        (meta.mode() & 0o7777, Some(meta.uid()), Some(meta.gid()))
-    };
-    #[cfg(not(unix))]
-    let (mode, uid, gid) = (if meta.permissions().readonly() { 0o444 } else { 0o666 }, None, None);
+    use std::os::unix::fs::MetadataExt;
+    let (mode, uid, gid) = (meta.mode() & 0o7777, meta.uid(), meta.gid());
     Ok(Stat {
         kind: kind(meta.file_type()),
         size: meta.len(),
@@ -254,7 +245,6 @@ pub(crate) fn tempdir(prefix: &ScriptPath) -> Result<PathBuf, FsError> {
         name.push(format!("-{:012x}", random() & 0xffff_ffff_ffff));
         let path = base.join(name);
         let mut builder = fs::DirBuilder::new();
-        #[cfg(unix)]
         std::os::unix::fs::DirBuilderExt::mode(&mut builder, TEMP_DIR_MODE);
         match builder.create(&path) {
             Ok(()) => return Ok(path),

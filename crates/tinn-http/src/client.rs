@@ -15,6 +15,9 @@ use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
 use mlua::{IntoLuaMulti, Lua, MultiValue, Result as LuaResult, Table, Value};
 
+use tinn_reactor::ScriptError;
+
+use crate::error::HttpError;
 use crate::request::{header_map, header_table};
 
 /// Redirects followed before a request gives up.
@@ -35,40 +38,41 @@ struct Pools(HashMap<Option<String>, Rc<HttpClient>>);
 #[derive(Default)]
 struct WebSocketTls(HashMap<Option<String>, Arc<rustls::ClientConfig>>);
 
-fn websocket_tls(lua: &Lua, ca: Option<String>) -> Result<Arc<rustls::ClientConfig>, String> {
-    if lua.app_data_ref::<WebSocketTls>().is_none() {
-        lua.set_app_data(WebSocketTls::default());
-    }
-    let mut configs = lua.app_data_mut::<WebSocketTls>().ok_or("websocket tls settings are missing")?;
-    if let Some(config) = configs.0.get(&ca) {
-        return Ok(Arc::clone(config));
-    }
-    let config = Arc::new(tinn_tls::client_config(ca.as_deref())?);
-    configs.0.insert(ca, Arc::clone(&config));
-    Ok(config)
+fn websocket_tls(lua: &Lua, ca: Option<String>) -> Result<Arc<rustls::ClientConfig>, HttpError> {
+    let mut configs = lua.remove_app_data::<WebSocketTls>().unwrap_or_default();
+    let config = match configs.0.get(&ca) {
+        Some(config) => Ok(Arc::clone(config)),
+        None => tinn_tls::client_config(ca.as_deref()).map(|config| {
+            let config = Arc::new(config);
+            configs.0.insert(ca, Arc::clone(&config));
+            config
+        }),
+    };
+    lua.set_app_data(configs);
+    Ok(config?)
 }
 
-
-fn pooled(lua: &Lua, ca: Option<String>) -> Result<Rc<HttpClient>, String> {
-    if lua.app_data_ref::<Pools>().is_none() {
-        lua.set_app_data(Pools::default());
-    }
-    let mut pools = lua.app_data_mut::<Pools>().ok_or("http client pools are missing")?;
-    if let Some(client) = pools.0.get(&ca) {
-        return Ok(Rc::clone(client));
-    }
-    let mut http = HttpConnector::new();
-    http.set_nodelay(true);
-    http.enforce_http(false);
-    let connector = hyper_rustls::HttpsConnectorBuilder::new()
-        .with_tls_config(tinn_tls::client_config(ca.as_deref())?)
-        .https_or_http()
-        // HTTP/2 when the server offers it by ALPN, HTTP/1.1 otherwise (and over plain http)
-        .enable_all_versions()
-        .wrap_connector(http);
-    let client = Rc::new(Client::builder(TokioExecutor::new()).build(connector));
-    pools.0.insert(ca, Rc::clone(&client));
-    Ok(client)
+fn pooled(lua: &Lua, ca: Option<String>) -> Result<Rc<HttpClient>, HttpError> {
+    let mut pools = lua.remove_app_data::<Pools>().unwrap_or_default();
+    let client = match pools.0.get(&ca) {
+        Some(client) => Ok(Rc::clone(client)),
+        None => tinn_tls::client_config(ca.as_deref()).map(|config| {
+            let mut http = HttpConnector::new();
+            http.set_nodelay(true);
+            http.enforce_http(false);
+            let connector = hyper_rustls::HttpsConnectorBuilder::new()
+                .with_tls_config(config)
+                .https_or_http()
+                // HTTP/2 when the server offers it by ALPN, HTTP/1.1 otherwise (and over plain http)
+                .enable_all_versions()
+                .wrap_connector(http);
+            let client = Rc::new(Client::builder(TokioExecutor::new()).build(connector));
+            pools.0.insert(ca, Rc::clone(&client));
+            client
+        }),
+    };
+    lua.set_app_data(pools);
+    Ok(client?)
 }
 
 /// What a finished request hands back: status, headers, body, and the HTTP version used.
@@ -86,16 +90,21 @@ async fn fetch(
     headers: hyper::HeaderMap,
     mut body: Bytes,
     follow_redirects: bool,
-) -> Result<Fetched, String> {
+) -> Result<Fetched, HttpError> {
     for _ in 0..=MAX_REDIRECTS {
         if url.scheme() != "http" && url.scheme() != "https" {
-            return Err(format!("request '{url}': unsupported scheme '{}' (use http:// or https://)", url.scheme()));
+            return Err(HttpError::UnsupportedScheme {
+                op: "request",
+                url: url.to_string(),
+                scheme: url.scheme().to_owned(),
+                expected: "http:// or https://",
+            });
         }
         let mut request = Request::builder()
             .method(method.clone())
             .uri(url.as_str())
             .body(Full::new(body.clone()))
-            .map_err(|e| format!("request '{url}': {e}"))?;
+            .map_err(|e| request_failed(&url, &e))?;
         *request.headers_mut() = headers.clone();
         // brotli and gzip are decoded below; a script that names its own accept-encoding gets
         // the bytes as sent
@@ -103,19 +112,12 @@ async fn fetch(
         if decode {
             request.headers_mut().insert(hyper::header::ACCEPT_ENCODING, hyper::header::HeaderValue::from_static("br, gzip"));
         }
-        let response = client.request(request).await.map_err(|e| {
-            // hyper-util wraps the cause (refused, reset...); show the innermost reason
-            let mut cause: &dyn std::error::Error = &e;
-            while let Some(inner) = cause.source() {
-                cause = inner;
-            }
-            format!("request '{url}': {cause}")
-        })?;
+        let response = client.request(request).await.map_err(|e| request_failed(&url, &e))?;
         let status = response.status();
         let location = response.headers().get(hyper::header::LOCATION).and_then(|l| l.to_str().ok()).map(str::to_owned);
         if follow_redirects && status.is_redirection() {
             if let Some(location) = location {
-                url = url.join(&location).map_err(|e| format!("request '{url}': bad redirect '{location}': {e}"))?;
+                url = url.join(&location).map_err(|source| HttpError::BadRedirect { url: url.to_string(), location, source })?;
                 if status == StatusCode::SEE_OTHER || (method == Method::POST && status.as_u16() < 303) {
                     method = Method::GET;
                     body = Bytes::new();
@@ -124,14 +126,28 @@ async fn fetch(
             }
         }
         let (head, incoming) = response.into_parts();
-        let mut body = incoming.collect().await.map_err(|e| format!("request '{url}': reading body: {e}"))?.to_bytes();
+        let mut body = incoming
+            .collect()
+            .await
+            .map_err(|e| HttpError::Request { url: url.to_string(), reason: format!("reading body: {e}") })?
+            .to_bytes();
         let coding = head.headers.get(hyper::header::CONTENT_ENCODING).and_then(|v| crate::compress::Encoding::of(v.as_bytes()));
         if let (true, Some(coding)) = (decode, coding) {
-            body = crate::compress::decode(&body, coding, MAX_DECODED_BODY).map_err(|e| format!("request '{url}': {e}"))?;
+            body = crate::compress::decode(&body, coding, MAX_DECODED_BODY)
+                .map_err(|e| HttpError::Request { url: url.to_string(), reason: e.to_string() })?;
         }
         return Ok(Fetched { status, headers: head.headers, body, version: head.version });
     }
-    Err(format!("request '{url}': more than {MAX_REDIRECTS} redirects"))
+    Err(HttpError::TooManyRedirects { url: url.to_string(), limit: MAX_REDIRECTS })
+}
+
+/// A request's failure, by its innermost cause (hyper-util wraps it: refused, reset...).
+fn request_failed(url: &url::Url, e: &dyn std::error::Error) -> HttpError {
+    let mut cause = e;
+    while let Some(inner) = cause.source() {
+        cause = inner;
+    }
+    HttpError::Request { url: url.to_string(), reason: cause.to_string() }
 }
 
 /// `native.request(method, url, headers, body, followRedirects, ca)` → status, headers, body,
@@ -142,11 +158,11 @@ pub(crate) fn http_client_request(
 ) -> LuaResult<MultiValue> {
     let method = match Method::from_bytes(method.as_bytes()) {
         Ok(method) => method,
-        Err(_) => return (Value::Nil, format!("invalid HTTP method '{method}'")).into_lua_multi(lua),
+        Err(_) => return HttpError::InvalidMethod(method).into_failure(lua),
     };
     let url = match url::Url::parse(&url) {
         Ok(url) => url,
-        Err(e) => return (Value::Nil, format!("invalid URL '{url}': {e}")).into_lua_multi(lua),
+        Err(source) => return HttpError::InvalidUrl { url, source }.into_failure(lua),
     };
     let headers = match header_map(headers) {
         Ok(headers) => headers,
@@ -155,7 +171,7 @@ pub(crate) fn http_client_request(
     let body = body.map(|b| Bytes::copy_from_slice(&b.as_bytes())).unwrap_or_default();
     let client = match pooled(lua, ca) {
         Ok(client) => client,
-        Err(message) => return (Value::Nil, message).into_lua_multi(lua),
+        Err(err) => return err.into_failure(lua),
     };
     tinn_reactor::start(lua, async move {
         let outcome = fetch(client, method, url, headers, body, follow_redirects).await;
@@ -167,7 +183,7 @@ pub(crate) fn http_client_request(
                 format!("{:?}", fetched.version),
             )
                 .into_lua_multi(lua),
-            Err(message) => (Value::Nil, message).into_lua_multi(lua),
+            Err(err) => err.into_failure(lua),
         })
     })
 }
@@ -178,46 +194,48 @@ pub(crate) fn http_websocket_connect(lua: &Lua, (url, ca): (String, Option<Strin
     let parsed = match url::Url::parse(&url) {
         Ok(parsed) if parsed.scheme() == "ws" || parsed.scheme() == "wss" => parsed,
         Ok(parsed) => {
-            return (Value::Nil, format!("websocket '{url}': unsupported scheme '{}' (use ws:// or wss://)", parsed.scheme())).into_lua_multi(lua)
+            let scheme = parsed.scheme().to_owned();
+            return HttpError::UnsupportedScheme { op: "websocket", url, scheme, expected: "ws:// or wss://" }.into_failure(lua);
         }
-        Err(e) => return (Value::Nil, format!("invalid URL '{url}': {e}")).into_lua_multi(lua),
+        Err(source) => return HttpError::InvalidUrl { url, source }.into_failure(lua),
     };
     let host = parsed.host_str().unwrap_or_default().trim_start_matches('[').trim_end_matches(']').to_string();
     let port = parsed.port_or_known_default().unwrap_or(80);
     let tls = if parsed.scheme() == "wss" {
         let server_name = match rustls::pki_types::ServerName::try_from(host.clone()) {
             Ok(name) => name,
-            Err(e) => return (Value::Nil, format!("websocket '{url}': bad host name: {e}")).into_lua_multi(lua),
+            Err(e) => return HttpError::WebSocket { url, reason: format!("bad host name: {e}") }.into_failure(lua),
         };
         match websocket_tls(lua, ca) {
             Ok(config) => Some((tokio_rustls::TlsConnector::from(config), server_name)),
-            Err(message) => return (Value::Nil, message).into_lua_multi(lua),
+            Err(err) => return err.into_failure(lua),
         }
     } else {
         None
     };
     tinn_reactor::start(lua, async move {
+        let failed = |reason: String| HttpError::WebSocket { url: url.clone(), reason };
         let outcome = async {
             let tcp = tokio::net::TcpStream::connect((host.as_str(), port))
                 .await
-                .map_err(|e| format!("websocket '{url}': connect: {e}"))?;
+                .map_err(|e| failed(format!("connect: {e}")))?;
             // the handshake is a few small writes; Nagle would only delay it
             let _ = tcp.set_nodelay(true);
             let io: Box<dyn crate::websocket::Io> = match tls {
                 Some((connector, server_name)) => Box::new(
-                    connector.connect(server_name, tcp).await.map_err(|e| format!("websocket '{url}': {e}"))?,
+                    connector.connect(server_name, tcp).await.map_err(|e| failed(e.to_string()))?,
                 ),
                 None => Box::new(tcp),
             };
             tokio_tungstenite::client_async(url.as_str(), io)
                 .await
                 .map(|(stream, _)| stream)
-                .map_err(|e| format!("websocket '{url}': {e}"))
+                .map_err(|e| failed(e.to_string()))
         }
         .await;
         tinn_reactor::completion(move |lua| match outcome {
             Ok(stream) => lua.create_userdata(crate::websocket::WebSocketHandle::new(stream))?.into_lua_multi(lua),
-            Err(message) => (Value::Nil, message).into_lua_multi(lua),
+            Err(err) => err.into_failure(lua),
         })
     })
 }

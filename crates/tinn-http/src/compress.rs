@@ -10,6 +10,8 @@ use flate2::write::GzEncoder;
 use flate2::Compression;
 use hyper::header::{HeaderMap, HeaderValue, ACCEPT_ENCODING, CONTENT_ENCODING, CONTENT_LENGTH, CONTENT_TYPE, VARY};
 
+use crate::error::HttpError;
+
 /// Bodies smaller than this go out as they are: the coding's framing would eat the gain.
 const MIN_COMPRESS_BYTES: usize = 256;
 
@@ -152,16 +154,16 @@ impl StreamEncoder {
 
 /// The client's side: a body compressed with `coding` decoded, refusing more than `limit` bytes
 /// of output (a small download must not expand into all memory).
-pub(crate) fn decode(body: &[u8], coding: Encoding, limit: u64) -> Result<Bytes, String> {
+pub(crate) fn decode(body: &[u8], coding: Encoding, limit: u64) -> Result<Bytes, HttpError> {
     let mut decoded = Vec::new();
     let read = match coding {
         Encoding::Gzip => flate2::read::MultiGzDecoder::new(body).take(limit + 1).read_to_end(&mut decoded),
         Encoding::Brotli => brotli::Decompressor::new(body, BROTLI_BUFFER).take(limit + 1).read_to_end(&mut decoded),
     };
-    let name = coding.name();
-    read.map_err(|e| format!("{name} body: {e}"))?;
+    let coding = coding.name();
+    read.map_err(|source| HttpError::Decode { coding, source })?;
     if decoded.len() as u64 > limit {
-        return Err(format!("{name} body: larger than {limit} bytes once decoded"));
+        return Err(HttpError::DecodedTooLarge { coding, limit });
     }
     Ok(Bytes::from(decoded))
 }
@@ -198,7 +200,7 @@ mod tests {
             streamed.extend_from_slice(&stream.chunk(&text.as_bytes()[4000..]).expect("chunk"));
             streamed.extend_from_slice(&stream.finish().expect("finish"));
             assert_eq!(decode(&streamed, coding, 1 << 20).expect("decode"), text.as_bytes());
-            assert!(decode(&whole, coding, 100).is_err_and(|e| e.contains("larger than 100 bytes")), "{coding:?}");
+            assert!(decode(&whole, coding, 100).is_err_and(|e| e.to_string().contains("larger than 100 bytes")), "{coding:?}");
         }
     }
 }

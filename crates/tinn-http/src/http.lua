@@ -29,9 +29,7 @@ local check = require("tinn.check")
 local handleMethods = require("tinn.handle")
 local argError = check.argError
 
-local function checkTimeout(ms, fname, n)
-  check.timeout(ms, n or 1, fname, 1)
-end
+local checkTimeout = check.timeout
 
 local function option(opts, key, kind, default, fname)
   local value = opts[key]
@@ -108,7 +106,7 @@ function Request:body(maxBytes, timeoutMs)
   if maxBytes ~= nil and (type(maxBytes) ~= "number" or maxBytes < 0) then
     argError(1, "req:body", "maxBytes must be a non-negative number, got " .. tostring(maxBytes))
   end
-  checkTimeout(timeoutMs, "req:body", 2)
+  checkTimeout(timeoutMs, 2, "req:body")
   local cached = rawget(self, "bodyText")
   if cached then return cached end
   local text, err = await(timeoutMs, self.handle:read(true, floor(maxBytes or DEFAULT_MAX_BODY)))
@@ -118,7 +116,7 @@ end
 
 --- req:read([timeoutMs]) -> the next chunk of the body | nil at its end | nil, err
 function Request:read(timeoutMs)
-  checkTimeout(timeoutMs, "req:read", 1)
+  checkTimeout(timeoutMs, 1, "req:read")
   return await(timeoutMs, self.handle:read(false, 0))
 end
 
@@ -182,7 +180,7 @@ end
 --- queued whole or not at all, so after a timeout nothing of it was sent; write it again.
 function Response:write(chunk, timeoutMs)
   if type(chunk) ~= "string" then argError(1, "res:write", "string expected, got " .. type(chunk)) end
-  checkTimeout(timeoutMs, "res:write", 2)
+  checkTimeout(timeoutMs, 2, "res:write")
   if not self.streaming then
     raiseIfFailed("res:write", self.handle:startStream(self.statusCode, self.headers, self.compressing))
     self.streaming, self.sent = true, true
@@ -213,7 +211,7 @@ WebSocket.__index = WebSocket
 
 --- ws:send(text | {binary = bytes} [, timeoutMs]) -> true | nil, err
 function WebSocket:send(message, timeoutMs)
-  checkTimeout(timeoutMs, "ws:send", 2)
+  checkTimeout(timeoutMs, 2, "ws:send")
   if type(message) == "string" then
     return await(timeoutMs, self.handle:send("text", message))
   elseif type(message) == "table" and type(message.binary) == "string" then
@@ -226,7 +224,7 @@ end
 --- connection ended: the peer's close code, 1006 and what happened when it vanished, or the code
 --- sent to a peer that broke the protocol (1002, 1007 bad UTF-8, 1009 too big); nil, "timeout"
 function WebSocket:receive(timeoutMs)
-  checkTimeout(timeoutMs, "ws:receive", 1)
+  checkTimeout(timeoutMs, 1, "ws:receive")
   return await(timeoutMs, self.handle:receive())
 end
 
@@ -574,7 +572,7 @@ function http.request(opts)
   local headers = option(opts, "headers", "table", nil, "http.request")
   local body = option(opts, "body", "string", nil, "http.request")
   local timeout = opts.timeout or opts.timeoutMs
-  checkTimeout(timeout, "http.request")
+  checkTimeout(timeout, 1, "http.request")
   local follow = option(opts, "followRedirects", "boolean", true, "http.request")
   local ca, caErr = readCa(option(opts, "ca", "string", nil, "http.request"))
   if caErr then return nil, caErr end
@@ -598,7 +596,7 @@ function http.websocket(url, opts)
   if type(url) ~= "string" then argError(1, "http.websocket", "URL string expected, got " .. type(url)) end
   if opts ~= nil and type(opts) ~= "table" then argError(2, "http.websocket", "options table expected, got " .. type(opts)) end
   local timeout = opts and opts.timeout
-  checkTimeout(timeout, "http.websocket", 2)
+  checkTimeout(timeout, 2, "http.websocket")
   local ca, caErr = readCa(opts and option(opts, "ca", "string", nil, "http.websocket"))
   if caErr then return nil, caErr end
   local handle, err = await(timeout, native.websocket(url, ca))

@@ -14,6 +14,7 @@
 mod body;
 mod client;
 mod compress;
+mod error;
 mod http2;
 mod request;
 mod server;
@@ -24,7 +25,9 @@ mod websocket;
 use std::time::Duration;
 
 use mlua::{IntoLuaMulti, Lua, MultiValue, Result as LuaResult, Table, Value};
+use tinn_reactor::ScriptError;
 
+pub use error::HttpError;
 pub use request::RequestHandle;
 pub use server::ServerHandle;
 pub use websocket::WebSocketHandle;
@@ -62,7 +65,7 @@ fn http_serve(
 ) -> LuaResult<MultiValue> {
     let addr = match tinn_net::listen_address(&host, port) {
         Ok(addr) => addr,
-        Err(e) => return (Value::Nil, e.to_string()).into_lua_multi(lua),
+        Err(err) => return err.into_failure(lua),
     };
     let tls = match tls.map(cert_sources).transpose()?.map(tls::Certificates::new).transpose() {
         Ok(certificates) => certificates.map(std::sync::Arc::new),

@@ -657,7 +657,7 @@ impl UserData for ServerHandle {
             };
             match certificates.reload() {
                 Ok(()) => true.into_lua_multi(lua),
-                Err(message) => (Value::Nil, message).into_lua_multi(lua),
+                Err(err) => (Value::Nil, err.to_string()).into_lua_multi(lua),
             }
         });
         methods.add_method("isClosed", |_, this, ()| {

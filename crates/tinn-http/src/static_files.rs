@@ -6,13 +6,16 @@ use std::path::{Component, Path, PathBuf};
 use std::time::UNIX_EPOCH;
 
 use mlua::{IntoLuaMulti, Lua, MultiValue, Result as LuaResult, Value};
+use tinn_reactor::ScriptError;
+
+use crate::error::HttpError;
 
 /// `native.staticRoot(dir)` → the folder's real path, or nil, message.
 pub(crate) fn http_static_root(lua: &Lua, dir: String) -> LuaResult<MultiValue> {
     match std::fs::canonicalize(&dir) {
         Ok(root) if root.is_dir() => root.to_string_lossy().into_owned().into_lua_multi(lua),
-        Ok(_) => (Value::Nil, format!("'{dir}' is not a directory")).into_lua_multi(lua),
-        Err(e) => (Value::Nil, format!("'{dir}': {e}")).into_lua_multi(lua),
+        Ok(_) => HttpError::NotADirectory(dir).into_failure(lua),
+        Err(source) => HttpError::StaticRoot { dir, source }.into_failure(lua),
     }
 }
 

@@ -10,6 +10,8 @@ use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName};
 use rustls::server::{ClientHello, ResolvesServerCert};
 use rustls::sign::CertifiedKey;
 
+use crate::error::HttpError;
+
 /// One `{cert, key, names}` entry of the `tls` option, as the script gave it.
 pub(crate) struct CertSource {
     /// PEM text, or the path of a PEM file (read again on every reload).
@@ -56,37 +58,35 @@ fn describe(source: &str) -> String {
 }
 
 /// The PEM text of `source`: itself, or the contents of the file it names.
-fn pem_of(what: &str, source: &str) -> Result<Vec<u8>, String> {
+fn pem_of(what: &'static str, source: &str) -> Result<Vec<u8>, HttpError> {
     if is_pem(source) {
         return Ok(source.as_bytes().to_vec());
     }
-    std::fs::read(source).map_err(|e| format!("tls {what}: read '{source}': {e}"))
+    std::fs::read(source).map_err(|e| HttpError::TlsRead { what, path: source.to_owned(), source: e })
 }
 
-fn load(source: &CertSource, provider: &CryptoProvider) -> Result<Loaded, String> {
+fn load(source: &CertSource, provider: &CryptoProvider) -> Result<Loaded, HttpError> {
+    let cert_failed = |reason: String| HttpError::Tls { subject: format!("cert {}", describe(&source.cert)), reason };
+    let key_failed = |reason: String| HttpError::Tls { subject: format!("key {}", describe(&source.key)), reason };
     let cert_pem = pem_of("cert", &source.cert)?;
     let chain = CertificateDer::pem_slice_iter(&cert_pem)
         .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| format!("tls cert {}: not a PEM certificate: {e}", describe(&source.cert)))?;
+        .map_err(|e| cert_failed(format!("not a PEM certificate: {e}")))?;
     if chain.is_empty() {
-        return Err(format!("tls cert {}: no PEM certificate found", describe(&source.cert)));
+        return Err(cert_failed("no PEM certificate found".to_owned()));
     }
     let key_pem = pem_of("key", &source.key)?;
     let key = PrivateKeyDer::from_pem_slice(&key_pem)
-        .map_err(|e| format!("tls key {}: no PEM private key found ({e})", describe(&source.key)))?;
+        .map_err(|e| key_failed(format!("no PEM private key found ({e})")))?;
     let certified = CertifiedKey::from_der(chain, key, provider).map_err(|e| match e {
-        rustls::Error::InconsistentKeys(_) => format!(
-            "tls key does not match certificate (key {}, cert {})",
-            describe(&source.key),
-            describe(&source.cert)
-        ),
-        other => format!("tls key {}: {other}", describe(&source.key)),
+        rustls::Error::InconsistentKeys(_) => HttpError::KeyMismatch { key: describe(&source.key), cert: describe(&source.cert) },
+        other => key_failed(other.to_string()),
     })?;
     let names = source.names.iter().map(|name| name.to_ascii_lowercase()).collect();
     Ok(Loaded { names, certified: Arc::new(certified) })
 }
 
-fn load_all(sources: &[SourceText]) -> Result<Vec<Loaded>, String> {
+fn load_all(sources: &[SourceText]) -> Result<Vec<Loaded>, HttpError> {
     let provider = provider();
     sources.iter().map(|source| load(&source.0, &provider)).collect()
 }
@@ -113,10 +113,10 @@ impl Loaded {
 
 impl Certificates {
     /// Loads every source; the first error names the entry that failed.
-    pub(crate) fn new(sources: Vec<CertSource>) -> Result<Certificates, String> {
+    pub(crate) fn new(sources: Vec<CertSource>) -> Result<Certificates, HttpError> {
         let sources: Vec<SourceText> = sources.into_iter().map(SourceText).collect();
         if sources.is_empty() {
-            return Err("tls: no certificate given".to_owned());
+            return Err(HttpError::NoCertificate);
         }
         let loaded = load_all(&sources)?;
         Ok(Certificates { sources, current: RwLock::new(Arc::new(loaded)) })
@@ -124,7 +124,7 @@ impl Certificates {
 
     /// Reads every source again and swaps the set in for new handshakes; on any error the
     /// old set stays.
-    pub(crate) fn reload(&self) -> Result<(), String> {
+    pub(crate) fn reload(&self) -> Result<(), HttpError> {
         let loaded = Arc::new(load_all(&self.sources)?);
         match self.current.write() {
             Ok(mut current) => *current = loaded,
@@ -141,10 +141,10 @@ impl Certificates {
     }
 
     /// rustls' server config using these certificates, offering `alpn` protocols.
-    pub(crate) fn server_config(self: &Arc<Self>, alpn: Vec<Vec<u8>>) -> Result<Arc<rustls::ServerConfig>, String> {
+    pub(crate) fn server_config(self: &Arc<Self>, alpn: Vec<Vec<u8>>) -> Result<Arc<rustls::ServerConfig>, HttpError> {
         let mut config = rustls::ServerConfig::builder_with_provider(provider())
             .with_safe_default_protocol_versions()
-            .map_err(|e| format!("tls: {e}"))?
+            .map_err(HttpError::TlsConfig)?
             .with_no_client_auth()
             .with_cert_resolver(Arc::clone(self) as Arc<dyn ResolvesServerCert>);
         config.alpn_protocols = alpn;

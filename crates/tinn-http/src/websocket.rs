@@ -9,7 +9,7 @@ use std::time::Duration;
 use futures_util::stream::{SplitSink, SplitStream};
 use futures_util::{SinkExt, StreamExt};
 use mlua::{IntoLuaMulti, Lua, MultiValue, Result as LuaResult, UserData, UserDataMethods, Value};
-use tinn_reactor::{Closing, Raced};
+use tinn_reactor::{Closing, Raced, ScriptError};
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::sync::Mutex;
 use tokio_tungstenite::tungstenite::error::ProtocolError;
@@ -17,6 +17,8 @@ use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tokio_tungstenite::tungstenite::{Error as WsError, Message};
 use tokio_tungstenite::WebSocketStream;
+
+use crate::error::HttpError;
 
 /// Any byte stream a WebSocket can run over (an upgraded HTTP connection, a TCP socket).
 pub(crate) trait Io: AsyncRead + AsyncWrite + Unpin {}
@@ -86,7 +88,7 @@ impl Socket {
 }
 
 fn closed(lua: &Lua) -> LuaResult<MultiValue> {
-    (Value::Nil, "closed").into_lua_multi(lua)
+    HttpError::Closed.into_failure(lua)
 }
 
 /// Errors that mean the connection is gone (the peer vanished or it was closed).
@@ -129,7 +131,7 @@ fn ws_send(lua: &Lua, handle: &WebSocketHandle, (kind, data): (String, mlua::Lua
     } else {
         match std::str::from_utf8(&data.as_bytes()) {
             Ok(text) => Message::text(text),
-            Err(_) => return (Value::Nil, "websocket send: a text message must be valid UTF-8 (send {binary = ...} instead)").into_lua_multi(lua),
+            Err(_) => return HttpError::NotUtf8.into_failure(lua),
         }
     };
     tinn_reactor::start(lua, async move {
@@ -144,7 +146,7 @@ fn ws_send(lua: &Lua, handle: &WebSocketHandle, (kind, data): (String, mlua::Lua
         tinn_reactor::completion(move |lua| match outcome {
             Raced::Done(Some(Ok(()))) => true.into_lua_multi(lua),
             Raced::Done(Some(Err(e))) if connection_lost(&e) => (Value::Nil, "closed", e.to_string()).into_lua_multi(lua),
-            Raced::Done(Some(Err(e))) => (Value::Nil, format!("websocket send: {e}")).into_lua_multi(lua),
+            Raced::Done(Some(Err(e))) => HttpError::WebSocketSend(Box::new(e)).into_failure(lua),
             Raced::Done(None) | Raced::Closed => closed(lua),
         })
     })

@@ -18,11 +18,14 @@ use std::path::{Path, PathBuf};
 use std::rc::Rc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use mlua::{IntoLuaMulti, Lua, MultiValue, Result as LuaResult, Table, UserData, UserDataMethods, Value};
+use mlua::{IntoLuaMulti, Lua, MultiValue, Result as LuaResult, Table, UserData, UserDataMethods};
 use tokio::io::unix::AsyncFd;
 use tokio::sync::Notify;
 use tokio::time::Instant;
 
+use tinn_reactor::ScriptError;
+
+use crate::error::JournalError;
 use crate::inotify::{self, RawEvent};
 
 /// Reason names and bits; one entry may carry several.
@@ -230,25 +233,25 @@ struct Loaded {
 
 /// Reads a journal file (None if there is none yet) and rebuilds its view. A torn or damaged
 /// tail — what a crash or a full disk can leave — is cut off the file.
-fn load(file: &Path, root: &Path) -> Result<Option<Loaded>, String> {
+fn load(file: &Path, root: &Path) -> Result<Option<Loaded>, JournalError> {
     let bytes = match std::fs::read(file) {
         Ok(bytes) => bytes,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(format!("journal '{}': {e}", file.display())),
+        Err(e) => return Err(JournalError::io("journal", file, e)),
     };
     let Some(header_end) = bytes.iter().position(|&b| b == b'\n') else { return Ok(None) };
     let mut header = bytes[..header_end].split(|&b| b == b'\t');
     let magic = header.next().unwrap_or_default();
     if magic == b"#tinn-journal" {
-        return Err(format!("journal '{}': written by an older tinn (format 1); move it away to start a new journal", file.display()));
+        return Err(JournalError::OldFormat(file.to_path_buf()));
     }
     if magic != JOURNAL_MAGIC.as_bytes() {
-        return Err(format!("journal '{}': not a tinn journal file", file.display()));
+        return Err(JournalError::NotAJournal(file.to_path_buf()));
     }
     let id = String::from_utf8_lossy(header.next().unwrap_or_default()).into_owned();
     let recorded_root = unescape(header.next().unwrap_or_default());
     if recorded_root != root {
-        return Err(format!("journal '{}': records '{}', not '{}'", file.display(), recorded_root.display(), root.display()));
+        return Err(JournalError::OtherRoot { file: file.to_path_buf(), recorded: recorded_root, root: root.to_path_buf() });
     }
     let mut view = load_tree(&beside(file, ".tree"), &id).unwrap_or_default();
     let mut entries = VecDeque::new();
@@ -268,8 +271,8 @@ fn load(file: &Path, root: &Path) -> Result<Option<Loaded>, String> {
     }
     if good_end < bytes.len() {
         let cut = std::fs::OpenOptions::new().write(true).open(file).and_then(|f| f.set_len(good_end as u64));
-        if let Err(e) = cut {
-            return Err(format!("journal '{}': cutting its torn tail: {e}", file.display()));
+        if let Err(source) = cut {
+            return Err(JournalError::CutTail { file: file.to_path_buf(), source });
         }
     }
     Ok(Some(Loaded { id, entries, first_usn: first_usn.unwrap_or(next_usn), next_usn, view }))
@@ -345,10 +348,16 @@ struct Journal {
     /// When written entries are next fdatasync'ed (None: nothing unsynced).
     sync_at: Cell<Option<Instant>>,
     notify: Notify,
-    error: RefCell<Option<String>>,
+    /// The last failure (a write, a sync, the watch), for every reader until one succeeds.
+    error: RefCell<Option<Rc<JournalError>>>,
 }
 
 impl Journal {
+    /// Keeps `err` for readers until a write succeeds.
+    fn fail(&self, err: JournalError) {
+        *self.error.borrow_mut() = Some(Rc::new(err));
+    }
+
     /// Numbers a change and applies it to the view; it is written by the next [`Journal::flush`].
     fn record(&self, path: PathBuf, reason: u32, info: Info) {
         let entry = Entry { usn: self.next_usn.get(), path, reason, info, time: now_micros() };
@@ -372,7 +381,7 @@ impl Journal {
         match load(&self.journal_file, &self.root) {
             Ok(Some(loaded)) => *self.view.borrow_mut() = loaded.view,
             Ok(None) => self.view.borrow_mut().clear(),
-            Err(message) => *self.error.borrow_mut() = Some(message),
+            Err(err) => self.fail(err),
         }
         self.lost.set(true);
     }
@@ -401,7 +410,7 @@ impl Journal {
                 }
                 Err(e) => {
                     let _ = file.set_len(self.written_len.get());
-                    *self.error.borrow_mut() = Some(format!("write '{}': {e}", self.journal_file.display()));
+                    self.fail(JournalError::io("write", &self.journal_file, e));
                 }
             }
         }
@@ -542,11 +551,11 @@ impl Journal {
     }
 
     /// The first written entry at or after `usn` whose reason matches `mask`.
-    fn find(&self, usn: u64, mask: u32) -> Result<Option<Entry>, String> {
+    fn find(&self, usn: u64, mask: u32) -> Result<Option<Entry>, JournalError> {
         let entries = self.entries.borrow();
         let Some(front) = entries.front() else { return Ok(None) };
         if usn < front.usn && usn >= self.first_usn.get() && front.usn > self.first_usn.get() {
-            return Err(format!("usn {usn} is no longer kept in memory (oldest is {}); read '{}'", front.usn, self.journal_file.display()));
+            return Err(JournalError::Evicted { usn, oldest: front.usn, file: self.journal_file.clone() });
         }
         let start = usn.saturating_sub(front.usn) as usize;
         Ok(entries.iter().skip(start).find(|e| e.usn >= usn && e.reason & mask != 0).cloned())
@@ -568,7 +577,7 @@ impl Journal {
                 Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => return any,
                 Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
                 Err(e) => {
-                    *self.error.borrow_mut() = Some(format!("watch '{}': {e}", self.root.display()));
+                    self.fail(JournalError::io("watch", &self.root, e));
                     return any;
                 }
             }
@@ -603,21 +612,21 @@ impl Journal {
     async fn sync_if_due(&self) {
         if self.sync_at.get().is_some_and(|at| at <= Instant::now()) {
             self.sync_at.set(None);
-            if let Err(message) = sync_file(self.file_for_sync(), &self.journal_file).await {
-                *self.error.borrow_mut() = Some(message);
+            if let Err(err) = sync_file(self.file_for_sync(), &self.journal_file).await {
+                self.fail(err);
             }
         }
     }
 }
 
 /// fdatasync's a journal file on tokio's blocking pool, so the event loop does not wait for the disk.
-async fn sync_file(file: Option<std::io::Result<File>>, name: &Path) -> Result<(), String> {
-    let failed = |e: std::io::Error| format!("sync '{}': {e}", name.display());
+async fn sync_file(file: Option<std::io::Result<File>>, name: &Path) -> Result<(), JournalError> {
+    let failed = |e: std::io::Error| JournalError::io("sync", name, e);
     let Some(file) = file else { return Ok(()) };
     let file = file.map_err(failed)?;
     match tokio::task::spawn_blocking(move || file.sync_data()).await {
         Ok(result) => result.map_err(failed),
-        Err(e) => Err(format!("sync '{}': {e}", name.display())),
+        Err(e) => Err(failed(std::io::Error::other(e))),
     }
 }
 
@@ -633,7 +642,7 @@ async fn pump(journal: Rc<Journal>) {
                     guard.clear_ready();
                 }
                 Err(e) => {
-                    *journal.error.borrow_mut() = Some(format!("watch '{}': {e}", journal.root.display()));
+                    journal.fail(JournalError::io("watch", &journal.root, e));
                     journal.notify.notify_waiters();
                     return;
                 }
@@ -648,33 +657,30 @@ async fn pump(journal: Rc<Journal>) {
     }
 }
 
-fn failed(lua: &Lua, message: String) -> LuaResult<MultiValue> {
-    (Value::Nil, message).into_lua_multi(lua)
-}
 
 /// `open(path, journalFile?)` → handle | nil, err
 pub(crate) fn open(lua: &Lua, (path, journal_file): (String, Option<String>)) -> LuaResult<MultiValue> {
     let root = match std::fs::canonicalize(&path) {
         Ok(root) if root.is_dir() => root,
-        Ok(_) => return failed(lua, format!("ChangeJournal '{path}': not a directory")),
-        Err(e) => return failed(lua, format!("ChangeJournal '{path}': {e}")),
+        Ok(_) => return JournalError::NotADirectory(path).into_failure(lua),
+        Err(source) => return JournalError::Tree { path, what: "", source }.into_failure(lua),
     };
     let journal_file = journal_file.map(PathBuf::from).unwrap_or_else(|| default_journal_file(&root));
     if let Some(parent) = journal_file.parent() {
         if let Err(e) = std::fs::create_dir_all(parent) {
-            return failed(lua, format!("journal '{}': {e}", parent.display()));
+            return JournalError::io("journal", parent, e).into_failure(lua);
         }
     }
     let _ = std::fs::remove_file(beside(&beside(&journal_file, ".tree"), ".tmp")); // left by a crash
     let loaded = match load(&journal_file, &root) {
         Ok(loaded) => loaded,
-        Err(message) => return failed(lua, message),
+        Err(err) => return err.into_failure(lua),
     };
     // SAFETY: the OwnedFd is open and owned by the AsyncFd for the AsyncFd's whole life.
     let registered = inotify::init().and_then(|fd| unsafe { AsyncFd::register(fd) }.map_err(std::io::Error::from));
     let fd = match registered {
         Ok(fd) => fd,
-        Err(e) => return failed(lua, format!("ChangeJournal '{path}': inotify: {e}")),
+        Err(source) => return JournalError::Tree { path, what: "inotify: ", source }.into_failure(lua),
     };
     let fresh = loaded.is_none();
     let loaded = loaded.unwrap_or_else(|| Loaded {
@@ -711,7 +717,7 @@ pub(crate) fn open(lua: &Lua, (path, journal_file): (String, Option<String>)) ->
         let start = journal.scan(&root);
         let tree_file = beside(&journal.journal_file, ".tree");
         if let Err(e) = save_tree(&tree_file, &journal.journal_id, &start) {
-            return failed(lua, format!("journal '{}': {e}", tree_file.display()));
+            return JournalError::io("journal", &tree_file, e).into_failure(lua);
         }
         *journal.view.borrow_mut() = start;
         let mut header = format!("{JOURNAL_MAGIC}\t{}\t", journal.journal_id).into_bytes();
@@ -720,7 +726,7 @@ pub(crate) fn open(lua: &Lua, (path, journal_file): (String, Option<String>)) ->
         let made = File::create(&journal.journal_file).and_then(|mut f| f.write_all(&header).and_then(|()| f.sync_all()));
         if let Err(e) = made {
             let _ = std::fs::remove_file(&journal.journal_file);
-            return failed(lua, format!("journal '{}': {e}", journal.journal_file.display()));
+            return JournalError::io("journal", &journal.journal_file, e).into_failure(lua);
         }
     }
     let file = match std::fs::OpenOptions::new().append(true).open(&journal.journal_file).and_then(|f| f.metadata().map(|m| (m.len(), f))) {
@@ -728,7 +734,7 @@ pub(crate) fn open(lua: &Lua, (path, journal_file): (String, Option<String>)) ->
             journal.written_len.set(len);
             file
         }
-        Err(e) => return failed(lua, format!("journal '{}': {e}", journal.journal_file.display())),
+        Err(e) => return JournalError::io("journal", &journal.journal_file, e).into_failure(lua),
     };
     *journal.file.borrow_mut() = Some(file);
     if !fresh {
@@ -794,10 +800,10 @@ fn journal_wait(lua: &Lua, handle: &JournalHandle, (usn, mask): (u64, u32)) -> L
     match journal.find(usn, mask) {
         Ok(Some(entry)) => return entry_table(lua, &entry)?.into_lua_multi(lua),
         Ok(None) => {}
-        Err(message) => return failed(lua, message),
+        Err(err) => return err.into_failure(lua),
     }
-    if let Some(message) = journal.error.borrow().clone() {
-        return failed(lua, message);
+    if let Some(err) = journal.error.borrow().clone() {
+        return err.into_failure(lua);
     }
     tinn_reactor::start(lua, async move {
         let found = loop {
@@ -805,19 +811,19 @@ fn journal_wait(lua: &Lua, handle: &JournalHandle, (usn, mask): (u64, u32)) -> L
             match journal.find(usn, mask) {
                 Ok(Some(entry)) => break Ok(entry),
                 Ok(None) => {}
-                Err(message) => break Err(message),
+                Err(err) => break Err(Rc::new(err)),
             }
-            if let Some(message) = journal.error.borrow().clone() {
-                break Err(message);
+            if let Some(err) = journal.error.borrow().clone() {
+                break Err(err);
             }
             if journal.file.borrow().is_none() {
-                break Err("closed".to_string());
+                break Err(Rc::new(JournalError::Closed));
             }
             woken.await;
         };
         tinn_reactor::completion(move |lua| match found {
             Ok(entry) => entry_table(lua, &entry)?.into_lua_multi(lua),
-            Err(message) => failed(lua, message),
+            Err(err) => err.into_failure(lua),
         })
     })
 }
@@ -826,15 +832,15 @@ fn journal_wait(lua: &Lua, handle: &JournalHandle, (usn, mask): (u64, u32)) -> L
 fn journal_sync(lua: &Lua, handle: &JournalHandle, (): ()) -> LuaResult<MultiValue> {
     let journal = Rc::clone(&handle.journal);
     journal.drain_and_flush();
-    if let Some(message) = journal.error.borrow().clone() {
-        return failed(lua, message);
+    if let Some(err) = journal.error.borrow().clone() {
+        return err.into_failure(lua);
     }
     let file = journal.file_for_sync();
     tinn_reactor::start(lua, async move {
         let synced = sync_file(file, &journal.journal_file).await;
         tinn_reactor::completion(move |lua| match synced {
             Ok(()) => true.into_lua_multi(lua),
-            Err(message) => failed(lua, message),
+            Err(err) => err.into_failure(lua),
         })
     })
 }

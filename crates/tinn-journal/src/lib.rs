@@ -8,11 +8,13 @@
 //! again all end in a rescan against the journal's own view of the tree, so replaying the
 //! journal gives the tree on disk. Lua API: `types/journal.lua`, docs: `docs/journal.md`.
 
+mod error;
 mod inotify;
 mod journal;
 
 use mlua::{Lua, Result as LuaResult, Table};
 
+pub use error::JournalError;
 pub use journal::JournalHandle;
 
 /// Builds `tinn.journal`: the native functions, wrapped by `journal.lua`.

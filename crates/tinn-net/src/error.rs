@@ -27,7 +27,12 @@ pub enum NetError {
         /// tinn.dns's answer.
         reason: String,
     },
+    /// The socket was closed (by this side) before or while the operation ran.
+    #[error("closed")]
+    Closed,
 }
+
+tinn_reactor::script_error!(NetError);
 
 impl NetError {
     pub(crate) fn io(op: &'static str, subject: impl fmt::Display, source: std::io::Error) -> NetError {

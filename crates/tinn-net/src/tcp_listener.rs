@@ -10,7 +10,7 @@ use mlua::{IntoLuaMulti, Lua, MultiValue, Result as LuaResult, UserData, UserDat
 use socket2::{Domain, Socket, Type};
 use tokio::net::{TcpListener, TcpStream};
 
-use tinn_reactor::{Closing, Raced};
+use tinn_reactor::{Closing, Raced, ScriptError};
 use crate::error::NetError;
 use crate::tcp_stream::TcpStreamHandle;
 
@@ -30,12 +30,9 @@ pub fn bind_listener(addr: SocketAddr, backlog: i32, reuse_port: bool) -> Result
     let socket = Socket::new(Domain::for_address(addr), Type::STREAM, None).map_err(fail)?;
     // Restarting a server must not fail for minutes on sockets left in TIME_WAIT.
     socket.set_reuse_address(true).map_err(fail)?;
-    #[cfg(unix)]
     if reuse_port {
         socket.set_reuse_port(true).map_err(fail)?;
     }
-    #[cfg(not(unix))]
-    let _ = reuse_port;
     socket.bind(&addr.into()).map_err(fail)?;
     socket.listen(backlog).map_err(fail)?;
     socket.set_nonblocking(true).map_err(fail)?;
@@ -57,7 +54,7 @@ fn accepted(lua: &Lua, listener: &Listener, result: std::io::Result<TcpStream>) 
 }
 
 fn net_listener_accept(lua: &Lua, handle: &TcpListenerHandle, (): ()) -> LuaResult<MultiValue> {
-    let Some(listener) = handle.0.borrow().clone() else { return (Value::Nil, "closed").into_lua_multi(lua) };
+    let Some(listener) = handle.0.borrow().clone() else { return NetError::Closed.into_failure(lua) };
     // Fast path: a connection already in the backlog is taken without parking the task.
     let mut cx = Context::from_waker(Waker::noop());
     if let Poll::Ready(result) = listener.socket.poll_accept(&mut cx) {
@@ -67,7 +64,7 @@ fn net_listener_accept(lua: &Lua, handle: &TcpListenerHandle, (): ()) -> LuaResu
         let outcome = listener.closing.race(listener.socket.accept()).await;
         tinn_reactor::completion(move |lua| match outcome {
             Raced::Done(result) => accepted(lua, &listener, result.map(|(stream, _)| stream)),
-            Raced::Closed => (Value::Nil, "closed").into_lua_multi(lua),
+            Raced::Closed => NetError::Closed.into_failure(lua),
         })
     })
 }

@@ -13,7 +13,7 @@ use tokio::net::TcpStream;
 use tokio::sync::{Mutex, OwnedMutexGuard};
 
 use tinn_reactor::read_buffer::{ReadBuffer, ReadMode};
-use tinn_reactor::{Closing, Raced};
+use tinn_reactor::{Closing, Raced, ScriptError};
 use crate::error::NetError;
 
 pub(crate) struct Stream {
@@ -114,23 +114,16 @@ impl Stream {
     }
 }
 
-fn failed(lua: &Lua, error: NetError) -> LuaResult<MultiValue> {
-    (Value::Nil, error.to_string()).into_lua_multi(lua)
-}
-
-fn closed(lua: &Lua) -> LuaResult<MultiValue> {
-    (Value::Nil, "closed").into_lua_multi(lua)
-}
 
 
 fn net_stream_read(lua: &Lua, handle: &TcpStreamHandle, (kind, count): (String, Option<usize>)) -> LuaResult<MultiValue> {
     let mode = ReadMode::parse(&kind, count).map_err(mlua::Error::external)?;
-    let Some(stream) = handle.stream() else { return closed(lua) };
+    let Some(stream) = handle.stream() else { return NetError::Closed.into_failure(lua) };
     let guard = match Arc::clone(&stream.read_lock).try_lock_owned() {
         Ok(guard) => match stream.fill_now(mode) {
             Ok(true) => return stream.take(lua, mode),
             Ok(false) => Some(guard),
-            Err(e) => return failed(lua, e),
+            Err(e) => return e.into_failure(lua),
         },
         Err(_) => None, // another task is reading: queue behind it
     };
@@ -145,8 +138,8 @@ fn net_stream_read(lua: &Lua, handle: &TcpStreamHandle, (kind, count): (String, 
             let _turn = turn;
             match outcome {
                 Raced::Done(Ok(())) => stream.take(lua, mode),
-                Raced::Done(Err(e)) => failed(lua, e),
-                Raced::Closed => closed(lua),
+                Raced::Done(Err(e)) => e.into_failure(lua),
+                Raced::Closed => NetError::Closed.into_failure(lua),
             }
         })
     })
@@ -156,14 +149,14 @@ fn net_stream_read(lua: &Lua, handle: &TcpStreamHandle, (kind, count): (String, 
 /// The timeout lives here rather than in the Lua wrapper so the count is known: the script can
 /// send the rest (`data:sub(sent + 1)`) and lose nothing.
 fn net_stream_write(lua: &Lua, handle: &TcpStreamHandle, data: &[u8], timeout: Option<Duration>) -> LuaResult<MultiValue> {
-    let Some(stream) = handle.stream() else { return closed(lua) };
+    let Some(stream) = handle.stream() else { return NetError::Closed.into_failure(lua) };
     let deadline = timeout.map(|timeout| tokio::time::Instant::now() + timeout);
     let total = data.len();
     let (guard, first, rest) = match Arc::clone(&stream.write_lock).try_lock_owned() {
         Ok(guard) => match stream.write_now(data) {
             Ok(n) if n == total => return total.into_lua_multi(lua),
             Ok(n) => (Some(guard), n, &data[n..]),
-            Err(e) => return failed(lua, e),
+            Err(e) => return e.into_failure(lua),
         },
         Err(_) => (None, 0, data), // another task is writing: queue behind it
     };
@@ -172,7 +165,7 @@ fn net_stream_write(lua: &Lua, handle: &TcpStreamHandle, data: &[u8], timeout: O
     let mut copy = Vec::new();
     if copy.try_reserve_exact(rest.len()).is_err() {
         let error = std::io::Error::new(ErrorKind::OutOfMemory, format!("cannot buffer {} bytes", rest.len()));
-        return failed(lua, stream.failure("write", error));
+        return stream.failure("write", error).into_failure(lua);
     }
     copy.extend_from_slice(rest);
     let rest = copy;
@@ -195,9 +188,9 @@ fn net_stream_write(lua: &Lua, handle: &TcpStreamHandle, data: &[u8], timeout: O
         let sent = sent.get();
         tinn_reactor::completion(move |lua| match outcome {
             Raced::Done(Some(Ok(()))) => total.into_lua_multi(lua),
-            Raced::Done(Some(Err(e))) => failed(lua, e),
+            Raced::Done(Some(Err(e))) => e.into_failure(lua),
             Raced::Done(None) => (Value::Nil, "timeout", sent).into_lua_multi(lua),
-            Raced::Closed => closed(lua),
+            Raced::Closed => NetError::Closed.into_failure(lua),
         })
     })
 }
@@ -231,7 +224,7 @@ impl UserData for TcpStreamHandle {
             net_stream_write(lua, this, data, timeout_arg(timeout)?)
         });
         methods.add_method("shutdown", |lua, this, ()| {
-            let Some(stream) = this.stream() else { return closed(lua) };
+            let Some(stream) = this.stream() else { return NetError::Closed.into_failure(lua) };
             let socket = socket2::SockRef::from(&stream.socket);
             match socket.shutdown(std::net::Shutdown::Write) {
                 Ok(()) => true.into_lua_multi(lua),

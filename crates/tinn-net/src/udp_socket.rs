@@ -10,7 +10,7 @@ use mlua::{IntoLuaMulti, Lua, MultiValue, Result as LuaResult, UserData, UserDat
 use tokio::net::UdpSocket;
 
 use crate::addr;
-use tinn_reactor::{Closing, Raced};
+use tinn_reactor::{Closing, Raced, ScriptError};
 use crate::error::NetError;
 
 /// The largest datagram `receivefrom` returns unless asked for less.
@@ -35,9 +35,6 @@ pub(crate) fn bind(addr: SocketAddr) -> Result<UdpSocketHandle, NetError> {
     Ok(UdpSocketHandle(RefCell::new(Some(Rc::new(Udp { socket, local, closing: Closing::default() })))))
 }
 
-fn closed(lua: &Lua) -> LuaResult<MultiValue> {
-    (Value::Nil, "closed").into_lua_multi(lua)
-}
 
 fn received(lua: &Lua, udp: &Udp, result: std::io::Result<(Vec<u8>, SocketAddr)>) -> LuaResult<MultiValue> {
     match result {
@@ -59,7 +56,7 @@ fn try_receive(udp: &Udp, max: usize) -> Option<std::io::Result<(Vec<u8>, Socket
 }
 
 fn net_udp_receivefrom(lua: &Lua, handle: &UdpSocketHandle, max: Option<usize>) -> LuaResult<MultiValue> {
-    let Some(udp) = handle.0.borrow().clone() else { return closed(lua) };
+    let Some(udp) = handle.0.borrow().clone() else { return NetError::Closed.into_failure(lua) };
     let max = max.unwrap_or(MAX_DATAGRAM).clamp(1, MAX_DATAGRAM);
     if let Some(result) = try_receive(&udp, max) {
         return received(lua, &udp, result);
@@ -76,7 +73,7 @@ fn net_udp_receivefrom(lua: &Lua, handle: &UdpSocketHandle, max: Option<usize>) 
         let outcome = udp.closing.race(receive).await;
         tinn_reactor::completion(move |lua| match outcome {
             Raced::Done(result) => received(lua, &udp, result),
-            Raced::Closed => closed(lua),
+            Raced::Closed => NetError::Closed.into_failure(lua),
         })
     })
 }
@@ -90,7 +87,7 @@ fn sent(lua: &Lua, result: Result<usize, NetError>) -> LuaResult<MultiValue> {
 
 fn net_udp_sendto(lua: &Lua, handle: &UdpSocketHandle, (data, host, port): (mlua::LuaString, String, f64)) -> LuaResult<MultiValue> {
     let port = addr::port("udp:sendto", 3, port)?;
-    let Some(udp) = handle.0.borrow().clone() else { return closed(lua) };
+    let Some(udp) = handle.0.borrow().clone() else { return NetError::Closed.into_failure(lua) };
     let data = data.as_bytes().to_vec();
     if let Some(target) = addr::literal(&host, port) {
         match udp.socket.try_send_to(&data, target) {
@@ -108,7 +105,7 @@ fn net_udp_sendto(lua: &Lua, handle: &UdpSocketHandle, (data, host, port): (mlua
         let outcome = udp.closing.race(send).await;
         tinn_reactor::completion(move |lua| match outcome {
             Raced::Done(result) => sent(lua, result),
-            Raced::Closed => closed(lua),
+            Raced::Closed => NetError::Closed.into_failure(lua),
         })
     })
 }

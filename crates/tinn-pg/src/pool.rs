@@ -94,7 +94,7 @@ impl Target {
         }
         let tls = if wants_tls {
             config.ssl_mode(SslMode::Require);
-            Tls::Rustls(MakeRustlsConnect::new(tinn_tls::client_config(ca).map_err(fail)?))
+            Tls::Rustls(MakeRustlsConnect::new(tinn_tls::client_config(ca).map_err(|e| fail(e.to_string()))?))
         } else {
             config.ssl_mode(SslMode::Disable);
             Tls::Off

@@ -6,6 +6,7 @@
 //! the calling task through `tinn-reactor`; the wrapper adds timeouts. Lua API:
 //! `types/process.lua`, docs: `docs/process.md`.
 
+mod error;
 mod pipe;
 
 use std::cell::Cell;
@@ -15,8 +16,10 @@ use std::rc::Rc;
 
 use mlua::{IntoLuaMulti, Lua, MultiValue, Result as LuaResult, Table, UserData, UserDataFields, UserDataMethods, Value};
 use tokio::process::{Child, Command};
+use tinn_reactor::ScriptError;
 use tokio::sync::Mutex;
 
+pub use error::ProcessError;
 pub use pipe::{PipeReader, PipeWriter};
 
 /// Builds `tinn.process`: the native functions, wrapped by `process.lua`.
@@ -82,21 +85,17 @@ fn spec(options: &Table) -> LuaResult<Spec> {
     Ok(Spec { cmd, cwd, command, pipes: [pin, pout, perr] })
 }
 
-fn spawn_failed(cmd: &str, e: std::io::Error) -> String {
-    format!("spawn '{cmd}': {e}")
-}
-
 fn process_spawn(lua: &Lua, options: Table) -> LuaResult<MultiValue> {
     let Spec { cmd, cwd, mut command, pipes } = spec(&options)?;
     let mut child = match command.spawn() {
         Ok(child) => child,
         // a missing working directory fails the same way as a missing command: say which
-        Err(e) => {
-            let message = match cwd {
-                Some(cwd) if !std::path::Path::new(&cwd).is_dir() => format!("spawn '{cmd}' in '{cwd}': {e}"),
-                _ => spawn_failed(&cmd, e),
+        Err(source) => {
+            let err = match cwd {
+                Some(cwd) if !std::path::Path::new(&cwd).is_dir() => ProcessError::SpawnIn { cmd, cwd, source },
+                _ => ProcessError::Spawn { cmd, source },
             };
-            return (Value::Nil, message).into_lua_multi(lua);
+            return err.into_failure(lua);
         }
     };
     let pid = child.id().unwrap_or(0);
@@ -143,7 +142,7 @@ fn process_exec(lua: &Lua, (cmd, args): (String, Vec<String>)) -> LuaResult<Mult
                 values.push_back(Value::String(lua.create_string(&output.stderr)?));
                 Ok(values)
             }
-            Err(e) => (Value::Nil, spawn_failed(&cmd, e)).into_lua_multi(lua),
+            Err(source) => ProcessError::Spawn { cmd, source }.into_failure(lua),
         })
     })
 }
@@ -174,7 +173,7 @@ fn process_wait(lua: &Lua, handle: &ProcessHandle) -> LuaResult<MultiValue> {
         }
         tinn_reactor::completion(move |lua| match waited {
             Ok(status) => status_values(lua, status),
-            Err(e) => (Value::Nil, format!("wait '{}': {e}", process.cmd)).into_lua_multi(lua),
+            Err(source) => ProcessError::Wait { cmd: process.cmd.clone(), source }.into_failure(lua),
         })
     })
 }
@@ -184,18 +183,18 @@ fn process_kill(lua: &Lua, handle: &ProcessHandle, signal: i32) -> LuaResult<Mul
     let reaped = process.status.get().is_some()
         || process.child.try_lock().map(|mut child| matches!(child.try_wait(), Ok(Some(_)))).unwrap_or(false);
     if reaped || process.pid == 0 {
-        return (Value::Nil, format!("kill '{}': the process has exited", process.cmd)).into_lua_multi(lua);
+        return ProcessError::Exited { cmd: process.cmd.clone() }.into_failure(lua);
     }
     let Ok(pid) = libc::pid_t::try_from(process.pid) else {
-        return (Value::Nil, format!("kill '{}': pid {} out of range", process.cmd, process.pid)).into_lua_multi(lua);
+        return ProcessError::PidRange { cmd: process.cmd.clone(), pid: process.pid }.into_failure(lua);
     };
     // SAFETY: kill(2) only sends a signal. The child is not reaped yet (checked above, and only
     // this thread reaps it), so its pid still names it.
     if unsafe { libc::kill(pid, signal) } == 0 {
         true.into_lua_multi(lua)
     } else {
-        let e = std::io::Error::last_os_error();
-        (Value::Nil, format!("kill '{}' (pid {pid}) with signal {signal}: {e}", process.cmd)).into_lua_multi(lua)
+        let source = std::io::Error::last_os_error();
+        ProcessError::Kill { cmd: process.cmd.clone(), pid, signal, source }.into_failure(lua)
     }
 }
 

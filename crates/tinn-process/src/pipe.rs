@@ -10,14 +10,12 @@ use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::sync::Mutex;
 
 use tinn_reactor::read_buffer::{ReadBuffer, ReadMode, READ_CHUNK};
-use tinn_reactor::{Closing, Raced};
+use tinn_reactor::{Closing, Raced, ScriptError};
+
+use crate::error::ProcessError;
 
 fn closed(lua: &Lua) -> LuaResult<MultiValue> {
-    (Value::Nil, "closed").into_lua_multi(lua)
-}
-
-fn failed(lua: &Lua, message: String) -> LuaResult<MultiValue> {
-    (Value::Nil, message).into_lua_multi(lua)
+    ProcessError::Closed.into_failure(lua)
 }
 
 struct Reader {
@@ -33,14 +31,14 @@ struct Reader {
 impl Reader {
     /// Reads until `mode` can finish. Each chunk goes into the buffer as soon as it arrives,
     /// so a read cancelled by its timeout loses no bytes.
-    async fn fill(&self, pipe: &mut (dyn AsyncRead + Unpin), mode: ReadMode) -> Result<(), String> {
+    async fn fill(&self, pipe: &mut (dyn AsyncRead + Unpin), mode: ReadMode) -> Result<(), ProcessError> {
         let mut chunk = vec![0u8; READ_CHUNK];
         while !self.buffer.borrow().ready(mode) {
             match pipe.read(&mut chunk).await {
                 Ok(0) => self.buffer.borrow_mut().eof = true,
                 Ok(n) => self.buffer.borrow_mut().spare().extend_from_slice(&chunk[..n]),
                 Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-                Err(e) => return Err(format!("read {}: {e}", self.name)),
+                Err(source) => return Err(ProcessError::Pipe { op: "read", pipe: self.name.clone(), source }),
             }
         }
         Ok(())
@@ -85,7 +83,7 @@ fn pipe_read(lua: &Lua, handle: &PipeReader, (kind, count): (String, Option<usiz
             .await;
         tinn_reactor::completion(move |lua| match outcome {
             Raced::Done(Ok(())) => reader.take(lua, mode),
-            Raced::Done(Err(message)) => failed(lua, message),
+            Raced::Done(Err(err)) => err.into_failure(lua),
             Raced::Closed => closed(lua),
         })
     })
@@ -139,7 +137,7 @@ fn pipe_write(lua: &Lua, handle: &PipeWriter, data: Vec<u8>) -> LuaResult<MultiV
         tinn_reactor::completion(move |lua| match outcome {
             Raced::Done(Ok(true)) => total.into_lua_multi(lua),
             Raced::Done(Ok(false)) | Raced::Closed => closed(lua),
-            Raced::Done(Err(e)) => failed(lua, format!("write {}: {e}", writer.name)),
+            Raced::Done(Err(source)) => ProcessError::Pipe { op: "write", pipe: writer.name.clone(), source }.into_failure(lua),
         })
     })
 }

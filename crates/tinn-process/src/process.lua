@@ -41,12 +41,9 @@ Writer.__index = Writer
 
 --- writer:write(s [, timeoutMs]) -> bytes written | nil, err
 function Writer:write(data, timeoutMs)
-  local kind = type(data)
-  if kind ~= "string" and kind ~= "number" then
-    argError(1, "pipe:write", "string expected, got " .. kind)
-  end
+  data = check.data(data, 1, "pipe:write")
   checkTimeout(timeoutMs, 2, "pipe:write")
-  return await(timeoutMs or self.timeout, self.handle:write(tostring(data)))
+  return await(timeoutMs or self.timeout, self.handle:write(data))
 end
 
 -- writer:settimeout(ms), writer:close() (the child reads end of file), isClosed()

@@ -27,6 +27,11 @@
 //! ```
 
 pub mod read_buffer;
+mod script_error;
+
+pub use script_error::ScriptError;
+#[doc(hidden)]
+pub use mlua as __mlua;
 
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
@@ -52,9 +57,10 @@ pub fn completion(f: impl FnOnce(&Lua) -> LuaResult<MultiValue> + 'static) -> Co
     Box::new(f)
 }
 
-/// A completion that hands the task `nil, message`, the IO failure convention of DESIGN.md §3.
-pub fn failure(message: impl Into<String>) -> Completion {
-    let message = message.into();
+/// A completion that hands the task `nil, message`, the IO failure convention of DESIGN.md §3;
+/// `message` is text or a crate's [`ScriptError`].
+pub fn failure(message: impl std::fmt::Display) -> Completion {
+    let message = message.to_string();
     completion(move |lua| (Value::Nil, message).into_lua_multi(lua))
 }
 

@@ -181,7 +181,9 @@ fn outcome(runtime: &Runtime, task: &Table, status: i32) -> mlua::Result<Outcome
         ("done", Some(results)) => {
             let count: usize = results.get("n")?;
             let values = (1..=count).map(|index| results.raw_get::<Value>(index)).collect::<mlua::Result<Vec<_>>>()?;
-            Parcel::pack(runtime.lua(), &values, "worker", |index| format!("return value #{index}")).map(|(parcel, _)| parcel)
+            Parcel::pack(runtime.lua(), &values, "worker", |index| format!("return value #{index}"))
+                .map(|(parcel, _)| parcel)
+                .map_err(|err| err.to_string())
         }
         ("failed", Some(results)) => Err(results.raw_get::<Value>(2)?.to_string()?),
         _ => Ok(Parcel::empty()),

@@ -52,7 +52,64 @@ pub enum SqliteError {
     /// The connection was closed (or its thread is gone).
     #[error("closed")]
     Closed,
+    /// SQL text that is not UTF-8.
+    #[error("{op}: SQL text is not valid UTF-8 (SQLITE_MISUSE)")]
+    NotUtf8 {
+        /// The method.
+        op: &'static str,
+    },
+    /// A parameter array whose `n` is not a number.
+    #[error("{op}: parameter count is not a number")]
+    ParamCount {
+        /// The method.
+        op: &'static str,
+    },
+    /// An `int64` parameter outside SQLite's integers.
+    #[error("{op}: parameter {index} ({digits}) is beyond SQLite's 64-bit signed integers")]
+    ParamRange {
+        /// The method.
+        op: &'static str,
+        /// Which parameter, from 1.
+        index: usize,
+        /// Its digits.
+        digits: String,
+    },
+    /// A tagged parameter of a type tinn.sql does not make.
+    #[error("{op}: parameter {index} has unknown type '{kind}'")]
+    ParamTag {
+        /// The method.
+        op: &'static str,
+        /// Which parameter, from 1.
+        index: usize,
+        /// The tag.
+        kind: String,
+    },
+    /// A parameter of a Lua type SQLite cannot hold.
+    #[error("{op}: cannot bind parameter {index} of type {type_name}")]
+    Unbindable {
+        /// The method.
+        op: &'static str,
+        /// Which parameter, from 1.
+        index: usize,
+        /// Its Lua type.
+        type_name: &'static str,
+    },
+    /// A `runMany` row that is not a table.
+    #[error("runMany: row {0} is not a table")]
+    RowNotTable(usize),
+    /// Reading a parameter table failed in Lua (a non-string tag...): mlua's message, as text
+    /// because the error crosses to the connection's thread and mlua's is not `Send`.
+    #[error("{0}")]
+    Lua(String),
 }
+
+impl From<mlua::Error> for SqliteError {
+    fn from(err: mlua::Error) -> SqliteError {
+        SqliteError::Lua(err.to_string())
+    }
+}
+
+tinn_reactor::script_error!(SqliteError);
 
 impl SqliteError {
     pub(crate) fn engine(op: &'static str, err: rusqlite::Error) -> SqliteError {

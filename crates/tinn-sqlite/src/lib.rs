@@ -27,7 +27,7 @@ use std::time::Duration;
 use mlua::{
     Function, IntoLuaMulti, Lua, LuaString, MultiValue, Result as LuaResult, Table, UserData, UserDataMethods, Value,
 };
-use tinn_reactor::Expect;
+use tinn_reactor::{Expect, ScriptError};
 use tokio::sync::oneshot;
 
 pub use error::SqliteError;
@@ -83,7 +83,7 @@ fn sqlite_open(
                     SqliteConnection { requests: RefCell::new(Some(requests)), running, last_seq: Cell::new(0), path };
                 lua.create_userdata(conn)?.into_lua_multi(lua)
             }),
-            Ok(Err(err)) => tinn_reactor::failure(err.to_string()),
+            Ok(Err(err)) => tinn_reactor::failure(err),
             Err(_) => tinn_reactor::failure(format!("open '{path}': its thread ended")),
         }
     })?;
@@ -106,7 +106,7 @@ impl SqliteConnection {
             None => false,
         };
         if !sent {
-            return closed(lua);
+            return SqliteError::Closed.into_failure(lua);
         }
         let mut guard = InterruptOnDrop { running: Some(Arc::clone(&self.running)), seq };
         let (_, parked) = tinn_reactor::start_with(lua, Expect::Soon, async move {
@@ -114,7 +114,7 @@ impl SqliteConnection {
             guard.disarm();
             match answered {
                 Ok(value) => tinn_reactor::completion(move |lua| finish(lua, value)),
-                Err(_) => tinn_reactor::failure(SqliteError::Closed.to_string()),
+                Err(_) => tinn_reactor::failure(SqliteError::Closed),
             }
         })?;
         Ok(parked)
@@ -150,17 +150,9 @@ impl Drop for InterruptOnDrop {
     }
 }
 
-fn closed(lua: &Lua) -> LuaResult<MultiValue> {
-    (Value::Nil, SqliteError::Closed.to_string()).into_lua_multi(lua)
-}
-
-fn failed(lua: &Lua, message: String) -> LuaResult<MultiValue> {
-    (Value::Nil, message).into_lua_multi(lua)
-}
-
-/// SQL text as Rust sees it; `Err` is the message for a script that passed invalid UTF-8.
-fn sql_text(op: &str, sql: &LuaString) -> Result<String, String> {
-    sql.to_str().map(|s| s.to_owned()).map_err(|_| format!("{op}: SQL text is not valid UTF-8 (SQLITE_MISUSE)"))
+/// SQL text as Rust sees it, refusing invalid UTF-8.
+fn sql_text(op: &'static str, sql: &LuaString) -> Result<String, SqliteError> {
+    sql.to_str().map(|s| s.to_owned()).map_err(|_| SqliteError::NotUtf8 { op })
 }
 
 impl UserData for SqliteConnection {
@@ -168,27 +160,27 @@ impl UserData for SqliteConnection {
         methods.add_method("exec", |lua, this, sql: LuaString| {
             let sql = match sql_text("exec", &sql) {
                 Ok(sql) => sql,
-                Err(message) => return failed(lua, message),
+                Err(err) => return err.into_failure(lua),
             };
             this.ask(lua, |reply| Request::Exec { sql, reply }, |lua, done| match done {
                 Ok(()) => true.into_lua_multi(lua),
-                Err(err) => failed(lua, err.to_string()),
+                Err(err) => err.into_failure(lua),
             })
         });
         methods.add_method("query", |lua, this, (sql, params, limit): (LuaString, Table, Option<usize>)| {
             let (sql, params) = match sql_text("query", &sql).and_then(|sql| Ok((sql, value::params("query", &params)?))) {
                 Ok(parsed) => parsed,
-                Err(message) => return failed(lua, message),
+                Err(err) => return err.into_failure(lua),
             };
             this.ask(lua, |reply| Request::Query { sql, params, limit, reply }, |lua, rows| match rows {
                 Ok(rows) => rows_to_lua(lua, rows).and_then(|rows| rows.into_lua_multi(lua)),
-                Err(err) => failed(lua, err.to_string()),
+                Err(err) => err.into_failure(lua),
             })
         });
         methods.add_method("fetch", |lua, this, (sql, params, n): (LuaString, Table, usize)| {
             let (sql, params) = match sql_text("rows", &sql).and_then(|sql| Ok((sql, value::params("rows", &params)?))) {
                 Ok(parsed) => parsed,
-                Err(message) => return failed(lua, message),
+                Err(err) => return err.into_failure(lua),
             };
             this.ask(lua, |reply| Request::Fetch { sql, params, n, reply }, batch_to_lua)
         });
@@ -205,13 +197,13 @@ impl UserData for SqliteConnection {
         methods.add_method("run", |lua, this, (sql, params): (LuaString, Table)| {
             let (sql, params) = match sql_text("run", &sql).and_then(|sql| Ok((sql, value::params("run", &params)?))) {
                 Ok(parsed) => parsed,
-                Err(message) => return failed(lua, message),
+                Err(err) => return err.into_failure(lua),
             };
             this.ask(lua, |reply| Request::Run { sql, params, reply }, |lua, done| match done {
                 Ok((changes, last_insert_id)) => {
                     (changes as f64, value::to_lua(lua, &value::SqlValue::Integer(last_insert_id))?).into_lua_multi(lua)
                 }
-                Err(err) => failed(lua, err.to_string()),
+                Err(err) => err.into_failure(lua),
             })
         });
         methods.add_method("runMany", |lua, this, (sql, list): (LuaString, Table)| {
@@ -220,31 +212,31 @@ impl UserData for SqliteConnection {
                     .sequence_values::<Table>()
                     .enumerate()
                     .map(|(index, row)| {
-                        let row = row.map_err(|_| format!("runMany: row {} is not a table", index + 1))?;
+                        let row = row.map_err(|_| SqliteError::RowNotTable(index + 1))?;
                         value::params("runMany", &row)
                     })
-                    .collect::<Result<Vec<_>, String>>()?;
+                    .collect::<Result<Vec<_>, SqliteError>>()?;
                 Ok((sql, rows))
             });
             let (sql, rows) = match parsed {
                 Ok(parsed) => parsed,
-                Err(message) => return failed(lua, message),
+                Err(err) => return err.into_failure(lua),
             };
             this.ask(lua, |reply| Request::RunMany { sql, rows, reply }, |lua, done| match done {
                 Ok((changes, last_insert_id)) => {
                     (changes as f64, value::to_lua(lua, &value::SqlValue::Integer(last_insert_id))?).into_lua_multi(lua)
                 }
-                Err(err) => failed(lua, err.to_string()),
+                Err(err) => err.into_failure(lua),
             })
         });
         methods.add_method("prepare", |lua, this, sql: LuaString| {
             let sql = match sql_text("prepare", &sql) {
                 Ok(sql) => sql,
-                Err(message) => return failed(lua, message),
+                Err(err) => return err.into_failure(lua),
             };
             this.ask(lua, |reply| Request::Prepare { sql, reply }, |lua, done| match done {
                 Ok(()) => true.into_lua_multi(lua),
-                Err(err) => failed(lua, err.to_string()),
+                Err(err) => err.into_failure(lua),
             })
         });
         methods.add_method("close", |lua, this, ()| {
@@ -271,7 +263,7 @@ impl UserData for SqliteConnection {
 fn batch_to_lua(lua: &Lua, batch: Result<Batch, SqliteError>) -> LuaResult<MultiValue> {
     match batch {
         Ok(Batch { rows, cursor }) => (rows_to_lua(lua, rows)?, cursor).into_lua_multi(lua),
-        Err(err) => failed(lua, err.to_string()),
+        Err(err) => err.into_failure(lua),
     }
 }
 

@@ -6,6 +6,8 @@ use mlua::{Function, Lua, Result as LuaResult, Table, Value};
 use rusqlite::types::{ToSqlOutput, ValueRef};
 use rusqlite::ToSql;
 
+use crate::error::SqliteError;
+
 /// Integers whose magnitude is at most this are exact as Lua numbers (doubles).
 const MAX_EXACT: i64 = 1 << 53;
 
@@ -43,19 +45,19 @@ pub(crate) enum SqlValue {
 }
 
 /// Reads the `{ n = count, ... }` parameter array; `Err` holds the message for the script.
-pub(crate) fn params(op: &str, table: &Table) -> Result<Vec<Param>, String> {
+pub(crate) fn params(op: &'static str, table: &Table) -> Result<Vec<Param>, SqliteError> {
     // Without `n` (a runMany row of plain values) the array's length is its width.
-    let count: Option<usize> = table.raw_get("n").map_err(|_| format!("{op}: parameter count is not a number"))?;
+    let count: Option<usize> = table.raw_get("n").map_err(|_| SqliteError::ParamCount { op })?;
     let count = count.unwrap_or_else(|| table.raw_len());
     let mut params = Vec::with_capacity(count);
     for index in 1..=count {
-        let value: Value = table.raw_get(index).map_err(|e| e.to_string())?;
+        let value: Value = table.raw_get(index)?;
         params.push(param(op, index, value)?);
     }
     Ok(params)
 }
 
-fn param(op: &str, index: usize, value: Value) -> Result<Param, String> {
+fn param(op: &'static str, index: usize, value: Value) -> Result<Param, SqliteError> {
     Ok(match value {
         Value::Nil => Param::Null,
         Value::Boolean(b) => Param::Integer(i64::from(b)),
@@ -63,22 +65,22 @@ fn param(op: &str, index: usize, value: Value) -> Result<Param, String> {
         Value::Number(f) => number(f),
         Value::String(s) => Param::Text(s.as_bytes().to_vec()),
         Value::Table(tagged) => {
-            let kind: String = tagged.raw_get("type").map_err(|e| e.to_string())?;
-            let text: mlua::LuaString = tagged.raw_get("value").map_err(|e| e.to_string())?;
+            let kind: String = tagged.raw_get("type")?;
+            let text: mlua::LuaString = tagged.raw_get("value")?;
             match kind.as_str() {
                 "blob" => Param::Blob(text.as_bytes().to_vec()),
                 "json" => Param::Text(text.as_bytes().to_vec()),
                 "int64" => {
-                    let digits = text.to_str().map_err(|e| e.to_string())?;
-                    let parsed = digits.parse::<i64>().map_err(|_| {
-                        format!("{op}: parameter {index} ({digits}) is beyond SQLite's 64-bit signed integers")
-                    })?;
+                    let digits = text.to_str()?;
+                    let parsed = digits
+                        .parse::<i64>()
+                        .map_err(|_| SqliteError::ParamRange { op, index, digits: digits.to_string() })?;
                     Param::Integer(parsed)
                 }
-                other => return Err(format!("{op}: parameter {index} has unknown type '{other}'")),
+                other => return Err(SqliteError::ParamTag { op, index, kind: other.to_owned() }),
             }
         }
-        other => return Err(format!("{op}: cannot bind parameter {index} of type {}", other.type_name())),
+        other => return Err(SqliteError::Unbindable { op, index, type_name: other.type_name() }),
     })
 }
 

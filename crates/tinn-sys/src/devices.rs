@@ -11,6 +11,8 @@ use std::sync::OnceLock;
 
 use mlua::{Lua, Result as LuaResult, Table, Value};
 
+use crate::sysfs::attribute;
+
 /// Builds `DeviceRecordSet`: the native functions, wrapped by `devices.lua`.
 pub fn module(lua: &Lua) -> LuaResult<Table> {
     let native = lua.create_table()?;
@@ -48,16 +50,7 @@ fn list(lua: &Lua, root: Option<String>) -> LuaResult<Table> {
 }
 
 fn read_dir_sorted(dir: &Path) -> Vec<PathBuf> {
-    let mut entries: Vec<PathBuf> =
-        std::fs::read_dir(dir).map(|d| d.flatten().map(|e| e.path()).collect()).unwrap_or_default();
-    entries.sort();
-    entries
-}
-
-fn attribute(dir: &Path, name: &str) -> Option<String> {
-    let text = std::fs::read_to_string(dir.join(name)).ok()?;
-    let text = text.trim();
-    (!text.is_empty()).then(|| text.to_string())
+    crate::sysfs::entries(dir).into_iter().map(|(_, path)| path).collect()
 }
 
 /// The last component of the symlink `dir/name` (`subsystem` → `pci`, `driver` → `virtio_net`).

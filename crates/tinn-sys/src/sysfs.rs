@@ -7,13 +7,16 @@ use mlua::{Lua, Result as LuaResult, Table};
 
 use crate::edid;
 
-/// A sysfs attribute with its trailing newline removed; None when absent or unreadable.
-fn attribute(dir: &Path, name: &str) -> Option<String> {
-    std::fs::read_to_string(dir.join(name)).ok().map(|s| s.trim_end().to_string())
+/// A sysfs attribute without surrounding white space; None when absent, unreadable or empty.
+/// The one reader of attributes for this crate (devices.rs too).
+pub(crate) fn attribute(dir: &Path, name: &str) -> Option<String> {
+    let text = std::fs::read_to_string(dir.join(name)).ok()?;
+    let text = text.trim();
+    (!text.is_empty()).then(|| text.to_string())
 }
 
 /// The entries of `root`, sorted by name; empty when it does not exist (no such hardware).
-fn entries(root: &Path) -> Vec<(String, std::path::PathBuf)> {
+pub(crate) fn entries(root: &Path) -> Vec<(String, std::path::PathBuf)> {
     let mut list: Vec<_> = std::fs::read_dir(root)
         .map(|dir| dir.flatten().map(|e| (e.file_name().to_string_lossy().into_owned(), e.path())).collect())
         .unwrap_or_default();

@@ -7,6 +7,8 @@ use std::cell::RefCell;
 use mlua::{AnyUserData, IntoLuaMulti, LightUserData, Lua, MultiValue, Result as LuaResult, UserData, UserDataFields,
     UserDataMethods, Value};
 
+use crate::error::Unsendable;
+
 /// The Lua handle of a buffer.
 pub(crate) struct Buffer {
     bytes: RefCell<Option<Box<[u8]>>>,
@@ -19,16 +21,16 @@ impl Buffer {
         lua.create_userdata(Buffer { bytes: RefCell::new(Some(bytes)) })
     }
 
-    pub(crate) fn check_movable(&self) -> Result<(), String> {
+    pub(crate) fn check_movable(&self) -> Result<(), Unsendable> {
         match &*self.bytes.borrow() {
             Some(_) => Ok(()),
-            None => Err("cannot send a buffer that was already moved".to_string()),
+            None => Err(Unsendable::BufferMoved),
         }
     }
 
     /// Detaches the bytes for a message (after `check_movable`).
-    pub(crate) fn take(&self) -> Result<Box<[u8]>, String> {
-        self.bytes.borrow_mut().take().ok_or_else(|| MOVED.to_string())
+    pub(crate) fn take(&self) -> Result<Box<[u8]>, Unsendable> {
+        self.bytes.borrow_mut().take().ok_or(Unsendable::Gone)
     }
 
     /// Gives back bytes whose message was not delivered.

@@ -11,6 +11,7 @@
 //! docs: `docs/worker.md`.
 
 mod buffer;
+mod error;
 mod message;
 mod port;
 
@@ -28,8 +29,10 @@ use tokio::sync::mpsc::{unbounded_channel, UnboundedReceiver, UnboundedSender};
 use tokio::sync::{oneshot, Notify};
 
 use buffer::Buffer;
+use tinn_reactor::ScriptError;
 use port::{LivePort, Port};
 
+pub use error::{Unsendable, WorkerError};
 pub use message::{Detached, Message, Moved, Parcel, MAX_DEPTH};
 pub use port::PortEnds;
 
@@ -187,21 +190,17 @@ struct WorkerSide {
     port: LivePort,
 }
 
-fn not_a_worker(word: &str) -> String {
-    format!("worker.{word}: not inside a worker (this is the main program; use the handle worker.spawn returned)")
-}
-
 fn worker_post(lua: &Lua, value: Value) -> LuaResult<MultiValue> {
     match lua.app_data_ref::<WorkerSide>() {
         Some(side) => side.port.post(lua, &value, "worker.post"),
-        None => (false, not_a_worker("post")).into_lua_multi(lua),
+        None => WorkerError::NotAWorker("post").into_refusal(lua),
     }
 }
 
 fn worker_receive(lua: &Lua, _: ()) -> LuaResult<MultiValue> {
     match lua.app_data_ref::<WorkerSide>() {
         Some(side) => side.port.receive(lua),
-        None => (misuse(), not_a_worker("receive")).into_lua_multi(lua),
+        None => (misuse(), WorkerError::NotAWorker("receive").to_string()).into_lua_multi(lua),
     }
 }
 
@@ -216,16 +215,16 @@ fn worker_channel(lua: &Lua, capacity: usize) -> LuaResult<(mlua::AnyUserData, m
 }
 
 fn port_post(lua: &Lua, (port, value): (UserDataRef<Port>, Value)) -> LuaResult<MultiValue> {
-    match port.with_live(|live| live.post(lua, &value, "port:post")) {
+    match port.with_live("port:post", |live| live.post(lua, &value, "port:post")) {
         Ok(result) => result,
-        Err(why) => (false, format!("port:post: {why}")).into_lua_multi(lua),
+        Err(err) => err.into_refusal(lua),
     }
 }
 
 fn port_receive(lua: &Lua, port: UserDataRef<Port>) -> LuaResult<MultiValue> {
-    match port.with_live(|live| live.receive(lua)) {
+    match port.with_live("port:receive", |live| live.receive(lua)) {
         Ok(result) => result,
-        Err(why) => (misuse(), format!("port:receive: {why}")).into_lua_multi(lua),
+        Err(err) => (misuse(), err.to_string()).into_lua_multi(lua),
     }
 }
 
@@ -238,7 +237,7 @@ fn names_file(text: &str) -> bool {
 /// What `worker.spawn(source)` runs: the file `source` names (from the working directory, or
 /// else from `base`, the calling script's directory), or else `source` as code. A one-word
 /// source ending in `.lua` is a path that was not found, not code.
-fn script_of(source: String, base: Option<String>) -> Result<WorkerScript, String> {
+fn script_of(source: String, base: Option<String>) -> Result<WorkerScript, WorkerError> {
     if names_file(&source) {
         return Ok(WorkerScript::File(PathBuf::from(source)));
     }
@@ -249,8 +248,7 @@ fn script_of(source: String, base: Option<String>) -> Result<WorkerScript, Strin
         }
     }
     if source.ends_with(".lua") && !source.contains(char::is_whitespace) {
-        let also = beside.map(|path| format!(" nor '{}'", path.display())).unwrap_or_default();
-        return Err(format!("worker.spawn: no file '{source}'{also}"));
+        return Err(WorkerError::NoFile { file: source, beside });
     }
     Ok(WorkerScript::Code(source))
 }
@@ -309,16 +307,15 @@ fn worker_spawn(
     (source, args, name, base): (LuaString, Value, Option<String>, Option<String>),
 ) -> LuaResult<MultiValue> {
     let Some(launcher) = lua.app_data_ref::<Launcher>().map(|l| l.clone()) else {
-        return (false, "worker.spawn: this Lua state cannot start workers (no launcher; not made by tinn-runtime)")
-            .into_lua_multi(lua);
+        return WorkerError::NoLauncher.into_refusal(lua);
     };
     let script = match script_of(source.to_string_lossy(), base) {
         Ok(script) => script,
-        Err(text) => return (false, text).into_lua_multi(lua),
+        Err(err) => return err.into_refusal(lua),
     };
     let (args, detached) = match Parcel::pack_one(lua, &args, "worker.spawn", "args", None) {
         Ok(packed) => packed,
-        Err(text) => return (false, text).into_lua_multi(lua),
+        Err(err) => return err.into_refusal(lua),
     };
     let id = NEXT_ID.fetch_add(1, Ordering::Relaxed) + 1;
     let name = name.unwrap_or_else(|| format!("worker {id}"));
@@ -330,7 +327,7 @@ fn worker_spawn(
     let start = WorkerStart { id, name: name.clone(), script, endpoint, signals, reply: Reply(reply) };
     if let Err(err) = (launcher.0)(start) {
         args.restore(detached);
-        return (false, format!("worker.spawn: cannot start a thread: {err}")).into_lua_multi(lua);
+        return WorkerError::Thread(err).into_refusal(lua);
     }
     // The thread takes them before running the script (or has already failed to start).
     if let Err(unsent) = send_args.send(args) {

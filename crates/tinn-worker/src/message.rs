@@ -8,6 +8,7 @@ use std::ffi::c_void;
 use mlua::{AnyUserData, Lua, MultiValue, Result as LuaResult, Table, Value};
 
 use crate::buffer::Buffer;
+use crate::error::{Unsendable, WorkerError};
 use crate::port::{Port, PortEnds};
 
 /// Tables nested deeper than this are refused, so converting cannot exhaust the Rust stack.
@@ -60,13 +61,13 @@ impl Parcel {
         values: impl IntoIterator<Item = &'v Value>,
         op: &str,
         root: impl Fn(usize) -> String,
-    ) -> Result<(Parcel, Detached), String> {
+    ) -> Result<(Parcel, Detached), WorkerError> {
         Parcel::pack_via(lua, values, op, root, None)
     }
 
     /// One value, named `root` in errors, posted through channel `via` (whose own ends cannot
     /// travel through it: the receiving end would end up in its own queue).
-    pub fn pack_one(lua: &Lua, value: &Value, op: &str, root: &str, via: Option<u64>) -> Result<(Parcel, Detached), String> {
+    pub fn pack_one(lua: &Lua, value: &Value, op: &str, root: &str, via: Option<u64>) -> Result<(Parcel, Detached), WorkerError> {
         Parcel::pack_via(lua, [value], op, |_| root.to_string(), via)
     }
 
@@ -76,7 +77,7 @@ impl Parcel {
         op: &str,
         root: impl Fn(usize) -> String,
         via: Option<u64>,
-    ) -> Result<(Parcel, Detached), String> {
+    ) -> Result<(Parcel, Detached), WorkerError> {
         let mut packer = Packer { lua, via, op, path: String::new(), open: Vec::new(), moving: Vec::new() };
         let mut messages = Vec::new();
         for (index, value) in values.into_iter().enumerate() {
@@ -90,7 +91,7 @@ impl Parcel {
                 Err(err) => {
                     // not expected after the checks above; give back what was already taken
                     parcel.restore(Detached(packer.moving.clone()));
-                    return Err(format!("{op}: {err}"));
+                    return Err(WorkerError::Detach { op: op.to_owned(), why: err });
                 }
             }
         }
@@ -150,14 +151,14 @@ impl Parcel {
     }
 }
 
-fn detach(handle: &AnyUserData) -> Result<Moved, String> {
+fn detach(handle: &AnyUserData) -> Result<Moved, Unsendable> {
     if let Ok(buffer) = handle.borrow::<Buffer>() {
         return buffer.take().map(Moved::Buffer);
     }
     if let Ok(port) = handle.borrow::<Port>() {
         return port.take().map(Moved::Port);
     }
-    Err("cannot move this userdata".to_string())
+    Err(Unsendable::NotMovable)
 }
 
 fn reattach(handle: &AnyUserData, moved: Moved) {
@@ -189,11 +190,11 @@ struct Packer<'a> {
 }
 
 impl Packer<'_> {
-    fn fail(&self, what: &str) -> String {
-        format!("{}: {what} at {}", self.op, self.path)
+    fn fail(&self, why: Unsendable) -> WorkerError {
+        WorkerError::Unsendable { op: self.op.to_owned(), why, path: self.path.clone() }
     }
 
-    fn value(&mut self, value: &Value) -> Result<Message, String> {
+    fn value(&mut self, value: &Value) -> Result<Message, WorkerError> {
         Ok(match value {
             Value::Nil => Message::Nil,
             Value::Boolean(b) => Message::Bool(*b),
@@ -202,45 +203,45 @@ impl Packer<'_> {
             Value::String(s) => Message::String(s.as_bytes().to_vec()),
             Value::Table(table) => self.table(table)?,
             Value::UserData(handle) => self.movable(handle)?,
-            other => return Err(self.fail(&format!("cannot send a {}", other.type_name()))),
+            other => return Err(self.fail(Unsendable::Type(other.type_name()))),
         })
     }
 
-    fn movable(&mut self, handle: &AnyUserData) -> Result<Message, String> {
+    fn movable(&mut self, handle: &AnyUserData) -> Result<Message, WorkerError> {
         let ready = if let Ok(buffer) = handle.borrow::<Buffer>() {
             buffer.check_movable()
         } else if let Ok(port) = handle.borrow::<Port>() {
             port.check_movable(self.lua, self.via)
         } else {
-            return Err(self.fail("cannot send a userdata"));
+            return Err(self.fail(Unsendable::Userdata));
         };
-        ready.map_err(|why| self.fail(&why))?;
+        ready.map_err(|why| self.fail(why))?;
         if self.moving.iter().any(|seen| seen.to_pointer() == handle.to_pointer()) {
-            return Err(self.fail("cannot move the same buffer or port twice in one message"));
+            return Err(self.fail(Unsendable::MovedTwice));
         }
         self.moving.push(handle.clone());
         Ok(Message::Moved(self.moving.len() - 1))
     }
 
-    fn table(&mut self, table: &Table) -> Result<Message, String> {
+    fn table(&mut self, table: &Table) -> Result<Message, WorkerError> {
         let pointer = table.to_pointer();
         if self.open.contains(&pointer) {
-            return Err(self.fail("cannot send a table that contains itself"));
+            return Err(self.fail(Unsendable::Cycle));
         }
         if self.open.len() >= MAX_DEPTH {
-            return Err(self.fail(&format!("cannot send tables nested deeper than {MAX_DEPTH} levels")));
+            return Err(self.fail(Unsendable::TooDeep));
         }
         self.open.push(pointer);
         let mut pairs = Vec::new();
         for pair in table.pairs::<Value, Value>() {
-            let (key, value) = pair.map_err(|err| self.fail(&format!("cannot read the table: {err}")))?;
+            let (key, value) = pair.map_err(|err| self.fail(Unsendable::Unreadable(err)))?;
             let cut = self.path.len();
             push_segment(&mut self.path, &key);
             let key_message = match key {
                 Value::Table(_) | Value::String(_) | Value::Boolean(_) | Value::Integer(_) | Value::Number(_) => {
                     self.value(&key)?
                 }
-                other => return Err(self.fail(&format!("cannot send a {} as a key", other.type_name()))),
+                other => return Err(self.fail(Unsendable::Key(other.type_name()))),
             };
             let value_message = self.value(&value)?;
             self.path.truncate(cut);
@@ -279,7 +280,7 @@ mod tests {
 
     fn convert(lua: &Lua, code: &str) -> Result<Message, String> {
         let value: Value = lua.load(code).eval().expect("test code evaluates");
-        let (mut parcel, _) = Parcel::pack_one(lua, &value, "worker.post", "msg", None)?;
+        let (mut parcel, _) = Parcel::pack_one(lua, &value, "worker.post", "msg", None).map_err(|err| err.to_string())?;
         Ok(parcel.values.remove(0))
     }
 

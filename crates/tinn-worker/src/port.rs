@@ -11,11 +11,12 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use mlua::{
     AnyUserData, IntoLuaMulti, Lua, MultiValue, Result as LuaResult, UserData, UserDataFields, UserDataMethods, Value,
 };
-use tinn_reactor::{Closing, Expect, OpId, Raced};
+use tinn_reactor::{Closing, Expect, OpId, Raced, ScriptError};
 use tokio::sync::mpsc::error::{TryRecvError, TrySendError};
 use tokio::sync::mpsc::{channel, Receiver, Sender};
 use tokio::sync::{Mutex, Notify};
 
+use crate::error::{Unsendable, WorkerError};
 use crate::message::{Detached, Parcel};
 
 /// One end of a channel, detached from any Lua state so it can move to another thread.
@@ -119,7 +120,7 @@ impl LivePort {
             Value::String(s) => (Parcel::string(&s.as_bytes()), None),
             other => match Parcel::pack_one(lua, other, op, "msg", Some(self.pair)) {
                 Ok((parcel, detached)) => (parcel, Some(detached)),
-                Err(text) => return (false, text).into_lua_multi(lua),
+                Err(err) => return err.into_refusal(lua),
             },
         };
         match self.tx.try_send(parcel) {
@@ -190,12 +191,12 @@ impl LivePort {
     }
 
     /// Why this end cannot move to another thread now, if it cannot.
-    fn check_movable(&self, lua: &Lua, via: Option<u64>) -> Result<(), String> {
+    fn check_movable(&self, lua: &Lua, via: Option<u64>) -> Result<(), Unsendable> {
         if via == Some(self.pair) {
-            return Err("cannot send a channel end through its own channel".to_string());
+            return Err(Unsendable::OwnChannel);
         }
         if self.inbox.receiving.borrow().iter().any(|&op| tinn_reactor::is_pending(lua, op)) {
-            return Err("cannot send a channel end while a task is receiving on it".to_string());
+            return Err(Unsendable::Receiving);
         }
         Ok(())
     }
@@ -256,18 +257,18 @@ impl Port {
         lua.create_userdata(Port { live: RefCell::new(Some(LivePort::new(ends))), ended: Cell::new("live") })
     }
 
-    pub(crate) fn check_movable(&self, lua: &Lua, via: Option<u64>) -> Result<(), String> {
+    pub(crate) fn check_movable(&self, lua: &Lua, via: Option<u64>) -> Result<(), Unsendable> {
         match &*self.live.borrow() {
             Some(live) => live.check_movable(lua, via),
-            None => Err(format!("cannot send a channel end that was {}", self.ended.get())),
+            None => Err(Unsendable::PortEnded(self.ended.get())),
         }
     }
 
     /// Detaches the end for a message (after `check_movable`).
-    pub(crate) fn take(&self) -> Result<PortEnds, String> {
+    pub(crate) fn take(&self) -> Result<PortEnds, Unsendable> {
         let live = self.live.borrow_mut().take();
         self.ended.set("moved");
-        live.map(LivePort::into_ends).ok_or_else(|| "a channel end moved twice".to_string())
+        live.map(LivePort::into_ends).ok_or(Unsendable::Gone)
     }
 
     /// Gives back an end whose message was not delivered.
@@ -276,11 +277,11 @@ impl Port {
         self.ended.set("live");
     }
 
-    /// `f(live end)`, or why there is none ("this channel end was moved").
-    pub(crate) fn with_live<R>(&self, f: impl FnOnce(&LivePort) -> R) -> Result<R, String> {
+    /// `f(live end)`, or why there is none (`op`: this channel end was moved).
+    pub(crate) fn with_live<R>(&self, op: &'static str, f: impl FnOnce(&LivePort) -> R) -> Result<R, WorkerError> {
         match &*self.live.borrow() {
             Some(live) => Ok(f(live)),
-            None => Err(format!("this channel end was {}", self.ended.get())),
+            None => Err(WorkerError::PortEnded { op, how: self.ended.get() }),
         }
     }
 

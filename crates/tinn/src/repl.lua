@@ -13,7 +13,7 @@ package.loaded["tinn.repl.host"] = nil
 local reactor = require("tinn.reactor")
 local inspect = require("tinn.inspect")
 
-local await, traceback = reactor.await, reactor.traceback
+local await, traceback, uncaughtText = reactor.await, reactor.traceback, reactor.uncaughtText
 local format, concat = string.format, table.concat
 local loadstring, select, tostring, unpack = loadstring, select, tostring, unpack
 
@@ -58,7 +58,7 @@ end
 
 local function onFailure(err)
   -- not a tail call: level 2 must be the entry's own frame
-  local text = traceback(tostring(err), 2)
+  local text = uncaughtText(err, traceback(nil, 2))
   return text
 end
 

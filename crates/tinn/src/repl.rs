@@ -22,7 +22,6 @@ const REPL_SOURCE: &str = include_str!("repl.lua");
 const HOST_MODULE: &str = "tinn.repl.host";
 
 /// The terminal control sequence that ends bracketed-paste mode.
-#[cfg(unix)]
 const BRACKETED_PASTE_OFF: &str = "\x1b[?2004l";
 
 /// Environment variable that overrides the history file (`~/.tinn_history`); empty disables it.
@@ -177,27 +176,20 @@ fn install_host(lua: &Lua, requests: mpsc::Sender<Request>, reports: mpsc::Sende
 
 /// The terminal's modes at start, put back when the REPL ends.
 struct TerminalModes {
-    #[cfg(unix)]
     saved: Option<libc::termios>,
 }
 
 impl TerminalModes {
     fn save() -> TerminalModes {
-        #[cfg(unix)]
-        {
-            // SAFETY: termios is plain data; tcgetattr fills it or fails (stdin not a terminal).
-            let mut modes: libc::termios = unsafe { std::mem::zeroed() };
-            let ok = unsafe { libc::tcgetattr(libc::STDIN_FILENO, &mut modes) } == 0;
-            TerminalModes { saved: ok.then_some(modes) }
-        }
-        #[cfg(not(unix))]
-        TerminalModes {}
+        // SAFETY: termios is plain data; tcgetattr fills it or fails (stdin not a terminal).
+        let mut modes: libc::termios = unsafe { std::mem::zeroed() };
+        let ok = unsafe { libc::tcgetattr(libc::STDIN_FILENO, &mut modes) } == 0;
+        TerminalModes { saved: ok.then_some(modes) }
     }
 }
 
 impl Drop for TerminalModes {
     fn drop(&mut self) {
-        #[cfg(unix)]
         if let Some(modes) = &self.saved {
             // SAFETY: restores modes read from the same descriptor by tcgetattr.
             unsafe { libc::tcsetattr(libc::STDIN_FILENO, libc::TCSANOW, modes) };
