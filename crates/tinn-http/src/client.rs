@@ -13,7 +13,7 @@ use hyper_rustls::HttpsConnector;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
-use mlua::{IntoLuaMulti, Lua, MultiValue, Result as LuaResult, Table, Value};
+use mlua::{IntoLuaMulti, Lua, MultiValue, Result as LuaResult, Table};
 
 use tinn_reactor::ScriptError;
 
@@ -166,7 +166,7 @@ pub(crate) fn http_client_request(
     };
     let headers = match header_map(headers) {
         Ok(headers) => headers,
-        Err(message) => return (Value::Nil, message).into_lua_multi(lua),
+        Err(err) => return err.into_failure(lua),
     };
     let body = body.map(|b| Bytes::copy_from_slice(&b.as_bytes())).unwrap_or_default();
     let client = match pooled(lua, ca) {

@@ -137,13 +137,53 @@ pub enum HttpError {
     /// The WebSocket (or server) was closed before or while the operation ran.
     #[error("closed")]
     Closed,
+    /// A listen address that could not be bound (in use, not local, no permission).
+    #[error(transparent)]
+    Listen(#[from] tinn_net::NetError),
+    /// A bound listener whose address the OS would not tell.
+    #[error("listen '{addr}': {source}")]
+    ListenAddress {
+        /// The address bound.
+        addr: std::net::SocketAddr,
+        /// The OS error.
+        source: std::io::Error,
+    },
+    /// A headers table with a key or value that is not a string.
+    #[error("headers must map strings to strings: {0}")]
+    HeadersNotStrings(String),
+    /// A header name HTTP does not allow.
+    #[error("invalid header name '{0}'")]
+    InvalidHeaderName(String),
+    /// A header value HTTP does not allow (a newline, a control byte).
+    #[error("invalid value for header '{0}'")]
+    InvalidHeaderValue(String),
+    /// A response status outside 100..=999.
+    #[error("invalid status code {0}")]
+    InvalidStatus(u16),
+    /// A handler answered a request twice.
+    #[error("the response was already sent")]
+    AlreadySent,
+    /// `res:write` before `res:start`.
+    #[error("no streamed response was started")]
+    NoStream,
+    /// Two tasks reading one request's body.
+    #[error("the request body is being read by another task")]
+    BodyBusy,
+    /// The client sent nothing of the body for `bodyTimeoutMs`.
+    #[error("timeout")]
+    BodyTimeout,
+    /// The client failed while sending the body (reset, bad chunk framing).
+    #[error("read request body: {0}")]
+    ReadBody(hyper::Error),
+    /// A body larger than `req:read`'s limit.
+    #[error("request body larger than {0} bytes")]
+    BodyTooLarge(usize),
+    /// `res:upgrade()` on a request that cannot become a WebSocket; the text says why.
+    #[error("{0}")]
+    NotUpgradable(&'static str),
+    /// hyper could not hand over the upgraded connection.
+    #[error("websocket upgrade: {0}")]
+    Upgrade(hyper::Error),
 }
 
 tinn_reactor::script_error!(HttpError);
-
-/// server.rs and request.rs still pass messages as text.
-impl From<HttpError> for String {
-    fn from(err: HttpError) -> String {
-        err.to_string()
-    }
-}

@@ -84,7 +84,7 @@ fn http_serve(
     };
     match server::serve(addr, options) {
         Ok(server) => lua.create_userdata(server)?.into_lua_multi(lua),
-        Err(message) => (Value::Nil, message).into_lua_multi(lua),
+        Err(err) => err.into_failure(lua),
     }
 }
 

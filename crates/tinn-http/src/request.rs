@@ -15,11 +15,13 @@ use hyper::{HeaderMap, Response, StatusCode};
 use mlua::{IntoLuaMulti, Lua, MultiValue, Result as LuaResult, Table, UserData, UserDataMethods, Value};
 use tokio::sync::mpsc;
 
+use tinn_reactor::ScriptError;
 use tokio_tungstenite::tungstenite::protocol::Role;
 use tokio_tungstenite::WebSocketStream;
 
 use crate::body::{ChannelBody, ResponseBody};
 use crate::compress;
+use crate::error::HttpError;
 use crate::websocket::{Io, WebSocketHandle};
 use crate::server::{Arrived, Responder};
 
@@ -69,21 +71,17 @@ impl RequestHandle {
     }
 }
 
-fn failure(lua: &Lua, message: impl Into<String>) -> LuaResult<MultiValue> {
-    (Value::Nil, message.into()).into_lua_multi(lua)
-}
-
 /// Lua's `{name = value}` headers as a HeaderMap; the error names the offending header.
-pub(crate) fn header_map(headers: Option<Table>) -> Result<HeaderMap, String> {
+pub(crate) fn header_map(headers: Option<Table>) -> Result<HeaderMap, HttpError> {
     let mut map = HeaderMap::new();
     let Some(headers) = headers else { return Ok(map) };
     for pair in headers.pairs::<mlua::LuaString, mlua::LuaString>() {
-        let (name, value) = pair.map_err(|e| format!("headers must map strings to strings: {e}"))?;
+        let (name, value) = pair.map_err(|e| HttpError::HeadersNotStrings(e.to_string()))?;
         let name_bytes = name.as_bytes();
         let header = HeaderName::from_bytes(&name_bytes)
-            .map_err(|_| format!("invalid header name '{}'", String::from_utf8_lossy(&name_bytes)))?;
+            .map_err(|_| HttpError::InvalidHeaderName(String::from_utf8_lossy(&name_bytes).into_owned()))?;
         let value = HeaderValue::from_bytes(&value.as_bytes())
-            .map_err(|_| format!("invalid value for header '{header}'"))?;
+            .map_err(|_| HttpError::InvalidHeaderValue(header.to_string()))?;
         map.append(header, value);
     }
     Ok(map)
@@ -105,19 +103,19 @@ pub(crate) fn header_table(lua: &Lua, headers: &HeaderMap) -> LuaResult<Table> {
     Ok(table)
 }
 
-fn status_code(status: u16) -> Result<StatusCode, String> {
-    StatusCode::from_u16(status).map_err(|_| format!("invalid status code {status}"))
+fn status_code(status: u16) -> Result<StatusCode, HttpError> {
+    StatusCode::from_u16(status).map_err(|_| HttpError::InvalidStatus(status))
 }
 
 impl RequestState {
-    fn send(&self, response: Response<ResponseBody>) -> Result<(), &'static str> {
-        let respond = self.respond.borrow_mut().take().ok_or("the response was already sent")?;
+    fn send(&self, response: Response<ResponseBody>) -> Result<(), HttpError> {
+        let respond = self.respond.borrow_mut().take().ok_or(HttpError::AlreadySent)?;
         // The connection may be gone already (client hung up); that is not the handler's error.
         respond.send(response);
         Ok(())
     }
 
-    fn response(status: u16, headers: Option<Table>, body: ResponseBody) -> Result<Response<ResponseBody>, String> {
+    fn response(status: u16, headers: Option<Table>, body: ResponseBody) -> Result<Response<ResponseBody>, HttpError> {
         let mut response = Response::new(body);
         *response.status_mut() = status_code(status)?;
         *response.headers_mut() = header_map(headers)?;
@@ -137,13 +135,13 @@ struct BodyRead {
 impl BodyRead {
     /// The next data frame: Ok(None) at the end of the body; Err when the client fails or sends
     /// nothing for `bodyTimeoutMs`.
-    async fn next(&mut self) -> Result<Option<Bytes>, String> {
+    async fn next(&mut self) -> Result<Option<Bytes>, HttpError> {
         let Some(body) = self.body.as_mut() else { return Ok(None) };
         loop {
             match tokio::time::timeout(self.state.body_timeout, body.frame()).await {
-                Err(_) => return Err("timeout".to_owned()),
+                Err(_) => return Err(HttpError::BodyTimeout),
                 Ok(None) => return Ok(None),
-                Ok(Some(Err(e))) => return Err(format!("read request body: {e}")),
+                Ok(Some(Err(e))) => return Err(HttpError::ReadBody(e)),
                 Ok(Some(Ok(frame))) => {
                     if let Ok(data) = frame.into_data() {
                         return Ok(Some(data));
@@ -172,21 +170,21 @@ fn http_request_read(lua: &Lua, this: &RequestHandle, (whole, max): (bool, usize
         return lua.create_string(&chunk)?.into_lua_multi(lua);
     }
     let Some(body) = state.body.borrow_mut().take() else {
-        return failure(lua, "the request body is being read by another task");
+        return HttpError::BodyBusy.into_failure(lua);
     };
     let received = state.unread.take();
     let mut read = BodyRead { state, body: Some(body), received };
     tinn_reactor::start(lua, async move {
-        let outcome: Result<Option<Bytes>, String> = loop {
+        let outcome: Result<Option<Bytes>, HttpError> = loop {
             match read.next().await {
-                Err(message) => break Err(message),
+                Err(err) => break Err(err),
                 Ok(None) if whole => break Ok(Some(std::mem::take(&mut read.received).freeze())),
                 Ok(None) => break Ok(None),
                 Ok(Some(data)) if !whole => break Ok(Some(data)),
                 Ok(Some(data)) => {
                     read.received.extend_from_slice(&data);
                     if read.received.len() > max {
-                        break Err(format!("request body larger than {max} bytes"));
+                        break Err(HttpError::BodyTooLarge(max));
                     }
                 }
             }
@@ -195,7 +193,7 @@ fn http_request_read(lua: &Lua, this: &RequestHandle, (whole, max): (bool, usize
         tinn_reactor::completion(move |lua| match outcome {
             Ok(Some(bytes)) => lua.create_string(&bytes)?.into_lua_multi(lua),
             Ok(None) => Value::Nil.into_lua_multi(lua),
-            Err(message) => failure(lua, message),
+            Err(err) => err.into_failure(lua),
         })
     })
 }
@@ -219,7 +217,7 @@ fn http_request_respond(
     let bytes = body.map(|b| Bytes::from(Vec::from(b))).unwrap_or_default();
     let mut response = match RequestState::response(status, headers, Either::Left(Full::new(Bytes::new()))) {
         Ok(response) => response,
-        Err(message) => return failure(lua, message),
+        Err(err) => return err.into_failure(lua),
     };
     let coding = this.0.coding(compress).filter(|_| compress::should_compress(status, response.headers(), Some(bytes.len())));
     let bytes = match coding {
@@ -235,14 +233,14 @@ fn http_request_respond(
     *response.body_mut() = Either::Left(Full::new(bytes));
     match this.0.send(response) {
         Ok(()) => true.into_lua_multi(lua),
-        Err(message) => failure(lua, message),
+        Err(err) => err.into_failure(lua),
     }
 }
 
 fn http_request_start_stream(lua: &Lua, this: &RequestHandle, (status, headers, compress): (u16, Option<Table>, Option<bool>)) -> LuaResult<MultiValue> {
     let mut response = match RequestState::response(status, headers, Either::Left(Full::new(Bytes::new()))) {
         Ok(response) => response,
-        Err(message) => return failure(lua, message),
+        Err(err) => return err.into_failure(lua),
     };
     let coding = this.0.coding(compress).filter(|_| compress::should_compress(status, response.headers(), None));
     if let Some(coding) = coding {
@@ -255,7 +253,7 @@ fn http_request_start_stream(lua: &Lua, this: &RequestHandle, (status, headers, 
             *this.0.stream.borrow_mut() = Some(sender);
             true.into_lua_multi(lua)
         }
-        Err(message) => failure(lua, message),
+        Err(err) => err.into_failure(lua),
     }
 }
 
@@ -263,17 +261,17 @@ fn http_request_start_stream(lua: &Lua, this: &RequestHandle, (status, headers, 
 /// slower than the handler.
 fn http_request_write(lua: &Lua, this: &RequestHandle, chunk: mlua::LuaString) -> LuaResult<MultiValue> {
     let Some(sender) = this.0.stream.borrow().clone() else {
-        return failure(lua, "no streamed response was started");
+        return HttpError::NoStream.into_failure(lua);
     };
     let bytes = Bytes::copy_from_slice(&chunk.as_bytes());
     let bytes = match sender.try_send(bytes) {
         Ok(()) => return true.into_lua_multi(lua),
-        Err(mpsc::error::TrySendError::Closed(_)) => return failure(lua, "closed"),
+        Err(mpsc::error::TrySendError::Closed(_)) => return HttpError::Closed.into_failure(lua),
         Err(mpsc::error::TrySendError::Full(bytes)) => bytes,
     };
     tinn_reactor::start(lua, async move {
         let sent = sender.send(bytes).await.is_ok();
-        tinn_reactor::completion(move |lua| if sent { true.into_lua_multi(lua) } else { failure(lua, "closed") })
+        tinn_reactor::completion(move |lua| if sent { true.into_lua_multi(lua) } else { HttpError::Closed.into_failure(lua) })
     })
 }
 
@@ -281,20 +279,20 @@ fn http_request_write(lua: &Lua, this: &RequestHandle, chunk: mlua::LuaString) -
 /// connection, returns the WebSocket.
 fn http_request_upgrade(lua: &Lua, this: &RequestHandle, (): ()) -> LuaResult<MultiValue> {
     if this.0.head.version == hyper::Version::HTTP_2 {
-        return failure(lua, "WebSocket over HTTP/2 (RFC 8441) is not supported: the client must connect over HTTP/1.1");
+        return HttpError::NotUpgradable("WebSocket over HTTP/2 (RFC 8441) is not supported: the client must connect over HTTP/1.1").into_failure(lua);
     }
     let headers = &this.0.head.headers;
     let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).unwrap_or("");
     if !header("upgrade").eq_ignore_ascii_case("websocket") || header("sec-websocket-version") != "13" {
-        return failure(lua, "not a WebSocket handshake (needs upgrade: websocket and sec-websocket-version: 13)");
+        return HttpError::NotUpgradable("not a WebSocket handshake (needs upgrade: websocket and sec-websocket-version: 13)").into_failure(lua);
     }
     let key = header("sec-websocket-key");
     if key.is_empty() {
-        return failure(lua, "not a WebSocket handshake (no sec-websocket-key)");
+        return HttpError::NotUpgradable("not a WebSocket handshake (no sec-websocket-key)").into_failure(lua);
     }
     let accept = tokio_tungstenite::tungstenite::handshake::derive_accept_key(key.as_bytes());
     let Some(on_upgrade) = this.0.upgrade.borrow_mut().take() else {
-        return failure(lua, "the connection cannot be upgraded");
+        return HttpError::NotUpgradable("the connection cannot be upgraded").into_failure(lua);
     };
     let mut response = Response::new(Either::Left(Full::new(Bytes::new())));
     *response.status_mut() = StatusCode::SWITCHING_PROTOCOLS;
@@ -303,10 +301,10 @@ fn http_request_upgrade(lua: &Lua, this: &RequestHandle, (): ()) -> LuaResult<Mu
     response_headers.insert(hyper::header::CONNECTION, HeaderValue::from_static("Upgrade"));
     match HeaderValue::from_str(&accept) {
         Ok(value) => response_headers.insert(hyper::header::SEC_WEBSOCKET_ACCEPT, value),
-        Err(_) => return failure(lua, "websocket: bad accept key"),
+        Err(_) => return HttpError::NotUpgradable("websocket: bad accept key").into_failure(lua),
     };
-    if let Err(message) = this.0.send(response) {
-        return failure(lua, message);
+    if let Err(err) = this.0.send(response) {
+        return err.into_failure(lua);
     }
     tinn_reactor::start(lua, async move {
         let upgraded = on_upgrade.await;
@@ -315,11 +313,11 @@ fn http_request_upgrade(lua: &Lua, this: &RequestHandle, (): ()) -> LuaResult<Mu
                 let io: Box<dyn Io> = Box::new(hyper_util::rt::TokioIo::new(upgraded));
                 Ok(WebSocketStream::from_raw_socket(io, Role::Server, None).await)
             }
-            Err(e) => Err(format!("websocket upgrade: {e}")),
+            Err(e) => Err(HttpError::Upgrade(e)),
         };
         tinn_reactor::completion(move |lua| match outcome {
             Ok(stream) => lua.create_userdata(WebSocketHandle::new(stream))?.into_lua_multi(lua),
-            Err(message) => failure(lua, message),
+            Err(err) => err.into_failure(lua),
         })
     })
 }

@@ -37,6 +37,7 @@ use tokio::time::Instant;
 use tinn_reactor::{Closing, Raced};
 
 use crate::body::ResponseBody;
+use crate::error::HttpError;
 use crate::request::RequestHandle;
 use crate::tls::Certificates;
 
@@ -165,9 +166,9 @@ pub(crate) fn plain(status: StatusCode, text: &'static str) -> Response<Response
 }
 
 /// Binds `addr` and starts accepting; requests queue until Lua asks for them.
-pub(crate) fn serve(addr: SocketAddr, options: ServerOptions) -> Result<ServerHandle, String> {
-    let listener = tinn_net::bind_listener(addr, options.backlog, options.reuse_port).map_err(|e| e.to_string())?;
-    let local = listener.local_addr().map_err(|e| format!("listen '{addr}': {e}"))?;
+pub(crate) fn serve(addr: SocketAddr, options: ServerOptions) -> Result<ServerHandle, HttpError> {
+    let listener = tinn_net::bind_listener(addr, options.backlog, options.reuse_port)?;
+    let local = listener.local_addr().map_err(|source| HttpError::ListenAddress { addr, source })?;
     let tls = match &options.tls {
         Some(certificates) => Some((Arc::clone(certificates), certificates.server_config(crate::http2::alpn(options.http2))?)),
         None => None,
