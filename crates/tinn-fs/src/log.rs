@@ -153,6 +153,12 @@ impl LogHandle {
         }
         let buffered = {
             let mut pending = lock(&self.shared.pending);
+            // Past `buffer_size` the buffer is headed for `max_buffered`: size it for that once.
+            // Doubling would copy it on the way and, just past the bound, hold twice the bound.
+            let (len, max) = (pending.len(), self.options.max_buffered);
+            if len >= self.options.buffer_size && pending.capacity() < max {
+                pending.reserve_exact(max + self.options.buffer_size - len);
+            }
             write_timestamp(&mut pending, SystemTime::now());
             pending.push(b' ');
             pending.extend_from_slice(level.as_bytes());
