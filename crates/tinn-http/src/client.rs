@@ -29,50 +29,49 @@ const MAX_DECODED_BODY: u64 = 1 << 30;
 
 type HttpClient = Client<HttpsConnector<HttpConnector>, Full<Bytes>>;
 
-/// The per-state clients, keyed by the extra CA (PEM) they trust; `None` is the system roots.
-#[derive(Default)]
-struct Pools(HashMap<Option<String>, Rc<HttpClient>>);
+/// What a Lua state keeps per extra CA (PEM) it trusts, `None` being the system roots: the
+/// HTTP clients (`Rc<HttpClient>`) and the TLS settings of `wss://` connections. Reading the
+/// system's CA bundle for each connection would cost more than the handshake.
+struct PerCa<V>(HashMap<Option<String>, V>);
 
-/// The per-state TLS settings of `wss://` connections, keyed like [`Pools`] (reading the
-/// system's CA bundle for each connection would cost more than the handshake).
-#[derive(Default)]
-struct WebSocketTls(HashMap<Option<String>, Arc<rustls::ClientConfig>>);
+impl<V> Default for PerCa<V> {
+    fn default() -> Self {
+        PerCa(HashMap::new())
+    }
+}
 
-fn websocket_tls(lua: &Lua, ca: Option<String>) -> Result<Arc<rustls::ClientConfig>, HttpError> {
-    let mut configs = lua.remove_app_data::<WebSocketTls>().unwrap_or_default();
-    let config = match configs.0.get(&ca) {
-        Some(config) => Ok(Arc::clone(config)),
+/// The state's `V` for `ca`, made from its TLS settings the first time.
+fn per_ca<V: Clone + 'static>(lua: &Lua, ca: Option<String>, make: impl FnOnce(rustls::ClientConfig) -> V) -> Result<V, HttpError> {
+    let mut cache = lua.remove_app_data::<PerCa<V>>().unwrap_or_default();
+    let value = match cache.0.get(&ca) {
+        Some(value) => Ok(value.clone()),
         None => tinn_tls::client_config(ca.as_deref()).map(|config| {
-            let config = Arc::new(config);
-            configs.0.insert(ca, Arc::clone(&config));
-            config
+            let value = make(config);
+            cache.0.insert(ca, value.clone());
+            value
         }),
     };
-    lua.set_app_data(configs);
-    Ok(config?)
+    lua.set_app_data(cache);
+    Ok(value?)
+}
+
+fn websocket_tls(lua: &Lua, ca: Option<String>) -> Result<Arc<rustls::ClientConfig>, HttpError> {
+    per_ca(lua, ca, Arc::new)
 }
 
 fn pooled(lua: &Lua, ca: Option<String>) -> Result<Rc<HttpClient>, HttpError> {
-    let mut pools = lua.remove_app_data::<Pools>().unwrap_or_default();
-    let client = match pools.0.get(&ca) {
-        Some(client) => Ok(Rc::clone(client)),
-        None => tinn_tls::client_config(ca.as_deref()).map(|config| {
-            let mut http = HttpConnector::new();
-            http.set_nodelay(true);
-            http.enforce_http(false);
-            let connector = hyper_rustls::HttpsConnectorBuilder::new()
-                .with_tls_config(config)
-                .https_or_http()
-                // HTTP/2 when the server offers it by ALPN, HTTP/1.1 otherwise (and over plain http)
-                .enable_all_versions()
-                .wrap_connector(http);
-            let client = Rc::new(Client::builder(TokioExecutor::new()).build(connector));
-            pools.0.insert(ca, Rc::clone(&client));
-            client
-        }),
-    };
-    lua.set_app_data(pools);
-    Ok(client?)
+    per_ca(lua, ca, |config| {
+        let mut http = HttpConnector::new();
+        http.set_nodelay(true);
+        http.enforce_http(false);
+        let connector = hyper_rustls::HttpsConnectorBuilder::new()
+            .with_tls_config(config)
+            .https_or_http()
+            // HTTP/2 when the server offers it by ALPN, HTTP/1.1 otherwise (and over plain http)
+            .enable_all_versions()
+            .wrap_connector(http);
+        Rc::new(Client::builder(TokioExecutor::new()).build(connector))
+    })
 }
 
 /// What a finished request hands back: status, headers, body, and the HTTP version used.
