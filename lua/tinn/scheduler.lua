@@ -22,8 +22,9 @@
 -- number. Every wake, cancel or finish bumps the counter, which makes the other registration
 -- stale, also once the slot is reused. Stale entries are dropped lazily when met.
 --
--- Called by tinn-runtime with the native bridge: `native.cancelOp(id)` releases an IO operation;
--- `native.published` points at the struct through which the scheduler tells Rust's signal and
+-- Called by tinn-runtime with the native bridge: `native.reactor` is lua/tinn/reactor.lua's chunk
+-- (the Lua half of the reactor, run below with what it needs from here), `native.PENDING` and
+-- `native.cancelOp(id)` are its Rust half; `native.published` points at the struct through which the scheduler tells Rust's signal and
 -- watchdog threads which task runs (crates/tinn-runtime/src/interrupt.rs): they cannot call into
 -- Lua, and a task that never yields never gives them a turn.
 
@@ -117,7 +118,6 @@ local pTag, pPred, pN = {}, {}, 0
 local predWaiting = 0
 
 local signals = {}             -- name -> waiter list { tags, head, tail, stale }
-local ops = {}                 -- IO operation id -> parked task's slot
 
 local stopping, exitCode = false, nil
 local errorHandler = nil
@@ -261,6 +261,22 @@ local function wake(slot, result)
   enqueue(slot)
 end
 
+-- Suspends the current task until something wakes it; returns the wake result.
+local function park(slot, state, target, timeoutMs)
+  tState[slot] = state
+  if target ~= nil then tWait[slot] = target end
+  if timeoutMs then armTimer(slot, clock() + timeoutMs) end
+  co_yield(SCHED)
+  local result = tWait[slot]
+  if result then tWait[slot] = nil end
+  return result
+end
+
+-- IO operations: the reactor's Lua half parks tasks on operation ids (lua/tinn/reactor.lua).
+local reactor, completeOps, releaseOp = native.reactor(native, {
+  checkTask = checkTask, park = park, wake = wake, IO = IO,
+})
+
 local function compactSignal(list)
   local tags, newTags, n = list.tags, {}, 0
   for i = list.head, list.tail do
@@ -287,20 +303,8 @@ local function releaseWait(slot)
   elseif kind == PREDICATE then
     predWaiting = predWaiting - 1
   elseif kind == IO then
-    ops[target] = nil
-    native.cancelOp(target)
+    releaseOp(target)
   end
-end
-
--- Suspends the current task until something wakes it; returns the wake result.
-local function park(slot, state, target, timeoutMs)
-  tState[slot] = state
-  if target ~= nil then tWait[slot] = target end
-  if timeoutMs then armTimer(slot, clock() + timeoutMs) end
-  co_yield(SCHED)
-  local result = tWait[slot]
-  if result then tWait[slot] = nil end
-  return result
 end
 
 local function unpackResult(r)
@@ -985,40 +989,6 @@ local function currentTask()
 end
 
 ---------------------------------------------------------------------------------------------------
--- IO operations (the reactor seam)
----------------------------------------------------------------------------------------------------
-
--- Native functions that cannot finish at once return PENDING and an operation id; the caller
--- parks on the id with `awaitOp`, and `tick` hands the result back when Rust reports it.
-local PENDING = native.PENDING
-
-local function awaitOp(id, timeoutMs)
-  local slot = checkTask("awaitOp")
-  checkTimeout(timeoutMs, 2, "awaitOp")
-  ops[id] = slot
-  return unpackResult(park(slot, IO, id, timeoutMs))
-end
-
--- Finishes a native call: `return await(timeoutMs, native.read(handle, n))` returns the native
--- results directly (fast path) or parks the task when they are `PENDING, id`.
-local function await(timeoutMs, ...)
-  local first, id = ...
-  if first == PENDING then return awaitOp(id, timeoutMs) end
-  return ...
-end
-
-local function completeOps(completions)
-  for i = 1, #completions, 2 do
-    local id = completions[i]
-    local slot = ops[id]
-    if slot then
-      ops[id] = nil
-      wake(slot, completions[i + 1])
-    end
-  end
-end
-
----------------------------------------------------------------------------------------------------
 -- The loop, as seen from Rust
 ---------------------------------------------------------------------------------------------------
 
@@ -1312,12 +1282,13 @@ do
   package.loaded.Application = Application
 end
 
-package.loaded["tinn.reactor"] = {
-  PENDING = PENDING, awaitOp = awaitOp, await = await, traceback = userTraceback, workerFailed = workerFailed,
-  uncaughtText = uncaughtText,
-  -- internal, for the REPL
-  setInterruptKeepsRunning = setInterruptKeepsRunning,
-}
+-- `tinn.reactor` as IO modules require it: the reactor's words, and the scheduler's error
+-- reporting those modules share.
+reactor.traceback = userTraceback
+reactor.workerFailed = workerFailed
+reactor.uncaughtText = uncaughtText
+reactor.setInterruptKeepsRunning = setInterruptKeepsRunning -- internal, for the REPL
+package.loaded["tinn.reactor"] = reactor
 
 return {
   tick = tick,

@@ -5,7 +5,7 @@
 //! [`start`] with a future and returns what `start` returns: the [`pending`] marker and an
 //! operation id. The Lua wrapper parks the calling task on that id
 //! (`require("tinn.reactor").awaitOp(id, timeoutMs)`); parked tasks live in a Lua table, so
-//! Rust holds ids, never one Lua handle per task.
+//! Rust holds ids, never one Lua handle per task. That Lua half is `lua/tinn/reactor.lua`.
 //!
 //! Each future runs on the thread's tokio `LocalSet`. When it finishes, its [`Completion`]
 //! (a closure that turns the Rust result into Lua values on the Lua thread) is queued; the

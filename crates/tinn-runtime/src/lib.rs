@@ -4,7 +4,9 @@
 //! Organization:
 //! - `lua/tinn/scheduler.lua` is the scheduler itself (task switch, ready queue, timers,
 //!   signals, predicates), JIT-compiled Lua; `event_loop` calls its `tick` once per turn.
-//! - `tinn-reactor` is the seam through which Rust IO hands results back to parked tasks.
+//! - `tinn-reactor` is the seam through which Rust IO hands results back to parked tasks;
+//!   `lua/tinn/reactor.lua` is its Lua half (tasks parked on operation ids), which the scheduler
+//!   loads with the operations it needs and publishes as `tinn.reactor`.
 //! - `loader` lists every built-in module (embedded Lua and native Rust).
 //! - `interrupt` reaches a task that does not yield: signals that must stop it, the watchdog.
 //! - `sys` holds the platform code (OS signals, the event loop's precise timer).
@@ -93,6 +95,8 @@ impl Runtime {
             tinn_reactor::cancel(lua, id);
             Ok(())
         })?)?;
+        let reactor = lua.load(loader::REACTOR_SOURCE).set_name(loader::chunk_name("tinn.reactor"));
+        native.set("reactor", reactor.into_function()?)?;
         let exports: Table = lua
             .load(loader::SCHEDULER_SOURCE)
             .set_name(loader::chunk_name("tinn.scheduler"))

@@ -8,6 +8,9 @@ pub type NativeModule = fn(&Lua) -> LuaResult<Table>;
 
 /// The scheduler is loaded by the runtime itself (it needs the native bridge), not by `require`.
 pub(crate) const SCHEDULER_SOURCE: &str = include_str!("../../../lua/tinn/scheduler.lua");
+/// The reactor's Lua half: the scheduler runs it with what parking needs and publishes the
+/// result as `tinn.reactor` (so it is no entry of [`EMBEDDED`]).
+pub(crate) const REACTOR_SOURCE: &str = include_str!("../../../lua/tinn/reactor.lua");
 
 /// Pure-Lua libraries from `lua/`, embedded at build time: `require` name → source.
 const EMBEDDED: &[(&str, &str)] = &[

@@ -1,0 +1,64 @@
+-- tinn/reactor: the Lua half of the reactor, the seam between parked tasks and IO done in Rust
+-- (DESIGN.md §5; the Rust half and its docs: crates/tinn-reactor/src/lib.rs).
+--
+-- A native function that cannot finish at once returns PENDING and an operation id; its Lua
+-- wrapper parks the calling task on the id (`await`, `awaitOp`), and the scheduler's tick hands
+-- every completion Rust reported back through `complete`. Rust holds ids only: which task waits
+-- on which id is the `ops` table here.
+--
+-- Not loaded by `require`: the scheduler runs this chunk once, passing the native bridge and
+-- the few scheduler operations a wait needs, and publishes the result as `tinn.reactor`:
+--   seam.checkTask(fname)            the running task's slot (raises outside a task)
+--   seam.park(slot, IO, id, ms)      suspends the task until woken; returns the wake result
+--   seam.wake(slot, result)          makes a parked task ready with `result`
+--   seam.IO                          the wait kind of a task parked here
+
+local native, seam = ...
+
+local PENDING, cancelOp = native.PENDING, native.cancelOp
+local checkTask, park, wake, IO = seam.checkTask, seam.park, seam.wake, seam.IO
+local checkTimeout = require("tinn.check").timeout
+local unpack = unpack
+
+local ops = {} -- operation id -> the slot of the task parked on it
+
+local function unpackResult(r)
+  if r then return unpack(r, 1, r.n) end
+end
+
+local function awaitOp(id, timeoutMs)
+  local slot = checkTask("awaitOp")
+  checkTimeout(timeoutMs, 2, "awaitOp")
+  ops[id] = slot
+  return unpackResult(park(slot, IO, id, timeoutMs))
+end
+
+-- Finishes a native call: `return await(timeoutMs, native.read(handle, n))` returns the native
+-- results directly (fast path) or parks the task when they are `PENDING, id`.
+local function await(timeoutMs, ...)
+  local first, id = ...
+  if first == PENDING then return awaitOp(id, timeoutMs) end
+  return ...
+end
+
+-- For the scheduler's tick: `completions` lists id, packed results, id, packed results...
+local function complete(completions)
+  for i = 1, #completions, 2 do
+    local id = completions[i]
+    local slot = ops[id]
+    if slot then
+      ops[id] = nil
+      wake(slot, completions[i + 1])
+    end
+  end
+end
+
+-- For the scheduler: the task parked on `id` stops waiting (timeout, cancel); Rust drops the
+-- operation's future at once.
+local function release(id)
+  ops[id] = nil
+  cancelOp(id)
+end
+
+-- The module IO wrappers require, and the scheduler's own entry points.
+return { PENDING = PENDING, await = await, awaitOp = awaitOp }, complete, release
