@@ -49,7 +49,20 @@ pub enum DnsError {
     /// The resolver has no server to ask.
     #[error("no nameservers configured (see {0})")]
     NoNameservers(String),
+    /// An argument that must be an IP address is not one.
+    #[error("{expected}, got '{got}'")]
+    NotAnAddress {
+        /// What the argument must be (`server must be an IP address`).
+        expected: &'static str,
+        /// The text given.
+        got: String,
+    },
+    /// `recordType` got neither a known mnemonic nor a number 0-65535 (quoted when a string).
+    #[error("unknown record type {0}")]
+    UnknownRecordType(String),
 }
+
+tinn_reactor::script_error!(DnsError);
 
 impl DnsError {
     pub(crate) fn io(op: &'static str, subject: impl fmt::Display, source: std::io::Error) -> DnsError {

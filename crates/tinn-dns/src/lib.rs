@@ -29,6 +29,7 @@ use std::time::Duration;
 
 use hickory_proto::rr::RecordType;
 use mlua::{Function, IntoLuaMulti, Lua, MultiValue, Result as LuaResult, Table, Value};
+use tinn_reactor::ScriptError;
 
 pub use error::DnsError;
 pub use name_server::NameServerHandle;
@@ -55,11 +56,6 @@ pub fn name_server_module(lua: &Lua) -> LuaResult<Table> {
     dns.get("DNSNameServer")
 }
 
-/// `false, message`: misuse the Lua wrapper raises at the caller's line.
-pub(crate) fn misuse(lua: &Lua, message: impl Into<String>) -> LuaResult<MultiValue> {
-    (false, message.into()).into_lua_multi(lua)
-}
-
 /// A timeout in milliseconds from Lua (already checked to be a non-negative number).
 pub(crate) fn millis(ms: Option<f64>) -> Option<Duration> {
     ms.map(|ms| Duration::try_from_secs_f64(ms / 1000.0).unwrap_or(MAX_WAIT))
@@ -78,7 +74,7 @@ fn dns_record_type(lua: &Lua, value: Value) -> LuaResult<MultiValue> {
     };
     match rtype {
         Some(rtype) => (u16::from(rtype), wire::record_type_name(rtype)).into_lua_multi(lua),
-        None => (Value::Nil, format!("unknown record type {}", describe(&value))).into_lua_multi(lua),
+        None => DnsError::UnknownRecordType(describe(&value)).into_failure(lua),
     }
 }
 

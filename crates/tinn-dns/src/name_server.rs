@@ -6,12 +6,13 @@ use std::time::Duration;
 
 use hickory_proto::rr::RecordType;
 use mlua::{IntoLuaMulti, Lua, LuaString, MultiValue, Result as LuaResult, UserData, UserDataMethods, Value};
+use tinn_reactor::ScriptError;
 
 use crate::error::DnsError;
 use crate::exchange::{self, deadline_after, exchange, Plan, Stats};
 use crate::resolver::Resolver;
 use crate::wire::{parse_name, Flags, Question};
-use crate::{ip_literal, millis, misuse, records, stats_table};
+use crate::{ip_literal, millis, records, stats_table};
 
 /// `ns:Query`'s timeout when neither the call nor the name server sets one.
 const DEFAULT_QUERY_TIMEOUT: Duration = Duration::from_secs(5);
@@ -29,7 +30,7 @@ pub(crate) fn dns_name_server(lua: &Lua, (host, port): (LuaString, u16)) -> LuaR
     let host = host.to_string_lossy();
     match ip_literal(&host) {
         Some(ip) => NameServerHandle { server: SocketAddr::new(ip, port), stats: Rc::default() }.into_lua_multi(lua),
-        None => misuse(lua, format!("server must be an IP address, got '{host}'")),
+        None => DnsError::NotAnAddress { expected: "server must be an IP address", got: host }.into_refusal(lua),
     }
 }
 
@@ -59,7 +60,7 @@ fn query_result(lua: &Lua, rtype: RecordType, result: Result<exchange::Answer, D
                 Some(error) => (Value::Nil, error.to_string(), message).into_lua_multi(lua),
             }
         }
-        Err(error) => (Value::Nil, error.to_string()).into_lua_multi(lua),
+        Err(error) => error.into_failure(lua),
     }
 }
 
@@ -73,7 +74,7 @@ fn dns_ns_query(
     let rtype = RecordType::from(code);
     let question = match parse_name(&name) {
         Ok(name) => Question { name, rtype },
-        Err(error) => return misuse(lua, error.to_string()),
+        Err(error) => return error.into_refusal(lua),
     };
     let timeout = millis(timeout).unwrap_or(DEFAULT_QUERY_TIMEOUT);
     let plan = Plan {

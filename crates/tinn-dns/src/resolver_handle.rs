@@ -5,11 +5,13 @@ use std::rc::Rc;
 
 use hickory_proto::rr::{RData, RecordType};
 use mlua::{IntoLuaMulti, Lua, LuaString, MultiValue, Result as LuaResult, Table, UserData, UserDataMethods, Value};
+use tinn_reactor::ScriptError;
 
 use crate::config;
 use crate::exchange::{deadline_after, MAX_WAIT};
 use crate::resolver::{self, Overrides, Resolver, Want};
-use crate::{ip_literal, millis, misuse, records, stats_table, wire};
+use crate::error::DnsError;
+use crate::{ip_literal, millis, records, stats_table, wire};
 
 /// The userdata behind `dns.resolve` and `dns.resolver{...}`.
 pub struct ResolverHandle(pub(crate) Rc<Resolver>);
@@ -43,7 +45,10 @@ pub(crate) fn dns_resolver(
             for text in &list {
                 match config::parse_nameserver(text) {
                     Some(addr) => parsed.push(addr),
-                    None => return misuse(lua, format!("nameserver must be an IP address with an optional port, got '{text}'")),
+                    None => {
+                        let expected = "nameserver must be an IP address with an optional port";
+                        return DnsError::NotAnAddress { expected, got: text.clone() }.into_refusal(lua);
+                    }
                 }
             }
             Some(parsed)
@@ -75,7 +80,7 @@ fn dns_resolve(lua: &Lua, this: &ResolverHandle, (name, code, timeout): (LuaStri
     }
     let conf = this.0.settings();
     if let Err(error) = resolver::candidates(&name, &conf) {
-        return misuse(lua, error.to_string());
+        return error.into_refusal(lua);
     }
     let deadline = deadline_after(millis(timeout).unwrap_or(MAX_WAIT));
     let resolver = Rc::clone(&this.0);
@@ -83,7 +88,7 @@ fn dns_resolve(lua: &Lua, this: &ResolverHandle, (name, code, timeout): (LuaStri
         let result = resolver::lookup(&conf, &name, want, deadline, &resolver.stats).await;
         tinn_reactor::completion(move |lua| match result {
             Ok(records) => records::record_list(lua, &records)?.into_lua_multi(lua),
-            Err(error) => (Value::Nil, error.to_string()).into_lua_multi(lua),
+            Err(error) => error.into_failure(lua),
         })
     })
 }
@@ -96,7 +101,7 @@ fn name_list(lua: &Lua, names: impl IntoIterator<Item = String>) -> LuaResult<Ta
 fn dns_reverse(lua: &Lua, this: &ResolverHandle, (ip, timeout): (LuaString, Option<f64>)) -> LuaResult<MultiValue> {
     let ip = ip.to_string_lossy();
     let Some(address) = ip_literal(&ip) else {
-        return misuse(lua, format!("IP address expected, got '{ip}'"));
+        return DnsError::NotAnAddress { expected: "IP address expected", got: ip }.into_refusal(lua);
     };
     if let Some(names) = this.0.reverse_now(address) {
         return name_list(lua, names)?.into_lua_multi(lua);
@@ -114,7 +119,7 @@ fn dns_reverse(lua: &Lua, this: &ResolverHandle, (ip, timeout): (LuaString, Opti
                 });
                 name_list(lua, names)?.into_lua_multi(lua)
             }
-            Err(error) => (Value::Nil, error.to_string()).into_lua_multi(lua),
+            Err(error) => error.into_failure(lua),
         })
     })
 }

@@ -29,6 +29,8 @@ enum JsonError {
     Decode(String),
 }
 
+tinn_reactor::script_error!(JsonError);
+
 /// Builds `tinn.json`.
 pub fn module(lua: &Lua) -> LuaResult<Table> {
     let marker = lua.create_table()?;

@@ -79,6 +79,7 @@ pub(crate) unsafe extern "C-unwind" fn trampoline(state: *mut lua_State) -> c_in
         ffi::lua_remove(state, 1);
         match (job.body)(state) {
             Ok(results) => results,
+            // ScriptError::into_failure's `nil, message`, on the raw stack: no &Lua in here
             Err(error) => {
                 job.message = error.to_string();
                 ffi::lua_settop(state, 0);

@@ -9,6 +9,7 @@ use std::rc::Rc;
 
 use futures_util::{FutureExt, StreamExt};
 use mlua::{AnyUserData, IntoLuaMulti, Lua, MultiValue, Result as LuaResult, UserData, Value};
+use tinn_reactor::ScriptError;
 use tokio_postgres::{Row, RowStream, Statement};
 
 use crate::db::{bound, cancel_query, connection_lost, in_background, rows_to_lua, Held, Source};
@@ -92,7 +93,7 @@ impl UserData for PgCursor {}
 fn batch_to_lua(lua: &Lua, statement: &Statement, rows: &[Row], cursor: Option<PgCursor>) -> LuaResult<MultiValue> {
     let table = match rows_to_lua(lua, statement, rows) {
         Ok(table) => table,
-        Err(e) => return (Value::Nil, format!("query: {}", crate::db::plain(&e))).into_lua_multi(lua),
+        Err(e) => return PgError::op("query", crate::db::plain(&e)).into_failure(lua),
     };
     match cursor {
         Some(cursor) => (table, lua.create_userdata(cursor)?).into_lua_multi(lua),
@@ -100,13 +101,13 @@ fn batch_to_lua(lua: &Lua, statement: &Statement, rows: &[Row], cursor: Option<P
     }
 }
 
-fn failed(open_or_lease: &Held, e: &tokio_postgres::Error) -> String {
+fn failed(open_or_lease: &Held, e: &tokio_postgres::Error) -> PgError {
     let lease = open_or_lease.lease();
     let lost = connection_lost(lease.conn(), e);
     if lost {
         lease.reusable.set(false);
     }
-    PgError::from_postgres("query", e, lost).to_string()
+    PgError::from_postgres("query", e, lost)
 }
 
 /// `fetch(sql, params, n)`: starts the query, returns its first `n` rows and a cursor if more
@@ -116,8 +117,7 @@ pub(crate) fn fetch(lua: &Lua, source: Source, sql: String, params: Vec<Param>, 
     tinn_reactor::start(lua, async move {
         let held = match source.hold().await {
             Ok(held) => held,
-            Err(PgError::Closed) => return tinn_reactor::failure("closed"),
-            Err(e) => return tinn_reactor::failure(PgError::op("query", e.to_string()).to_string()),
+            Err(e) => return tinn_reactor::failure(e.during("query")),
         };
         let conn = held.lease().conn();
         let started = async {
@@ -173,7 +173,7 @@ pub(crate) fn fetch_more(lua: &Lua, handle: AnyUserData, n: usize) -> LuaResult<
                     *slot.borrow_mut() = Some(open);
                     let table = match rows_to_lua(lua, &statement, &rows) {
                         Ok(table) => table,
-                        Err(e) => return (Value::Nil, format!("query: {}", crate::db::plain(&e))).into_lua_multi(lua),
+                        Err(e) => return PgError::op("query", crate::db::plain(&e)).into_failure(lua),
                     };
                     (table, handle).into_lua_multi(lua)
                 })

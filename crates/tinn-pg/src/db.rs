@@ -10,6 +10,7 @@ use std::rc::Rc;
 use bytes::Bytes;
 use futures_util::{SinkExt, StreamExt};
 use mlua::{IntoLuaMulti, Lua, MultiValue, Result as LuaResult, Table, UserData, UserDataMethods, Value};
+use tinn_reactor::ScriptError;
 use tokio_postgres::types::ToSql;
 use tokio_postgres::{Row, Statement};
 
@@ -231,8 +232,7 @@ fn start(lua: &Lua, source: Source, op: &'static str, work: Work) -> LuaResult<M
     tinn_reactor::start(lua, async move {
         let held = match source.hold().await {
             Ok(held) => held,
-            Err(PgError::Closed) => return tinn_reactor::failure("closed"),
-            Err(e) => return tinn_reactor::failure(PgError::op(op, e.to_string()).to_string()),
+            Err(e) => return tinn_reactor::failure(e.during(op)),
         };
         let lease = held.lease();
         let session = match &source {
@@ -251,7 +251,7 @@ fn start(lua: &Lua, source: Source, op: &'static str, work: Work) -> LuaResult<M
             Ok(outcome) => tinn_reactor::completion(move |lua| match outcome_to_lua(lua, outcome) {
                 Ok(values) => Ok(values),
                 // a value tinn.pg cannot convert: the call fails with it, like any other error
-                Err(e) => (Value::Nil, format!("{op}: {}", plain(&e))).into_lua_multi(lua),
+                Err(e) => PgError::op(op, plain(&e)).into_failure(lua),
             }),
             Err(Failed { row, error: e }) => {
                 let lost = connection_lost(lease.conn(), &e);
@@ -261,11 +261,11 @@ fn start(lua: &Lua, source: Source, op: &'static str, work: Work) -> LuaResult<M
                 if lost || matches!(work, Work::CopyIn(..)) {
                     lease.reusable.set(false);
                 }
-                let mut message = PgError::from_postgres(op, &e, lost).to_string();
-                if let Some(row) = row {
-                    message = message.replacen(": ", &format!(": row {row}: "), 1);
+                let mut error = PgError::from_postgres(op, &e, lost);
+                if let (Some(row), PgError::Op { message, .. }) = (row, &mut error) {
+                    *message = format!("row {row}: {message}");
                 }
-                tinn_reactor::failure(message)
+                tinn_reactor::failure(error)
             }
         }
     })
@@ -293,9 +293,10 @@ pub(crate) fn rows_to_lua(lua: &Lua, statement: &Statement, rows: &[Row]) -> Lua
     for (r, row) in rows.iter().enumerate() {
         let record = lua.create_table_with_capacity(0, columns.len())?;
         for (i, column) in columns.iter().enumerate() {
-            let raw: Raw = row.try_get(i).map_err(|e| mlua::Error::runtime(e.to_string()))?;
+            // Raw accepts every type, so this fails only on a row shorter than its statement
+            let raw: Raw = row.try_get(i).map_err(mlua::Error::external)?;
             let value = to_lua(lua, column.type_(), raw.0)
-                .map_err(|e| mlua::Error::runtime(format!("column '{}': {}", column.name(), plain(&e))))?;
+                .map_err(|e| PgError::Column { column: column.name().to_string(), message: plain(&e) })?;
             record.raw_set(&keys[i], value)?;
         }
         result.raw_set(r + 1, record)?;
@@ -304,7 +305,8 @@ pub(crate) fn rows_to_lua(lua: &Lua, statement: &Statement, rows: &[Row]) -> Lua
     Ok(result)
 }
 
-/// An mlua error's own text, without the wrapping a Lua callback adds.
+/// An mlua error's own text, without the wrapping a Lua callback adds (a json column's decode
+/// error comes back from Lua as a RuntimeError).
 pub(crate) fn plain(error: &mlua::Error) -> String {
     match error {
         mlua::Error::RuntimeError(message) => message.clone(),
@@ -313,8 +315,8 @@ pub(crate) fn plain(error: &mlua::Error) -> String {
     }
 }
 
-fn bad_params(lua: &Lua, op: &str, message: String) -> LuaResult<MultiValue> {
-    (Value::Nil, format!("{op}: {message}")).into_lua_multi(lua)
+fn bad_params(lua: &Lua, op: &'static str, message: String) -> LuaResult<MultiValue> {
+    PgError::op(op, message).into_failure(lua)
 }
 
 /// A database: a pool of connections plus, once `listen` is called, a LISTEN connection.
@@ -329,7 +331,7 @@ pub struct PgSession(SessionSlot);
 fn add_call_methods<T: 'static, M: UserDataMethods<T>>(methods: &mut M, source: fn(&T) -> Option<Source>) {
     // `limit` (db:first passes 1): at most that many rows; the rest is not transferred.
     methods.add_method("query", move |lua, this, (sql, params, limit): (String, Option<Table>, Option<usize>)| {
-        let Some(source) = source(this) else { return (Value::Nil, "closed").into_lua_multi(lua) };
+        let Some(source) = source(this) else { return PgError::Closed.into_failure(lua) };
         match params_from_lua(params) {
             Ok(params) if limit.is_some() => crate::cursor::fetch(lua, source, sql, params, limit.unwrap_or(1).max(1), false),
             Ok(params) => start(lua, source, "query", Work::Query(sql, params)),
@@ -337,18 +339,18 @@ fn add_call_methods<T: 'static, M: UserDataMethods<T>>(methods: &mut M, source: 
         }
     });
     methods.add_method("run", move |lua, this, (sql, params): (String, Option<Table>)| {
-        let Some(source) = source(this) else { return (Value::Nil, "closed").into_lua_multi(lua) };
+        let Some(source) = source(this) else { return PgError::Closed.into_failure(lua) };
         match params_from_lua(params) {
             Ok(params) => start(lua, source, "run", Work::Run(sql, params)),
             Err(e) => bad_params(lua, "run", e),
         }
     });
     methods.add_method("exec", move |lua, this, sql: String| {
-        let Some(source) = source(this) else { return (Value::Nil, "closed").into_lua_multi(lua) };
+        let Some(source) = source(this) else { return PgError::Closed.into_failure(lua) };
         start(lua, source, "exec", Work::Exec(sql))
     });
     methods.add_method("fetch", move |lua, this, (sql, params, n): (String, Option<Table>, usize)| {
-        let Some(source) = source(this) else { return (Value::Nil, "closed").into_lua_multi(lua) };
+        let Some(source) = source(this) else { return PgError::Closed.into_failure(lua) };
         match params_from_lua(params) {
             Ok(params) => crate::cursor::fetch(lua, source, sql, params, n.max(1), true),
             Err(e) => bad_params(lua, "query", e),
@@ -364,7 +366,7 @@ fn add_call_methods<T: 'static, M: UserDataMethods<T>>(methods: &mut M, source: 
         Ok(())
     });
     methods.add_method("runMany", move |lua, this, (sql, list): (String, Table)| {
-        let Some(source) = source(this) else { return (Value::Nil, "closed").into_lua_multi(lua) };
+        let Some(source) = source(this) else { return PgError::Closed.into_failure(lua) };
         let mut rows = Vec::with_capacity(list.raw_len());
         for (index, row) in list.sequence_values::<Table>().enumerate() {
             match row.map_err(|e| e.to_string()).and_then(|row| params_from_lua(Some(row))) {
@@ -376,11 +378,11 @@ fn add_call_methods<T: 'static, M: UserDataMethods<T>>(methods: &mut M, source: 
         start(lua, source, "runMany", Work::RunMany { sql, rows, nested })
     });
     methods.add_method("prepare", move |lua, this, sql: String| {
-        let Some(source) = source(this) else { return (Value::Nil, "closed").into_lua_multi(lua) };
+        let Some(source) = source(this) else { return PgError::Closed.into_failure(lua) };
         start(lua, source, "prepare", Work::Prepare(sql))
     });
     methods.add_method("copyIn", move |lua, this, (sql, rows): (String, Table)| {
-        let Some(source) = source(this) else { return (Value::Nil, "closed").into_lua_multi(lua) };
+        let Some(source) = source(this) else { return PgError::Closed.into_failure(lua) };
         match encode_rows(&rows) {
             Ok(data) => start(lua, source, "copyIn", Work::CopyIn(sql, data)),
             Err(e) => bad_params(lua, "copyIn", e),
@@ -399,8 +401,7 @@ impl UserData for PgDb {
                     Ok(lease) => tinn_reactor::completion(move |lua| {
                         lua.create_userdata(PgSession(Rc::new(RefCell::new(Some(Rc::new(lease))))))?.into_lua_multi(lua)
                     }),
-                    Err(PgError::Closed) => tinn_reactor::failure("closed"),
-                    Err(e) => tinn_reactor::failure(PgError::op("transaction", e.to_string()).to_string()),
+                    Err(e) => tinn_reactor::failure(e.during("transaction")),
                 }
             })
         });

@@ -29,11 +29,45 @@ pub enum PgError {
     /// The database object was closed.
     #[error("closed")]
     Closed,
+    /// A column value the server sent that does not decode as its type says.
+    #[error("bad {ty} value from the server: {source}")]
+    BadValue {
+        /// The type's name (`int4`, `array`).
+        ty: String,
+        /// The decoder's complaint.
+        source: Box<dyn StdError + Send + Sync>,
+    },
+    /// A column of a type tinn.pg has no Lua form for.
+    #[error("tinn.pg does not convert type {0}; cast the column to text (col::text)")]
+    Unconvertible(String),
+    /// A column value that could not be handed to Lua.
+    #[error("column '{column}': {message}")]
+    Column {
+        /// The column's name.
+        column: String,
+        /// Why (a [`PgError::BadValue`] or [`PgError::Unconvertible`] text).
+        message: String,
+    },
 }
+
+tinn_reactor::script_error!(PgError);
 
 impl PgError {
     pub(crate) fn op(op: &'static str, message: impl Into<String>) -> PgError {
         PgError::Op { op, message: message.into() }
+    }
+
+    /// `op` could not get a connection: closed stays `closed`, anything else is named by `op`.
+    pub(crate) fn during(self, op: &'static str) -> PgError {
+        match self {
+            PgError::Closed => PgError::Closed,
+            other => PgError::op(op, other.to_string()),
+        }
+    }
+
+    /// A column value of type `ty` (its name) that does not decode.
+    pub(crate) fn bad_value(ty: &str) -> impl Fn(Box<dyn StdError + Send + Sync>) -> mlua::Error + Copy + '_ {
+        move |source| mlua::Error::external(PgError::BadValue { ty: ty.to_string(), source })
     }
 
     /// `op` failed with `error`; `lost` says the connection died with it (the pool replaces it).

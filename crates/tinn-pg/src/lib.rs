@@ -20,7 +20,8 @@ mod value;
 
 use std::rc::Rc;
 
-use mlua::{Function, IntoLuaMulti, Lua, MultiValue, Result as LuaResult, Table, Value};
+use mlua::{Function, IntoLuaMulti, Lua, MultiValue, Result as LuaResult, Table};
+use tinn_reactor::ScriptError;
 
 pub use cursor::PgCursor;
 pub use db::{PgDb, PgSession};
@@ -51,7 +52,7 @@ fn pg_open(lua: &Lua, (url, size, ca, timeout): (String, Option<usize>, Option<S
     let timeout = timeout.filter(|ms| ms.is_finite() && *ms > 0.0).map(|ms| ms.ceil() as u64);
     let target = match pool::Target::parse(&url, ca.as_deref(), timeout) {
         Ok(target) => target,
-        Err(e) => return (Value::Nil, e.to_string()).into_lua_multi(lua),
+        Err(e) => return e.into_failure(lua),
     };
     let pool = pool::Pool::new(target, size.unwrap_or(DEFAULT_POOL_SIZE).max(1));
     tinn_reactor::start(lua, async move {
@@ -60,7 +61,7 @@ fn pg_open(lua: &Lua, (url, size, ca, timeout): (String, Option<usize>, Option<S
                 let listener = listen::Listener::new(Rc::clone(&pool));
                 lua.create_userdata(PgDb { pool, listener: Rc::new(listener) })?.into_lua_multi(lua)
             }),
-            Err(e) => tinn_reactor::failure(e.to_string()),
+            Err(e) => tinn_reactor::failure(e),
         }
     })
 }

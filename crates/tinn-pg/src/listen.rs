@@ -8,7 +8,8 @@ use std::cell::RefCell;
 use std::collections::BTreeSet;
 use std::rc::Rc;
 
-use mlua::{IntoLuaMulti, Lua, MultiValue, Result as LuaResult, Value};
+use mlua::{IntoLuaMulti, Lua, MultiValue, Result as LuaResult};
+use tinn_reactor::ScriptError;
 use tokio::sync::mpsc::{unbounded_channel, UnboundedReceiver, UnboundedSender};
 use tokio::sync::{Mutex, Notify};
 use tokio_postgres::Client;
@@ -62,7 +63,7 @@ impl Listener {
 
     pub(crate) fn listen(&self, lua: &Lua, channel: String) -> LuaResult<MultiValue> {
         if self.pool.is_closed() {
-            return (Value::Nil, "closed").into_lua_multi(lua);
+            return PgError::Closed.into_failure(lua);
         }
         let (pool, client, sender, channels) = (Rc::clone(&self.pool), Rc::clone(&self.client), self.sender.clone(), Rc::clone(&self.channels));
         tinn_reactor::start(lua, async move {
@@ -71,8 +72,8 @@ impl Listener {
                     channels.borrow_mut().insert(channel);
                     tinn_reactor::completion(|lua| true.into_lua_multi(lua))
                 }
-                Err(PgError::Connect { url, message }) => tinn_reactor::failure(format!("listen: connect '{url}': {message}")),
-                Err(e) => tinn_reactor::failure(e.to_string()),
+                Err(e @ PgError::Connect { .. }) => tinn_reactor::failure(PgError::op("listen", e.to_string())),
+                Err(e) => tinn_reactor::failure(e),
             }
         })
     }
@@ -87,7 +88,7 @@ impl Listener {
         tinn_reactor::start(lua, async move {
             match subscribe(&pool, &client, &sender, &channels).await {
                 Ok(()) => tinn_reactor::completion(|lua| true.into_lua_multi(lua)),
-                Err(e) => tinn_reactor::failure(e.to_string()),
+                Err(e) => tinn_reactor::failure(e),
             }
         })
     }
@@ -114,7 +115,7 @@ impl Listener {
             };
             match result {
                 Ok(()) => tinn_reactor::completion(|lua| true.into_lua_multi(lua)),
-                Err(e) => tinn_reactor::failure(PgError::op("unlisten", describe(&e)).to_string()),
+                Err(e) => tinn_reactor::failure(PgError::op("unlisten", describe(&e))),
             }
         })
     }
@@ -132,7 +133,7 @@ impl Listener {
             }
         }
         if self.channels.borrow().is_empty() || self.pool.is_closed() {
-            return (Value::Nil, "closed").into_lua_multi(lua);
+            return PgError::Closed.into_failure(lua);
         }
         let (queue, stop, channels) = (Rc::clone(&self.queue), Rc::clone(&self.stop), Rc::clone(&self.channels));
         tinn_reactor::start(lua, async move {

@@ -15,6 +15,8 @@ use mlua::{Lua, LuaString, Result as LuaResult, Table, Value};
 use postgres_protocol::types as wire;
 use tokio_postgres::types::{to_sql_checked, Format, IsNull, Kind, ToSql, Type};
 
+use crate::error::PgError;
+
 type BoxError = Box<dyn StdError + Sync + Send>;
 
 /// Registry keys of the Lua helpers `pg.lua` installs: tinn.sql.common's `int64(hi, lo)` and
@@ -346,7 +348,7 @@ fn text_to_lua(lua: &Lua, raw: &[u8]) -> LuaResult<Value> {
 pub(crate) fn to_lua(lua: &Lua, ty: &Type, raw: Option<&[u8]>) -> LuaResult<Value> {
     let Some(raw) = raw else { return Ok(Value::Nil) };
     let ty = base_type(ty);
-    let bad = |e: BoxError| mlua::Error::runtime(format!("bad {} value from the server: {e}", ty.name()));
+    let bad = PgError::bad_value(ty.name());
     Ok(match *ty {
         Type::BOOL => Value::Boolean(wire::bool_from_sql(raw).map_err(bad)?),
         Type::INT2 => Value::Number(f64::from(wire::int2_from_sql(raw).map_err(bad)?)),
@@ -372,10 +374,7 @@ pub(crate) fn to_lua(lua: &Lua, ty: &Type, raw: Option<&[u8]>) -> LuaResult<Valu
         _ => match ty.kind() {
             Kind::Array(member) => array_to_lua(lua, member, raw)?,
             _ => {
-                return Err(mlua::Error::runtime(format!(
-                    "tinn.pg does not convert type {}; cast the column to text (col::text)",
-                    type_name(ty)
-                )))
+                return Err(mlua::Error::external(PgError::Unconvertible(type_name(ty))))
             }
         },
     })
@@ -383,7 +382,7 @@ pub(crate) fn to_lua(lua: &Lua, ty: &Type, raw: Option<&[u8]>) -> LuaResult<Valu
 
 /// A PostgreSQL array as nested Lua arrays (one level per dimension); NULL elements are nil.
 fn array_to_lua(lua: &Lua, member: &Type, raw: &[u8]) -> LuaResult<Value> {
-    let bad = |e: BoxError| mlua::Error::runtime(format!("bad array value from the server: {e}"));
+    let bad = PgError::bad_value("array");
     let array = wire::array_from_sql(raw).map_err(bad)?;
     let lengths: Vec<usize> = array
         .dimensions()
