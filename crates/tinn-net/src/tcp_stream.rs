@@ -150,7 +150,7 @@ fn net_stream_read(lua: &Lua, handle: &TcpStreamHandle, (kind, count): (String, 
 /// send the rest (`data:sub(sent + 1)`) and lose nothing.
 fn net_stream_write(lua: &Lua, handle: &TcpStreamHandle, data: &[u8], timeout: Option<Duration>) -> LuaResult<MultiValue> {
     let Some(stream) = handle.stream() else { return NetError::Closed.into_failure(lua) };
-    let deadline = timeout.map(|timeout| tokio::time::Instant::now() + timeout);
+    let deadline = timeout.and_then(|timeout| tokio::time::Instant::now().checked_add(timeout));
     let total = data.len();
     let (guard, first, rest) = match Arc::clone(&stream.write_lock).try_lock_owned() {
         Ok(guard) => match stream.write_now(data) {
@@ -195,20 +195,17 @@ fn net_stream_write(lua: &Lua, handle: &TcpStreamHandle, data: &[u8], timeout: O
     })
 }
 
-/// A timeout in milliseconds from the Lua wrapper (checked there) as a Duration.
-fn timeout_arg(ms: Option<f64>) -> LuaResult<Option<Duration>> {
-    ms.map(|ms| {
-        Duration::try_from_secs_f64(ms / 1000.0)
-            .map_err(|_| mlua::Error::runtime(format!("bad argument to 'stream:write' (invalid timeout {ms})")))
-    })
-    .transpose()
+/// A timeout in milliseconds from the Lua wrapper (checked there to be non-negative) as a
+/// Duration; one too long for a Duration (or an Instant) never runs out.
+fn timeout_arg(ms: Option<f64>) -> Option<Duration> {
+    ms.map(|ms| Duration::try_from_secs_f64(ms / 1000.0).unwrap_or(Duration::MAX))
 }
 
 impl UserData for TcpStreamHandle {
     fn add_methods<M: UserDataMethods<Self>>(methods: &mut M) {
         methods.add_method("read", net_stream_read);
         methods.add_method("write", |lua, this, (data, timeout): (mlua::LuaString, Option<f64>)| {
-            net_stream_write(lua, this, &data.as_bytes(), timeout_arg(timeout)?)
+            net_stream_write(lua, this, &data.as_bytes(), timeout_arg(timeout))
         });
         // Writes `len` bytes at `address` (an ffi buffer the Lua wrapper passed as an integer).
         methods.add_method("writePointer", |lua, this, (address, len, timeout): (usize, usize, Option<f64>)| {
@@ -221,7 +218,7 @@ impl UserData for TcpStreamHandle {
             // SAFETY: the script promises `len` readable bytes at `address`, as with any ffi
             // call; the bytes are read (and, if the socket is full, copied) before returning.
             let data = unsafe { std::slice::from_raw_parts(address as *const u8, len) };
-            net_stream_write(lua, this, data, timeout_arg(timeout)?)
+            net_stream_write(lua, this, data, timeout_arg(timeout))
         });
         methods.add_method("shutdown", |lua, this, ()| {
             let Some(stream) = this.stream() else { return NetError::Closed.into_failure(lua) };
