@@ -4,9 +4,9 @@
 //! A task that does not yield would keep the loop from ever taking them, so if nothing moved
 //! [`INTERRUPT_DELAY`] later the running task is asked to stop (see `crate::interrupt`), and if
 //! nothing moved [`INTERRUPT_GRACE`] after the signal (a JIT-compiled loop, which no hook
-//! reaches) the thread writes the logs and ends the process itself, naming the task. If a second SIGINT arrives before the loop has
-//! taken the first (or while a shutdown hangs), the thread writes the logs and ends the process
-//! at once with status 130.
+//! reaches) the thread writes the logs and ends the process itself, naming the task. If a second
+//! SIGINT arrives before the loop has taken the first (or while a shutdown hangs, or after the
+//! loop ended because of the first), the process ends at once with status 130.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -61,6 +61,12 @@ impl OsSignals {
                     .name("tinn-interrupt".into())
                     .spawn(move || end_if_stuck(&monitor, &listening, signal, &running));
             }
+            // Closed: a second Ctrl-C that came while the listener closed is recorded but was
+            // not handed out; it still ends the process (later ones reach the exit action
+            // installed at drop).
+            if pending.load(Ordering::SeqCst) && signals.pending().any(|number| number == SIGINT) {
+                exit_now(OsSignal::Interrupt.exit_status());
+            }
         })?;
         Ok(OsSignals { received, interrupt_pending, listening, listener })
     }
@@ -81,6 +87,13 @@ impl OsSignals {
 
 impl Drop for OsSignals {
     fn drop(&mut self) {
+        // After a Ctrl-C nobody handled, the next one ends the process at once for as long as
+        // it lives: also between this listener's end and the wait for workers, which a second
+        // Ctrl-C would otherwise reach only once the wait had installed its own action.
+        if self.interrupt_pending.load(Ordering::SeqCst) {
+            static INSTALLED: std::sync::Once = std::sync::Once::new();
+            INSTALLED.call_once(|| std::mem::forget(ExitOnInterrupt::install()));
+        }
         self.listening.store(false, Ordering::SeqCst);
         self.listener.close();
     }
