@@ -108,9 +108,13 @@ fn log_flushes_while_tasks_yield_and_survives_kill9() {
     let mut command = tinn();
     command.arg("busy/log_yield.lua").arg(&log);
     let mut started = Started::first_line(command);
-    std::thread::sleep(Duration::from_millis(500));
-    // lines on disk while the script still runs
-    let while_running = logged(&log).len();
+    // lines on disk while the script still runs (it has logged 1000 when it says "ready")
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let mut while_running = logged(&log).len();
+    while while_running < 1000 && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(10));
+        while_running = logged(&log).len();
+    }
     let _ = started.child.kill();
     let _ = started.child.wait();
     let lines = logged(&log);

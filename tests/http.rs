@@ -341,11 +341,14 @@ fn ctrl_c_drains_a_server_script() {
     let mut server = KillOnDrop(
         tinn().arg("http/serve_until_interrupted.lua").stdout(Stdio::piped()).spawn().expect("start the tinn server"),
     );
+    let mut stdout = BufReader::new(server.0.stdout.take().expect("stdout"));
     let mut port = String::new();
-    BufReader::new(server.0.stdout.take().expect("stdout")).read_line(&mut port).expect("the server prints its port");
+    stdout.read_line(&mut port).expect("the server prints its port");
     let port: u16 = port.trim().parse().expect("a port");
     let slow = std::thread::spawn(move || curl(&[&format!("http://127.0.0.1:{port}/slow?ms=700")]));
-    std::thread::sleep(Duration::from_millis(300));
+    let mut serving = String::new();
+    stdout.read_line(&mut serving).expect("the server says the request arrived");
+    assert_eq!(serving, "serving /slow\n");
     // SAFETY: kill only sends a signal to our own child process.
     unsafe { libc::kill(server.0.id() as i32, libc::SIGINT) };
     let deadline = Instant::now() + Duration::from_secs(5);

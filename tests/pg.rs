@@ -247,8 +247,8 @@ fn pg_server_killed_mid_query_then_pool_recovers() {
         command.stdin(Stdio::piped());
         command
     });
-    // The script printed "querying": a pg_sleep is running. Kill the server under it.
-    std::thread::sleep(Duration::from_millis(300));
+    // The script printed "querying" once the server showed its pg_sleep running. Kill the
+    // server under it, and keep it down a while: calls made meanwhile fail.
     cluster.pg_ctl_stop_immediate();
     let stopped_at = Instant::now();
     std::thread::sleep(Duration::from_millis(700));

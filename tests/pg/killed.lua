@@ -12,7 +12,13 @@ for i = 1, 3 do warm[i]:join() end
 local listener = assert(sql.open(os.getenv("PG_URL")))
 assert(listener:listen("back"))
 
-print("querying")
+-- "querying" once the server runs the query (the test's handshake to stop the server under it)
+spawn(function()
+  local running = "SELECT count(*)::int AS n FROM pg_stat_activity WHERE state = 'active' AND query = 'SELECT pg_sleep(30)'"
+  repeat sleep(10) until listener:first(running).n > 0
+  print("querying")
+  io.stdout:flush()
+end)
 local rows, err = db:query("SELECT pg_sleep(30)")
 print("query failed", rows, err:find("the pool opens a new one for the next call", 1, true) ~= nil)
 
