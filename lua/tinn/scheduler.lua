@@ -1171,9 +1171,40 @@ local function tick(completions)
   return waitHint()
 end
 
--- An OS signal (SIGINT, SIGTERM, SIGHUP) arrived; true when some task was waiting for it.
-local function deliverSignal(name)
-  return signalAll(name) > 0
+-- Run, in a task, before an OS signal nobody waits for ends the program: what must finish
+-- first (HTTP servers drain). The REPL's Ctrl-C never gets here: its watcher waits for SIGINT.
+-- One table, not locals: this chunk is at LuaJIT's limit of 200 locals.
+local signalExit = { hooks = {}, started = false } -- hooks: fn -> true
+
+function signalExit.add(fn)
+  checkFunction(fn, 1, "beforeSignalExit")
+  signalExit.hooks[fn] = true
+end
+
+function signalExit.cancel(fn)
+  signalExit.hooks[fn] = nil
+end
+
+function signalExit.run(name, status)
+  local hooks = {}
+  for fn in pairs(signalExit.hooks) do hooks[#hooks + 1] = fn end
+  signalExit.hooks = {}
+  for _, fn in ipairs(hooks) do
+    local ok, err = pcall(fn, name)
+    if not ok then writeStderr(format("tinn: error in a %s exit hook: %s\n", name, tostring(err))) end
+  end
+  stop(status)
+end
+
+-- A signal arrived; true when some task was waiting for it, or when an OS signal's exit
+-- (`exitStatus` given) waits for the beforeSignalExit hooks. A second one while they run is
+-- not handled: the program ends at once.
+local function deliverSignal(name, exitStatus)
+  if signalAll(name) > 0 then return true end
+  if exitStatus == nil or signalExit.started or next(signalExit.hooks) == nil then return false end
+  signalExit.started = true
+  spawn(signalExit.run, name, exitStatus):name("tinn: before exit on " .. name)
+  return true
 end
 
 local function hasWaiters(name)
@@ -1203,8 +1234,9 @@ local function onHook(kind, name, status)
   end
   local flag = HOOK_RAISED
   if not interruptKeepsRunning then
-    -- a handler runs once the task yields; if it never does, the signal thread ends the program
-    if hasWaiters(name) then return end
+    -- a handler (or a beforeSignalExit hook) runs once the task yields; if it never does, the
+    -- signal thread ends the program
+    if hasWaiters(name) or next(signalExit.hooks) ~= nil then return end
     flag = INTERRUPTED
     requestExit(status)
   end
@@ -1283,10 +1315,11 @@ do
 end
 
 -- `tinn.reactor` as IO modules require it: the reactor's words, and the scheduler's error
--- reporting those modules share.
+-- reporting and exit hooks those modules share.
 reactor.traceback = userTraceback
 reactor.workerFailed = workerFailed
 reactor.uncaughtText = uncaughtText
+reactor.beforeSignalExit, reactor.cancelBeforeSignalExit = signalExit.add, signalExit.cancel
 reactor.setInterruptKeepsRunning = setInterruptKeepsRunning -- internal, for the REPL
 package.loaded["tinn.reactor"] = reactor
 

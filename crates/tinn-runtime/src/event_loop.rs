@@ -161,7 +161,7 @@ async fn next_named_signal(named: &mut Option<UnboundedReceiver<String>>) -> Str
 
 /// Hands an OS signal to the tasks waiting for it; with none, ends the program as a shell would.
 fn deliver(scheduler: &Scheduler, signals: Option<&OsSignals>, signal: OsSignal) -> LuaResult<Option<i32>> {
-    let handled: bool = scheduler.deliver_signal.call(signal.name())?;
+    let handled: bool = scheduler.deliver_signal.call((signal.name(), signal.exit_status()))?;
     if handled {
         if let Some(signals) = signals {
             signals.interrupt_handled();
