@@ -159,6 +159,24 @@ fn ctrl_c_cancels_the_running_entry_not_the_repl() {
     t.wait_for("EXITED 0");
 }
 
+/// A server started at the prompt does not take Ctrl-C from the REPL: it cancels the running
+/// entry, and the server goes on serving (its drain belongs to the program's exit).
+#[test]
+fn ctrl_c_with_a_server_running_cancels_the_entry_and_the_server_stays() {
+    let t = Terminal::start();
+    t.line("http = require('tinn.http') server = assert(http.serve{ port = 0, handler = function(_, res) res:send('up') end })");
+    t.line("spawn(function() print('sleep' .. 'ing') end) sleep(30000) print('not ' .. 'reached')");
+    t.wait_for("sleeping");
+    t.key("C-c");
+    t.wait_for("(cancelled)");
+    t.line("r = http.request('http://127.0.0.1:' .. server.port .. '/') print('server ' .. r.body)");
+    t.wait_for("server up");
+    t.line("server:close() print('closed ' .. tostring(server:isClosed()))");
+    t.wait_for("closed true");
+    t.line(".exit");
+    t.wait_for("EXITED 0");
+}
+
 /// Issue 15.9: an error at the prompt shows where it happened, and an error from a background
 /// task is printed above the prompt, which is drawn again with what was being typed.
 #[test]

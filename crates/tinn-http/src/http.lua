@@ -371,44 +371,27 @@ end
 local Server = {}
 Server.__index = Server
 
--- Servers not yet closed. Ctrl-C (SIGINT) or SIGTERM closes them all, each draining for its
--- drainMs, then ends the program with the signal's status, as it would have without them.
+-- Servers not yet closed. While there are some, an OS signal that ends the program (Ctrl-C,
+-- SIGTERM, SIGHUP with no task waiting for it) first closes them all, each draining for its drainMs (the scheduler's
+-- beforeSignalExit hook), then the program ends with the signal's status as it would have.
 local liveServers = {}
-local signalWatchers -- { SIGINT = task, SIGTERM = task } while some server is live
 local DEFAULT_DRAIN_MS = 5000
-local SIGNAL_STATUS = { SIGINT = 130, SIGTERM = 143 }
 
-local function drainOnSignal(signal)
-  waitSignal(signal)
-  local watchers = signalWatchers
-  signalWatchers = nil
-  for name, watcher in pairs(watchers) do
-    if name ~= signal then watcher:cancel() end
-  end
+local function drainAll()
   local draining = {}
   for server in pairs(liveServers) do draining[#draining + 1] = server end
   for _, server in ipairs(draining) do server:close{ drainMs = server.drainMs } end
   for _, server in ipairs(draining) do server.task:join() end
-  stop(SIGNAL_STATUS[signal])
 end
 
 local function remember(server)
   liveServers[server] = true
-  -- The REPL keeps Ctrl-C for cancelling the running entry.
-  if signalWatchers or package.loaded["tinn.repl.host"] then return end
-  signalWatchers = {}
-  for signal in pairs(SIGNAL_STATUS) do
-    signalWatchers[signal] = spawn(drainOnSignal, signal)
-    signalWatchers[signal]:name("tinn.http: drain servers on " .. signal)
-  end
+  reactor.beforeSignalExit(drainAll)
 end
 
 local function forget(server)
   liveServers[server] = nil
-  if next(liveServers) == nil and signalWatchers then
-    for _, watcher in pairs(signalWatchers) do watcher:cancel() end
-    signalWatchers = nil
-  end
+  if next(liveServers) == nil then reactor.cancelBeforeSignalExit(drainAll) end
 end
 
 --- server:close([{drainMs = 0}]) stops the server. With drainMs, it stops accepting at once
