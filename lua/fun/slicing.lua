@@ -1,5 +1,10 @@
 -- fun.slicing: nth, head, tail, take*, drop*, span; index and indexes.
 -- A part of fun: lua/fun.lua is the front file that exports the API.
+--
+-- Deliberate copies: every stage writes out its own step (pull) and push functions, fused and
+-- plain, of the same shape as its neighbours', rather than one generic pair taking the
+-- per-element test as a function, for the reason fun.reduce gives for its loops (a compiled
+-- trace is specialised on the functions it calls). Folding them is untried.
 
 local type, select, error, rawequal, unpack = type, select, error, rawequal, unpack
 local strsub, floor = string.sub, math.floor

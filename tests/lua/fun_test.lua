@@ -6,6 +6,7 @@
 --   LUA_PATH='lua/?.lua;;' luajit tests/lua/fun_test.lua
 
 local fun = require("fun")
+local check_error = require("lib.checks").error
 
 math.randomseed(42)
 
@@ -49,13 +50,6 @@ local function check_eq(got, want, what)
   assert(deep_eq(got, want), string.format("%s: got %s, want %s", what, show(got), show(want)))
 end
 
--- raises unless fn(...) raises an error whose message contains `pattern` (plain text)
-local function check_error(pattern, what, fn, ...)
-  local ok, err = pcall(fn, ...)
-  assert(not ok, what .. ": expected an error")
-  assert(tostring(err):find(pattern, 1, true),
-    string.format("%s: error %q does not mention %q", what, tostring(err), pattern))
-end
 
 -- every element of an iterator object or triple as an array of value tuples {n = k, ...},
 -- read by calling gen directly (independent of fun's consumers)

@@ -9,6 +9,7 @@ local fun = require("fun")
 local striter = require("striter")
 local ms = require("msiterators")
 local text = require("tinn.text")
+local check_error = require("lib.checks").error
 
 math.randomseed(42)
 
@@ -31,12 +32,6 @@ local function same_list(got, want, what)
   end
 end
 
-local function check_error(pattern, what, fn, ...)
-  local ok, err = pcall(fn, ...)
-  check(not ok, what .. ": expected an error")
-  check(tostring(err):find(pattern, 1, true),
-    string.format("%s: error %q does not mention %q", what, tostring(err), pattern))
-end
 
 -- the records of a narrow striter as Lua strings, read with a plain for loop
 local function records(params)

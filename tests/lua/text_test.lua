@@ -5,6 +5,7 @@
 
 local ffi = require("ffi")
 local text = require("tinn.text")
+local check_error = require("lib.checks").error
 
 math.randomseed(42)
 
@@ -12,12 +13,6 @@ local function check(cond, msg)
   assert(cond, msg)
 end
 
-local function check_error(pattern, what, fn, ...)
-  local ok, err = pcall(fn, ...)
-  check(not ok, what .. ": expected an error")
-  check(tostring(err):find(pattern, 1, true),
-    string.format("%s: error %q does not mention %q", what, tostring(err), pattern))
-end
 
 -- reference encoders, by arithmetic on code points
 local function utf8_of(cp)

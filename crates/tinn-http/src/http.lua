@@ -471,6 +471,13 @@ local function reloadOnHangup(server)
   end
 end
 
+-- An http.serve option that must be an integer from `low` on; `default` when absent.
+local function serveInteger(opts, name, default, low)
+  local value = option(opts, name, "number", default, "http.serve")
+  check.integer(value, 1, "http.serve", "'" .. name .. "'", low, check.INT_MAX)
+  return value
+end
+
 --- http.serve{host = "127.0.0.1", port, handler, reuseport, maxHeaderBytes = 16384,
 ---   maxHeaders = 100, headerTimeoutMs = 10000, idleTimeoutMs = 30000, bodyTimeoutMs = 30000,
 ---   backlog = 1024, tls, http2, drainMs = 5000, accessLog, compress = false} -> server | nil, err
@@ -488,26 +495,19 @@ function http.serve(opts)
   end
   local handler = opts.handler
   if type(handler) ~= "function" then argError(1, "http.serve", "'handler' must be a function, got " .. type(handler)) end
-  local maxHeaderBytes = option(opts, "maxHeaderBytes", "number", DEFAULT_MAX_HEADER_BYTES, "http.serve")
-  check.integer(maxHeaderBytes, 1, "http.serve", "'maxHeaderBytes'", 1, check.INT_MAX)
-  local headerTimeoutMs = option(opts, "headerTimeoutMs", "number", DEFAULT_HEADER_TIMEOUT_MS, "http.serve")
-  check.integer(headerTimeoutMs, 1, "http.serve", "'headerTimeoutMs'", 0, check.INT_MAX)
-  local backlog = option(opts, "backlog", "number", DEFAULT_BACKLOG, "http.serve")
-  check.integer(backlog, 1, "http.serve", "'backlog'", 1, check.INT_MAX)
+  local maxHeaderBytes = serveInteger(opts, "maxHeaderBytes", DEFAULT_MAX_HEADER_BYTES, 1)
+  local headerTimeoutMs = serveInteger(opts, "headerTimeoutMs", DEFAULT_HEADER_TIMEOUT_MS, 0)
+  local backlog = serveInteger(opts, "backlog", DEFAULT_BACKLOG, 1)
   local reuseport = option(opts, "reuseport", "boolean", false, "http.serve")
-  local maxHeaders = option(opts, "maxHeaders", "number", DEFAULT_MAX_HEADERS, "http.serve")
-  check.integer(maxHeaders, 1, "http.serve", "'maxHeaders'", 1, check.INT_MAX)
-  local idleTimeoutMs = option(opts, "idleTimeoutMs", "number", DEFAULT_IDLE_TIMEOUT_MS, "http.serve")
-  check.integer(idleTimeoutMs, 1, "http.serve", "'idleTimeoutMs'", 0, check.INT_MAX)
-  local bodyTimeoutMs = option(opts, "bodyTimeoutMs", "number", DEFAULT_BODY_TIMEOUT_MS, "http.serve")
-  check.integer(bodyTimeoutMs, 1, "http.serve", "'bodyTimeoutMs'", 0, check.INT_MAX)
+  local maxHeaders = serveInteger(opts, "maxHeaders", DEFAULT_MAX_HEADERS, 1)
+  local idleTimeoutMs = serveInteger(opts, "idleTimeoutMs", DEFAULT_IDLE_TIMEOUT_MS, 0)
+  local bodyTimeoutMs = serveInteger(opts, "bodyTimeoutMs", DEFAULT_BODY_TIMEOUT_MS, 0)
   local accessLog = opts.accessLog
   if accessLog ~= nil and type(accessLog) ~= "function" and not (type(accessLog) == "table" and type(accessLog.info) == "function") then
     argError(1, "http.serve", "'accessLog' must be a tinn.log logger or a function(line), got " .. type(accessLog))
   end
   local compress = option(opts, "compress", "boolean", false, "http.serve")
-  local drainMs = option(opts, "drainMs", "number", DEFAULT_DRAIN_MS, "http.serve")
-  check.integer(drainMs, 1, "http.serve", "'drainMs'", 0, check.INT_MAX)
+  local drainMs = serveInteger(opts, "drainMs", DEFAULT_DRAIN_MS, 0)
   local tls = opts.tls ~= nil and tlsEntries(opts.tls) or nil
   local http2 = option(opts, "http2", "boolean", tls ~= nil, "http.serve")
   local handle, err = native.serve(host, port, maxHeaderBytes, headerTimeoutMs, backlog, reuseport,
