@@ -5,17 +5,7 @@ local dir = assert(..., "usage: join_nested.lua <dir>")
 
 local outer = worker.spawn([[
   local worker = require("tinn.worker")
-  local inner = worker.spawn([=[
-    local worker = require("tinn.worker")
-    local dir = ...
-    tinn.atExit(function()
-      local file = assert(io.open(dir .. "/inner.txt", "w"))
-      file:write("inner exit hook ran\n")
-      file:close()
-    end)
-    worker.post("ready")
-    while true do sleep(5) end
-  ]=], { args = ..., name = "inner" })
+  local inner = worker.spawn("worker_signals/inner_worker.lua", { args = ..., name = "inner" })
   assert(inner:receive(5000) == "ready")
   worker.post("ready")
   sleep(100000)

@@ -14,17 +14,7 @@ local outer = worker.spawn([[
     end)
   end
   mark("outer")
-  local inner = worker.spawn([=[
-    local worker = require("tinn.worker")
-    local dir = ...
-    tinn.atExit(function()
-      local file = assert(io.open(dir .. "/inner.txt", "w"))
-      file:write("inner exit hook ran\n")
-      file:close()
-    end)
-    worker.post("ready")
-    sleep(100000)
-  ]=], { args = dir, name = "inner" })
+  local inner = worker.spawn("worker_signals/inner_worker.lua", { args = dir, name = "inner" })
   assert(inner:receive(5000) == "ready")
   worker.post("ready")
   sleep(100000)
