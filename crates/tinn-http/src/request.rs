@@ -76,7 +76,7 @@ pub(crate) fn header_map(headers: Option<Table>) -> Result<HeaderMap, HttpError>
     let mut map = HeaderMap::new();
     let Some(headers) = headers else { return Ok(map) };
     for pair in headers.pairs::<mlua::LuaString, mlua::LuaString>() {
-        let (name, value) = pair.map_err(|e| HttpError::HeadersNotStrings(e.to_string()))?;
+        let Ok((name, value)) = pair else { return Err(HttpError::HeadersNotStrings(not_a_string(&headers))) };
         let name_bytes = name.as_bytes();
         let header = HeaderName::from_bytes(&name_bytes)
             .map_err(|_| HttpError::InvalidHeaderName(String::from_utf8_lossy(&name_bytes).into_owned()))?;
@@ -85,6 +85,20 @@ pub(crate) fn header_map(headers: Option<Table>) -> Result<HeaderMap, HttpError>
         map.append(header, value);
     }
     Ok(map)
+}
+
+/// Which entry of a headers table is not a string pair, for the error (`header 'x' is a table`).
+fn not_a_string(headers: &Table) -> String {
+    let stringish = |value: &Value| matches!(value, Value::String(_) | Value::Integer(_) | Value::Number(_));
+    for (key, value) in headers.pairs::<Value, Value>().flatten() {
+        if !stringish(&key) {
+            return format!("a {} key", key.type_name());
+        }
+        if !stringish(&value) {
+            return format!("header '{}' is a {}", key.to_string().unwrap_or_default(), value.type_name());
+        }
+    }
+    "a key or value is not a string".to_string()
 }
 
 /// A HeaderMap as a Lua table with lowercase names; repeated headers are joined with ", ".
