@@ -34,7 +34,7 @@ use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpStream;
 use tokio::sync::Notify;
 use tokio::time::Instant;
-use tinn_reactor::{Closing, Raced};
+use tinn_reactor::{Closing, Raced, ScriptError};
 
 use crate::body::ResponseBody;
 use crate::error::HttpError;
@@ -652,13 +652,14 @@ impl UserData for ServerHandle {
             Ok(())
         });
         methods.add_method("reload", |lua, this, ()| {
-            let Some(server) = this.0.borrow().clone() else { return (Value::Nil, "closed").into_lua_multi(lua) };
+            let Some(server) = this.0.borrow().clone() else { return HttpError::Closed.into_failure(lua) };
             let Some((certificates, _)) = &server.tls else {
-                return Err(mlua::Error::runtime("server:reload: the server has no tls certificates to reload"));
+                // http.lua checks first: a backstop
+                return Err(mlua::Error::external("server:reload: the server has no tls certificates to reload"));
             };
             match certificates.reload() {
                 Ok(()) => true.into_lua_multi(lua),
-                Err(err) => (Value::Nil, err.to_string()).into_lua_multi(lua),
+                Err(err) => err.into_failure(lua),
             }
         });
         methods.add_method("isClosed", |_, this, ()| {

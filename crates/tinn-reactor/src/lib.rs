@@ -327,7 +327,7 @@ where
 {
     let reactor = lua
         .app_data_ref::<Reactor>()
-        .ok_or_else(|| mlua::Error::runtime("tinn: IO needs the tinn event loop (no reactor in this Lua state)"))?;
+        .ok_or_else(|| mlua::Error::external("tinn: IO needs the tinn event loop (no reactor in this Lua state)"))?;
     let id = reactor.start(expect, op);
     Ok((id, (pending(), id).into_lua_multi(lua)?))
 }

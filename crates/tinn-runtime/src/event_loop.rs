@@ -78,7 +78,7 @@ async fn drive(
         }
         let reactor = lua
             .app_data_ref::<Reactor>()
-            .ok_or_else(|| mlua::Error::runtime("the reactor is missing from the Lua state"))?;
+            .ok_or_else(|| mlua::Error::external("the reactor is missing from the Lua state"))?;
         if hint < 0.0 && reactor.in_flight() == 0 {
             // Nothing ready, sleeping, polling or doing IO: only signals are left, and a task
             // waiting on a signal nobody can send does not keep the program alive.
