@@ -143,11 +143,22 @@ fn http_server_at_the_fd_limit_backs_off_and_recovers() {
     let pid = started.child.id();
     let ports: Vec<u16> = started.first_printed().split_whitespace().map(|p| p.parse().expect("a port")).collect();
     let (http_port, echo_port) = (ports[0], ports[1]);
-    std::thread::sleep(Duration::from_millis(200));
+    let ask = |port: u16, request: &str| -> String {
+        let mut stream = TcpStream::connect(("127.0.0.1", port)).expect("connect");
+        stream.set_read_timeout(Some(Duration::from_secs(10))).expect("timeout");
+        stream.write_all(request.as_bytes()).expect("send");
+        let mut answer = String::new();
+        let _ = stream.read_to_string(&mut answer);
+        answer
+    };
+    let served = "GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
 
+    // a request answered: the server runs (what it opens at start is open)
+    assert!(ask(http_port, served).ends_with("ok"));
     let before = open_fds(pid);
     let mut held: Vec<TcpStream> = (0..10).map(|_| TcpStream::connect(("127.0.0.1", http_port)).expect("connect")).collect();
-    std::thread::sleep(Duration::from_millis(300));
+    // connections are accepted in order: once a later one is answered, the 10 are accepted
+    assert!(ask(http_port, served).ends_with("ok"));
     let per_ten = open_fds(pid) - before;
     assert!(per_ten <= 11, "10 idle connections cost {per_ten} descriptors (one each expected)");
 
@@ -163,15 +174,7 @@ fn http_server_at_the_fd_limit_backs_off_and_recovers() {
     assert!(used < 30, "out of descriptors the server used {used} ticks of CPU in 2 s (spinning)");
 
     drop(held);
-    let ask = |port: u16, request: &str| -> String {
-        let mut stream = TcpStream::connect(("127.0.0.1", port)).expect("connect");
-        stream.set_read_timeout(Some(Duration::from_secs(10))).expect("timeout");
-        stream.write_all(request.as_bytes()).expect("send");
-        let mut answer = String::new();
-        let _ = stream.read_to_string(&mut answer);
-        answer
-    };
-    let answer = ask(http_port, "GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    let answer = ask(http_port, served);
     assert!(answer.starts_with("HTTP/1.1 200 OK") && answer.ends_with("ok"), "served again: {answer:?}");
     assert_eq!(ask(echo_port, "hello\n"), "hello\n", "tinn.net serves again");
     ask(http_port, "GET /quit HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
