@@ -1173,7 +1173,7 @@ end
 
 -- Run, in a task, before an OS signal nobody waits for ends the program: what must finish
 -- first (HTTP servers drain). The REPL's Ctrl-C never gets here: its watcher waits for SIGINT.
--- One table, not locals: this chunk is at LuaJIT's limit of 200 locals.
+-- One table, not locals: this chunk is near LuaJIT's limit of 200 locals.
 local signalExit = { hooks = {}, started = false } -- hooks: fn -> true
 
 function signalExit.add(fn)
