@@ -139,7 +139,7 @@ fn http_server_at_the_fd_limit_backs_off_and_recovers() {
     command
         .args(["-c", &format!("ulimit -n 64 && exec '{}' http/serve_at_fd_limit.lua", env!("CARGO_BIN_EXE_tinn"))])
         .current_dir(crate::support::tests_dir());
-    let started = crate::support::Started::first_line(command);
+    let mut started = crate::support::Started::first_line(command);
     let pid = started.child.id();
     let ports: Vec<u16> = started.first_printed().split_whitespace().map(|p| p.parse().expect("a port")).collect();
     let (http_port, echo_port) = (ports[0], ports[1]);
@@ -167,7 +167,9 @@ fn http_server_at_the_fd_limit_backs_off_and_recovers() {
         held.push(TcpStream::connect(("127.0.0.1", http_port)).expect("connect"));
         held.push(TcpStream::connect(("127.0.0.1", echo_port)).expect("connect"));
     }
-    std::thread::sleep(Duration::from_millis(500));
+    // both servers say (once) that they ran out of descriptors; from then on they must rest
+    let out_of_descriptors = started.wait_for_stderr("HTTP server on") && started.wait_for_stderr("accept");
+    assert!(out_of_descriptors, "both servers report running out of descriptors");
     let ticks = cpu_ticks(pid);
     std::thread::sleep(Duration::from_secs(2));
     let used = cpu_ticks(pid) - ticks;

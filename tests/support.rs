@@ -150,10 +150,11 @@ impl Started {
         read_until(&mut self.stdout, &mut self.first, |next| next.trim_end() == line)
     }
 
-    /// Reads the child's stderr until it wrote `text` in a line (the runtime's report of what a
-    /// signal did); false at end of output. What was read counts in [`Started::output`].
+    /// Reads the child's stderr until it has written `text` in a line, now or in a line an
+    /// earlier wait read (the runtime's report of what a signal did); false at end of output.
+    /// What was read counts in [`Started::output`].
     pub fn wait_for_stderr(&mut self, text: &str) -> bool {
-        read_until(&mut self.stderr, &mut self.stderr_seen, |next| next.contains(text))
+        self.stderr_seen.contains(text) || read_until(&mut self.stderr, &mut self.stderr_seen, |next| next.contains(text))
     }
 
     /// Sends `signal` to the child.
