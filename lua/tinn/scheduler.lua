@@ -799,11 +799,17 @@ local function whenBody(pred, fn)
   return fn()
 end
 
-local function when(pred, fn)
-  checkFunction(pred, 1, "when")
-  checkFunction(fn, 2, "when")
-  local _, handle = spawnFor(fn, whenBody, pred, fn)
+-- when/whenever: a task running `body(pred, fn)`, named after fn. Called as a tail call, so an
+-- argument error points at the script's line.
+local function spawnWatcher(body, pred, fn, fname)
+  checkFunction(pred, 1, fname)
+  checkFunction(fn, 2, fname)
+  local _, handle = spawnFor(fn, body, pred, fn)
   return handle
+end
+
+local function when(pred, fn)
+  return spawnWatcher(whenBody, pred, fn, "when")
 end
 
 -- Edge-triggered: fn runs when pred turns truthy, then not again until pred has been falsy.
@@ -817,10 +823,7 @@ local function wheneverBody(pred, fn)
 end
 
 local function whenever(pred, fn)
-  checkFunction(pred, 1, "whenever")
-  checkFunction(fn, 2, "whenever")
-  local _, handle = spawnFor(fn, wheneverBody, pred, fn)
-  return handle
+  return spawnWatcher(wheneverBody, pred, fn, "whenever")
 end
 
 local function checkSignalName(name, fname)
