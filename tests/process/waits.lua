@@ -1,9 +1,13 @@
 -- wait/kill/timeouts suspend only the calling task; exec collects output and status.
 local process = require("tinn.process")
 
+-- the child exits only once the other task has ticked 5 times and told it to
 local ticks = 0
-spawn(function() for _ = 1, 5 do sleep(20) ticks = ticks + 1 end end)
-local slow = assert(process.spawn{ cmd = "sh", args = { "-c", "sleep 0.3; exit 4" } })
+local slow = assert(process.spawn{ cmd = "sh", args = { "-c", "read line; exit 4" }, stdin = "pipe" })
+spawn(function()
+  for _ = 1, 5 do sleep(20) ticks = ticks + 1 end
+  slow.stdin:write("go\n")
+end)
 print("other task ran while waiting", slow:wait() == 4, ticks == 5)
 
 local sleeper = assert(process.spawn{ cmd = "sleep", args = { "10" } })

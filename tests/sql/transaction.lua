@@ -57,13 +57,15 @@ print("statement rolled back", db:first("SELECT count(*) AS c FROM t WHERE v = '
 print("bad argument", pcall(db.transaction, db, 42))
 
 -- a task cancelled inside its transaction: the transaction is rolled back and the db freed
+local inserted = false
 local inside = spawn(function()
   db:transaction(function(tx)
     assert(tx:run("INSERT INTO t (v) VALUES ('cancelled')"))
+    inserted = true
     sleep(10000)
   end)
 end)
-sleep(20)
+waitFor(function() return inserted end, 5000)
 inside:cancel()
 print("after a cancelled transaction", db:first("SELECT count(*) AS c FROM t WHERE v = 'cancelled'").c,
   db:transaction(function(tx) return "free" end))
