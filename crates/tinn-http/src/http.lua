@@ -372,8 +372,9 @@ local Server = {}
 Server.__index = Server
 
 -- Servers not yet closed. While there are some, an OS signal that ends the program (Ctrl-C,
--- SIGTERM, SIGHUP with no task waiting for it) first closes them all, each draining for its drainMs (the scheduler's
--- beforeSignalExit hook), then the program ends with the signal's status as it would have.
+-- SIGTERM, SIGHUP with no task waiting for it) first closes them all, each draining for its
+-- drainMs (the scheduler's beforeSignalExit hook), then the program ends with the signal's
+-- status as it would have.
 local liveServers = {}
 local DEFAULT_DRAIN_MS = 5000
 
