@@ -366,3 +366,25 @@ fn ctrl_c_drains_a_server_script() {
     let status = server.0.wait().expect("the server exits");
     assert_eq!(status.code(), Some(130), "{status}");
 }
+
+/// A script that waits for Ctrl-C itself takes it over: its handler runs and nothing drains the
+/// servers (the drain is the exit path of a signal nobody waits for); SIGTERM, which it does not
+/// wait for, drains them before the program exits 143.
+#[test]
+fn a_script_handling_ctrl_c_takes_it_over_from_the_server_drain() {
+    let serve = "local http = require('tinn.http') \
+        local server = assert(http.serve{ port = 0, handler = function(_, res) res:send('x') end }) \
+        tinn.atExit(function() print('at exit, server closed: ' .. tostring(server:isClosed())) end)";
+    let handled = format!(
+        "{serve} onSignal(function() print('handler, server closed: ' .. tostring(server:isClosed())) stop(0) end, 'SIGINT') \
+         print('ready')"
+    );
+    let (status, stdout, stderr) = crate::support::interrupt(&handled, libc::SIGINT);
+    assert_eq!(
+        (status, stdout.as_str()),
+        (0, "ready\nhandler, server closed: false\nat exit, server closed: false\n"),
+        "{stderr}"
+    );
+    let (status, stdout, stderr) = crate::support::interrupt(&format!("{serve} print('ready')"), libc::SIGTERM);
+    assert_eq!((status, stdout.as_str()), (143, "ready\nat exit, server closed: true\n"), "{stderr}");
+}
