@@ -1,6 +1,7 @@
-//! `Request`: one HTTP request as a handler sees it, and the way its response goes back. The
-//! request line comes over with the request (`nextRequests`); the peer, version, headers and
-//! body only when the handler asks.
+//! `Requests`: the HTTP requests handed to Lua, and the way their responses go back. Lua holds
+//! a request as an integer id (no userdata per request); the request line comes over with it
+//! (`nextRequests`), the peer, version, headers and body only when the handler asks, through
+//! the `request*` functions of the native module, which take the id first.
 
 use std::cell::RefCell;
 use std::net::SocketAddr;
@@ -9,10 +10,10 @@ use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
 use http_body_util::{BodyExt, Either, Full};
-use hyper::body::{Body, Incoming};
+use hyper::body::Incoming;
 use hyper::header::{HeaderName, HeaderValue};
 use hyper::{HeaderMap, Response, StatusCode};
-use mlua::{IntoLuaMulti, Lua, MultiValue, Result as LuaResult, Table, UserData, UserDataMethods, Value};
+use mlua::{FromLuaMulti, IntoLuaMulti, Lua, MultiValue, Result as LuaResult, Table, Value};
 use tokio::sync::mpsc;
 
 use tinn_reactor::ScriptError;
@@ -25,7 +26,8 @@ use crate::error::HttpError;
 use crate::websocket::{Io, WebSocketHandle};
 use crate::server::{Arrived, Responder};
 
-struct RequestState {
+/// One request taken by Lua, while its handler runs.
+pub(crate) struct RequestState {
     head: hyper::http::request::Parts,
     peer: SocketAddr,
     /// Taken out while a read is in flight, put back when it ends however it ends.
@@ -41,14 +43,33 @@ struct RequestState {
     stream: RefCell<Option<mpsc::Sender<Bytes>>>,
 }
 
-/// The userdata behind a handler's `req`/`res` pair.
-pub struct RequestHandle(Rc<RequestState>);
+/// A request's id as Lua holds it: the slot's generation above [`SLOT_BITS`] bits of slot
+/// index. Generations wrap below 2^20, so ids stay exact as Lua numbers (doubles).
+pub(crate) type RequestId = u64;
+const SLOT_BITS: u32 = 32;
+const GENERATIONS: u32 = 1 << 20;
 
-impl RequestHandle {
-    pub(crate) fn new(arrived: Arrived) -> RequestHandle {
+#[derive(Default)]
+struct Slot {
+    generation: u32,
+    request: Option<Rc<RequestState>>,
+}
+
+/// The requests handed to Lua whose handlers have not ended, by id; one per Lua state. An id
+/// kept past its handler's end finds nothing (its slot's generation moved on), never a newer
+/// request in the same slot.
+#[derive(Default)]
+pub(crate) struct Requests {
+    slots: RefCell<Vec<Slot>>,
+    free: RefCell<Vec<u32>>,
+}
+
+impl Requests {
+    /// Takes in a request hyper has parsed; Lua holds it by the id returned.
+    pub(crate) fn insert(&self, arrived: Arrived) -> (RequestId, Rc<RequestState>) {
         let (mut head, body) = arrived.request.into_parts();
         let upgrade = head.extensions.remove::<hyper::upgrade::OnUpgrade>();
-        RequestHandle(Rc::new(RequestState {
+        let state = Rc::new(RequestState {
             head,
             peer: arrived.peer,
             body: RefCell::new(Some(body)),
@@ -57,17 +78,41 @@ impl RequestHandle {
             upgrade: RefCell::new(upgrade),
             respond: RefCell::new(Some(arrived.respond)),
             stream: RefCell::new(None),
-        }))
+        });
+        let mut slots = self.slots.borrow_mut();
+        let index = match self.free.borrow_mut().pop() {
+            Some(index) => index as usize,
+            None => {
+                slots.push(Slot::default());
+                slots.len() - 1
+            }
+        };
+        let slot = &mut slots[index];
+        slot.request = Some(Rc::clone(&state));
+        (RequestId::from(slot.generation) << SLOT_BITS | index as RequestId, state)
     }
 
-    pub(crate) fn head(&self) -> &hyper::http::request::Parts {
-        &self.0.head
+    fn get(&self, id: RequestId) -> Option<Rc<RequestState>> {
+        let (index, generation) = Self::split(id);
+        let slots = self.slots.borrow();
+        let slot = slots.get(index)?;
+        (slot.generation == generation).then(|| slot.request.clone()).flatten()
     }
 
-    /// Whether the request holds something of its connection (a body not known to be empty,
-    /// an upgrade) that `release` must let go of when the handler ends.
-    pub(crate) fn holds_connection(&self) -> bool {
-        self.0.upgrade.borrow().is_some() || self.0.body.borrow().as_ref().is_some_and(|body| !body.is_end_stream())
+    /// Ends a request: its slot is free for the next one, and this id finds nothing from now on.
+    fn remove(&self, id: RequestId) -> Option<Rc<RequestState>> {
+        let (index, generation) = Self::split(id);
+        let mut slots = self.slots.borrow_mut();
+        let slot = slots.get_mut(index).filter(|slot| slot.generation == generation)?;
+        let request = slot.request.take()?;
+        slot.generation = (slot.generation + 1) % GENERATIONS;
+        self.free.borrow_mut().push(index as u32);
+        Some(request)
+    }
+
+    fn split(id: RequestId) -> (usize, u32) {
+        let index = usize::try_from(id & ((1 << SLOT_BITS) - 1)).unwrap_or(usize::MAX);
+        (index, u32::try_from(id >> SLOT_BITS).unwrap_or(u32::MAX))
     }
 }
 
@@ -108,6 +153,10 @@ fn status_code(status: u16) -> Result<StatusCode, HttpError> {
 }
 
 impl RequestState {
+    pub(crate) fn head(&self) -> &hyper::http::request::Parts {
+        &self.head
+    }
+
     fn send(&self, response: Response<ResponseBody>) -> Result<(), HttpError> {
         let respond = self.respond.borrow_mut().take().ok_or(HttpError::AlreadySent)?;
         // The connection may be gone already (client hung up); that is not the handler's error.
@@ -163,8 +212,8 @@ impl Drop for BodyRead {
 }
 
 /// Reads the body: all of it up to `max` bytes (`whole`), or the next chunk. nil at the end.
-fn http_request_read(lua: &Lua, this: &RequestHandle, (whole, max): (bool, usize)) -> LuaResult<MultiValue> {
-    let state = Rc::clone(&this.0);
+fn http_request_read(lua: &Lua, this: &Rc<RequestState>, (whole, max): (bool, usize)) -> LuaResult<MultiValue> {
+    let state = Rc::clone(this);
     if !whole && !state.unread.borrow().is_empty() {
         let chunk = state.unread.take();
         return lua.create_string(&chunk)?.into_lua_multi(lua);
@@ -209,7 +258,7 @@ impl RequestState {
 
 fn http_request_respond(
     lua: &Lua,
-    this: &RequestHandle,
+    this: &Rc<RequestState>,
     (status, headers, body, compress): (u16, Option<Table>, Option<mlua::BString>, Option<bool>),
 ) -> LuaResult<MultiValue> {
     // BString is read straight off the Lua stack (a LuaString would take a reference slot) and
@@ -219,7 +268,7 @@ fn http_request_respond(
         Ok(response) => response,
         Err(err) => return err.into_failure(lua),
     };
-    let coding = this.0.coding(compress).filter(|_| compress::should_compress(status, response.headers(), Some(bytes.len())));
+    let coding = this.coding(compress).filter(|_| compress::should_compress(status, response.headers(), Some(bytes.len())));
     let bytes = match coding {
         Some(coding) => match compress::encode(&bytes, coding) {
             Ok(encoded) => {
@@ -231,26 +280,26 @@ fn http_request_respond(
         None => bytes,
     };
     *response.body_mut() = Either::Left(Full::new(bytes));
-    match this.0.send(response) {
+    match this.send(response) {
         Ok(()) => true.into_lua_multi(lua),
         Err(err) => err.into_failure(lua),
     }
 }
 
-fn http_request_start_stream(lua: &Lua, this: &RequestHandle, (status, headers, compress): (u16, Option<Table>, Option<bool>)) -> LuaResult<MultiValue> {
+fn http_request_start_stream(lua: &Lua, this: &Rc<RequestState>, (status, headers, compress): (u16, Option<Table>, Option<bool>)) -> LuaResult<MultiValue> {
     let mut response = match RequestState::response(status, headers, Either::Left(Full::new(Bytes::new()))) {
         Ok(response) => response,
         Err(err) => return err.into_failure(lua),
     };
-    let coding = this.0.coding(compress).filter(|_| compress::should_compress(status, response.headers(), None));
+    let coding = this.coding(compress).filter(|_| compress::should_compress(status, response.headers(), None));
     if let Some(coding) = coding {
         compress::mark_encoded(response.headers_mut(), coding);
     }
     let (sender, body) = ChannelBody::new(coding);
     *response.body_mut() = Either::Right(body);
-    match this.0.send(response) {
+    match this.send(response) {
         Ok(()) => {
-            *this.0.stream.borrow_mut() = Some(sender);
+            *this.stream.borrow_mut() = Some(sender);
             true.into_lua_multi(lua)
         }
         Err(err) => err.into_failure(lua),
@@ -259,8 +308,8 @@ fn http_request_start_stream(lua: &Lua, this: &RequestHandle, (status, headers, 
 
 /// Queues a chunk of a streamed response; waits (the task, not the loop) while the client is
 /// slower than the handler.
-fn http_request_write(lua: &Lua, this: &RequestHandle, chunk: mlua::LuaString) -> LuaResult<MultiValue> {
-    let Some(sender) = this.0.stream.borrow().clone() else {
+fn http_request_write(lua: &Lua, this: &Rc<RequestState>, chunk: mlua::LuaString) -> LuaResult<MultiValue> {
+    let Some(sender) = this.stream.borrow().clone() else {
         return HttpError::NoStream.into_failure(lua);
     };
     let bytes = Bytes::copy_from_slice(&chunk.as_bytes());
@@ -277,11 +326,11 @@ fn http_request_write(lua: &Lua, this: &RequestHandle, chunk: mlua::LuaString) -
 
 /// Answers a WebSocket handshake with `101 Switching Protocols` and, once hyper hands over the
 /// connection, returns the WebSocket.
-fn http_request_upgrade(lua: &Lua, this: &RequestHandle, (): ()) -> LuaResult<MultiValue> {
-    if this.0.head.version == hyper::Version::HTTP_2 {
+fn http_request_upgrade(lua: &Lua, this: &Rc<RequestState>, (): ()) -> LuaResult<MultiValue> {
+    if this.head.version == hyper::Version::HTTP_2 {
         return HttpError::NotUpgradable("WebSocket over HTTP/2 (RFC 8441) is not supported: the client must connect over HTTP/1.1").into_failure(lua);
     }
-    let headers = &this.0.head.headers;
+    let headers = &this.head.headers;
     let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).unwrap_or("");
     if !header("upgrade").eq_ignore_ascii_case("websocket") || header("sec-websocket-version") != "13" {
         return HttpError::NotUpgradable("not a WebSocket handshake (needs upgrade: websocket and sec-websocket-version: 13)").into_failure(lua);
@@ -291,7 +340,7 @@ fn http_request_upgrade(lua: &Lua, this: &RequestHandle, (): ()) -> LuaResult<Mu
         return HttpError::NotUpgradable("not a WebSocket handshake (no sec-websocket-key)").into_failure(lua);
     }
     let accept = tokio_tungstenite::tungstenite::handshake::derive_accept_key(key.as_bytes());
-    let Some(on_upgrade) = this.0.upgrade.borrow_mut().take() else {
+    let Some(on_upgrade) = this.upgrade.borrow_mut().take() else {
         return HttpError::NotUpgradable("the connection cannot be upgraded").into_failure(lua);
     };
     let mut response = Response::new(Either::Left(Full::new(Bytes::new())));
@@ -303,7 +352,7 @@ fn http_request_upgrade(lua: &Lua, this: &RequestHandle, (): ()) -> LuaResult<Mu
         Ok(value) => response_headers.insert(hyper::header::SEC_WEBSOCKET_ACCEPT, value),
         Err(_) => return HttpError::NotUpgradable("websocket: bad accept key").into_failure(lua),
     };
-    if let Err(err) = this.0.send(response) {
+    if let Err(err) = this.send(response) {
         return err.into_failure(lua);
     }
     tinn_reactor::start(lua, async move {
@@ -322,31 +371,55 @@ fn http_request_upgrade(lua: &Lua, this: &RequestHandle, (): ()) -> LuaResult<Mu
     })
 }
 
-impl UserData for RequestHandle {
-    fn add_methods<M: UserDataMethods<Self>>(methods: &mut M) {
-        methods.add_method("remote", |lua, this, ()| (this.0.peer.ip().to_string(), this.0.peer.port()).into_lua_multi(lua));
-        methods.add_method("version", |_, this, ()| Ok(format!("{:?}", this.0.head.version)));
-        methods.add_method("headers", |lua, this, ()| header_table(lua, &this.0.head.headers));
-        methods.add_method("read", http_request_read);
-        methods.add_method("respond", http_request_respond);
-        methods.add_method("startStream", http_request_start_stream);
-        methods.add_method("write", http_request_write);
-        methods.add_method("upgrade", http_request_upgrade);
-        // Ends a streamed response (the client sees the last chunk).
-        methods.add_method("finish", |_, this, ()| {
-            this.0.stream.borrow_mut().take();
-            Ok(())
-        });
-        // The handler has ended: let go of everything that can hold the connection, so its
-        // socket closes now rather than when Lua collects this object (an unused upgrade
-        // would otherwise receive the socket when the client hangs up, and keep it).
-        methods.add_method("release", |_, this, ()| {
-            this.0.stream.borrow_mut().take();
-            this.0.upgrade.borrow_mut().take();
-            this.0.body.borrow_mut().take();
-            this.0.unread.take();
-            Ok(())
-        });
-        methods.add_method("responded", |_, this, ()| Ok(this.0.respond.borrow().is_none()));
-    }
+/// Adds the `request*` functions to the native module. Each takes a request id first; on an
+/// id whose handler has ended it does what `over` says.
+pub(crate) fn add_functions(lua: &Lua, native: &Table, requests: &Rc<Requests>) -> LuaResult<()> {
+    let sent = |lua: &Lua| HttpError::AlreadySent.into_failure(lua);
+    let over = |lua: &Lua| HttpError::RequestOver.into_failure(lua);
+    let nothing = |_: &Lua| Ok(MultiValue::new());
+    add_function(lua, native, requests, "requestRemote", |lua, this, ()| (this.peer.ip().to_string(), this.peer.port()).into_lua_multi(lua), over)?;
+    add_function(lua, native, requests, "requestVersion", |lua, this, ()| format!("{:?}", this.head.version).into_lua_multi(lua), over)?;
+    add_function(lua, native, requests, "requestHeaders", |lua, this, ()| header_table(lua, &this.head.headers)?.into_lua_multi(lua), over)?;
+    add_function(lua, native, requests, "requestRead", http_request_read, over)?;
+    add_function(lua, native, requests, "requestRespond", http_request_respond, sent)?;
+    add_function(lua, native, requests, "requestStartStream", http_request_start_stream, sent)?;
+    add_function(lua, native, requests, "requestWrite", http_request_write, over)?;
+    add_function(lua, native, requests, "requestUpgrade", http_request_upgrade, sent)?;
+    // Ends a streamed response (the client sees the last chunk).
+    add_function(lua, native, requests, "requestFinish", |_, this, ()| {
+        this.stream.borrow_mut().take();
+        Ok(MultiValue::new())
+    }, nothing)?;
+    add_function(lua, native, requests, "requestResponded", |lua, this, ()| this.respond.borrow().is_none().into_lua_multi(lua), |lua| true.into_lua_multi(lua))?;
+    // The handler has ended: its request is let go, with everything that can hold the
+    // connection (an unused upgrade would otherwise receive the socket when the client hangs
+    // up, and keep it), so the socket closes now.
+    let releasing = Rc::clone(requests);
+    native.set("requestRelease", lua.create_function(move |_, id: RequestId| {
+        if let Some(this) = releasing.remove(id) {
+            this.stream.borrow_mut().take();
+            this.upgrade.borrow_mut().take();
+            this.body.borrow_mut().take();
+            this.unread.take();
+        }
+        Ok(())
+    })?)?;
+    Ok(())
+}
+
+type RequestFunction<A> = fn(&Lua, &Rc<RequestState>, A) -> LuaResult<MultiValue>;
+
+fn add_function<A: FromLuaMulti + 'static>(
+    lua: &Lua,
+    native: &Table,
+    requests: &Rc<Requests>,
+    name: &str,
+    function: RequestFunction<A>,
+    over: fn(&Lua) -> LuaResult<MultiValue>,
+) -> LuaResult<()> {
+    let requests = Rc::clone(requests);
+    native.set(name, lua.create_function(move |lua, (id, args): (RequestId, A)| match requests.get(id) {
+        Some(this) => function(lua, &this, args),
+        None => over(lua),
+    })?)
 }
