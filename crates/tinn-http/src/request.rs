@@ -13,6 +13,9 @@ use http_body_util::{BodyExt, Either, Full};
 use hyper::body::Incoming;
 use hyper::header::{HeaderName, HeaderValue};
 use hyper::{HeaderMap, Response, StatusCode};
+use std::ffi::{c_int, c_void, CStr};
+
+use mlua::ffi;
 use mlua::{FromLuaMulti, IntoLuaMulti, Lua, MultiValue, Result as LuaResult, Table, Value};
 use tokio::sync::mpsc;
 
@@ -122,12 +125,49 @@ pub(crate) fn header_map(headers: Option<Table>) -> Result<HeaderMap, HttpError>
     let Some(headers) = headers else { return Ok(map) };
     for pair in headers.pairs::<mlua::LuaString, mlua::LuaString>() {
         let (name, value) = pair.map_err(|e| HttpError::HeadersNotStrings(e.to_string()))?;
-        let name_bytes = name.as_bytes();
-        let header = HeaderName::from_bytes(&name_bytes)
-            .map_err(|_| HttpError::InvalidHeaderName(String::from_utf8_lossy(&name_bytes).into_owned()))?;
-        let value = HeaderValue::from_bytes(&value.as_bytes())
-            .map_err(|_| HttpError::InvalidHeaderValue(header.to_string()))?;
-        map.append(header, value);
+        append_header(&mut map, &name.as_bytes(), &value.as_bytes())?;
+    }
+    Ok(map)
+}
+
+fn append_header(map: &mut HeaderMap, name: &[u8], value: &[u8]) -> Result<(), HttpError> {
+    let header = HeaderName::from_bytes(name).map_err(|_| HttpError::InvalidHeaderName(String::from_utf8_lossy(name).into_owned()))?;
+    let value = HeaderValue::from_bytes(value).map_err(|_| HttpError::InvalidHeaderValue(header.to_string()))?;
+    map.append(header, value);
+    Ok(())
+}
+
+/// The string at stack `index`, or None for anything else (numbers are not converted).
+///
+/// # Safety
+/// `index` is a valid index of `state`'s stack; the bytes live as long as the value stays there.
+unsafe fn string_at<'a>(state: *mut ffi::lua_State, index: c_int) -> Option<&'a [u8]> {
+    unsafe {
+        if ffi::lua_type(state, index) != ffi::LUA_TSTRING {
+            return None;
+        }
+        let mut len = 0;
+        let ptr = ffi::lua_tolstring(state, index, &mut len);
+        Some(std::slice::from_raw_parts(ptr.cast::<u8>(), len))
+    }
+}
+
+/// The `{name = value}` headers table at stack `index` as a HeaderMap, read through the C API.
+///
+/// # Safety
+/// `index` is a table on `state`'s stack, an absolute index, with two free slots above the top.
+unsafe fn header_map_at(state: *mut ffi::lua_State, index: c_int) -> Result<HeaderMap, HttpError> {
+    let mut map = HeaderMap::new();
+    unsafe {
+        ffi::lua_pushnil(state);
+        while ffi::lua_next(state, index) != 0 {
+            let (Some(name), Some(value)) = (string_at(state, -2), string_at(state, -1)) else {
+                let kind = |at| CStr::from_ptr(ffi::lua_typename(state, ffi::lua_type(state, at))).to_string_lossy().into_owned();
+                return Err(HttpError::HeadersNotStrings(format!("got {} = {}", kind(-2), kind(-1))));
+            };
+            append_header(&mut map, name, value)?;
+            ffi::lua_settop(state, -2); // the value; the key stays for lua_next
+        }
     }
     Ok(map)
 }
@@ -256,33 +296,103 @@ impl RequestState {
     }
 }
 
-fn http_request_respond(
-    lua: &Lua,
-    this: &Rc<RequestState>,
-    (status, headers, body, compress): (u16, Option<Table>, Option<mlua::BString>, Option<bool>),
-) -> LuaResult<MultiValue> {
-    // BString is read straight off the Lua stack (a LuaString would take a reference slot) and
-    // becomes the body without a second copy.
-    let bytes = body.map(|b| Bytes::from(Vec::from(b))).unwrap_or_default();
-    let mut response = match RequestState::response(status, headers, Either::Left(Full::new(Bytes::new()))) {
-        Ok(response) => response,
-        Err(err) => return err.into_failure(lua),
+/// `requestRespond(id, status, headers, body, compress)` → true | nil, err: sends the whole
+/// response. It runs for every request, so it is a raw C function (its upvalue: the
+/// [`Requests`]): mlua's argument and result conversion cost ~700 instructions a call, more
+/// than the work. It raises nothing while Rust values are alive but the failure's message.
+///
+/// # Safety
+/// Called by Lua only, as a C closure made by [`raw_function`].
+unsafe extern "C-unwind" fn request_respond(state: *mut ffi::lua_State) -> c_int {
+    unsafe {
+        let requests = &*ffi::lua_touserdata(state, ffi::lua_upvalueindex(1)).cast::<Requests>();
+        ffi::lua_settop(state, 5);
+        match respond_from_stack(state, requests) {
+            Ok(()) => {
+                ffi::lua_pushboolean(state, 1);
+                1
+            }
+            Err(err) => push_failure(state, &err.to_string()),
+        }
+    }
+}
+
+/// Pushes `nil, message`; returns the number of values pushed.
+///
+/// # Safety
+/// `state` is the stack of a running C function, with two free slots.
+unsafe fn push_failure(state: *mut ffi::lua_State, message: &str) -> c_int {
+    unsafe {
+        ffi::lua_pushnil(state);
+        ffi::lua_pushlstring(state, message.as_ptr().cast(), message.len());
+    }
+    2
+}
+
+/// # Safety
+/// `state` holds `request_respond`'s five arguments at 1..=5 and has free slots above them.
+unsafe fn respond_from_stack(state: *mut ffi::lua_State, requests: &Requests) -> Result<(), HttpError> {
+    // the wrapper passes the id it was given and a checked status; anything else finds nothing
+    // or fails as an invalid status
+    let id = unsafe { ffi::lua_tonumber(state, 1) } as RequestId;
+    let Some(this) = requests.get(id) else { return Err(HttpError::AlreadySent) };
+    let status = unsafe { ffi::lua_tointeger(state, 2) };
+    let status = u16::try_from(status).map_err(|_| HttpError::InvalidStatus(u16::MAX))?;
+    let headers = match unsafe { ffi::lua_type(state, 3) } {
+        ffi::LUA_TTABLE => unsafe { header_map_at(state, 3)? },
+        _ => HeaderMap::new(),
     };
-    let coding = this.coding(compress).filter(|_| compress::should_compress(status, response.headers(), Some(bytes.len())));
+    let body = unsafe { string_at(state, 4) }.unwrap_or_default();
+    let compress = unsafe { ffi::lua_toboolean(state, 5) } != 0;
+    let mut response = Response::new(Either::Left(Full::new(Bytes::new())));
+    *response.status_mut() = status_code(status)?;
+    *response.headers_mut() = headers;
+    let coding = this.coding(Some(compress)).filter(|_| compress::should_compress(status, response.headers(), Some(body.len())));
     let bytes = match coding {
-        Some(coding) => match compress::encode(&bytes, coding) {
+        Some(coding) => match compress::encode(body, coding) {
             Ok(encoded) => {
                 compress::mark_encoded(response.headers_mut(), coding);
                 encoded
             }
-            Err(_) => bytes, // compressing into memory does not fail; if it did, send the original
+            // compressing into memory does not fail; if it did, send the original
+            Err(_) => Bytes::copy_from_slice(body),
         },
-        None => bytes,
+        None => Bytes::copy_from_slice(body),
     };
     *response.body_mut() = Either::Left(Full::new(bytes));
-    match this.send(response) {
-        Ok(()) => true.into_lua_multi(lua),
-        Err(err) => err.into_failure(lua),
+    this.send(response)
+}
+
+/// `requestRelease(id)`: the handler has ended. Its request is let go with everything that can
+/// hold the connection (an unused upgrade would otherwise receive the socket when the client
+/// hangs up, and keep it), so the socket closes now. A raw C function, as [`request_respond`].
+///
+/// # Safety
+/// Called by Lua only, as a C closure made by [`raw_function`].
+unsafe extern "C-unwind" fn request_release(state: *mut ffi::lua_State) -> c_int {
+    unsafe {
+        let requests = &*ffi::lua_touserdata(state, ffi::lua_upvalueindex(1)).cast::<Requests>();
+        let id = ffi::lua_tonumber(state, 1) as RequestId;
+        if let Some(this) = requests.remove(id) {
+            this.stream.borrow_mut().take();
+            this.upgrade.borrow_mut().take();
+            this.body.borrow_mut().take();
+            this.unread.take();
+        }
+    }
+    0
+}
+
+/// A C closure over `requests` (a light userdata: the module keeps the [`Requests`] alive in
+/// the Lua state's app data for as long as the state lives).
+fn raw_function(lua: &Lua, requests: &Rc<Requests>, function: ffi::lua_CFunction) -> LuaResult<mlua::Function> {
+    let pointer = Rc::as_ptr(requests).cast_mut().cast::<c_void>();
+    // SAFETY: pushes one value, the closure, which exec_raw returns
+    unsafe {
+        lua.exec_raw((), |state| {
+            ffi::lua_pushlightuserdata(state, pointer);
+            ffi::lua_pushcclosure(state, function, 1);
+        })
     }
 }
 
@@ -381,7 +491,7 @@ pub(crate) fn add_functions(lua: &Lua, native: &Table, requests: &Rc<Requests>) 
     add_function(lua, native, requests, "requestVersion", |lua, this, ()| format!("{:?}", this.head.version).into_lua_multi(lua), over)?;
     add_function(lua, native, requests, "requestHeaders", |lua, this, ()| header_table(lua, &this.head.headers)?.into_lua_multi(lua), over)?;
     add_function(lua, native, requests, "requestRead", http_request_read, over)?;
-    add_function(lua, native, requests, "requestRespond", http_request_respond, sent)?;
+    native.set("requestRespond", raw_function(lua, requests, request_respond)?)?;
     add_function(lua, native, requests, "requestStartStream", http_request_start_stream, sent)?;
     add_function(lua, native, requests, "requestWrite", http_request_write, over)?;
     add_function(lua, native, requests, "requestUpgrade", http_request_upgrade, sent)?;
@@ -391,19 +501,9 @@ pub(crate) fn add_functions(lua: &Lua, native: &Table, requests: &Rc<Requests>) 
         Ok(MultiValue::new())
     }, nothing)?;
     add_function(lua, native, requests, "requestResponded", |lua, this, ()| this.respond.borrow().is_none().into_lua_multi(lua), |lua| true.into_lua_multi(lua))?;
-    // The handler has ended: its request is let go, with everything that can hold the
-    // connection (an unused upgrade would otherwise receive the socket when the client hangs
-    // up, and keep it), so the socket closes now.
-    let releasing = Rc::clone(requests);
-    native.set("requestRelease", lua.create_function(move |_, id: RequestId| {
-        if let Some(this) = releasing.remove(id) {
-            this.stream.borrow_mut().take();
-            this.upgrade.borrow_mut().take();
-            this.body.borrow_mut().take();
-            this.unread.take();
-        }
-        Ok(())
-    })?)?;
+    native.set("requestRelease", raw_function(lua, requests, request_release)?)?;
+    // what the raw functions point to lives as long as the Lua state
+    lua.set_app_data(Rc::clone(requests));
     Ok(())
 }
 
