@@ -9,6 +9,7 @@
 
 local native = ...
 local reactor = require("tinn.reactor")
+local ffi = require("ffi")
 
 local await = reactor.await
 local type, tostring, error, setmetatable, rawget, rawset = type, tostring, error, setmetatable, rawget, rawset
@@ -35,7 +36,11 @@ local checkTimeout = check.timeout
 local requestRemote, requestVersion, requestHeaders = native.requestRemote, native.requestVersion, native.requestHeaders
 local requestRead, requestRespond, requestStartStream = native.requestRead, native.requestRespond, native.requestStartStream
 local requestWrite, requestFinish, requestUpgrade = native.requestWrite, native.requestFinish, native.requestUpgrade
-local requestResponded, requestRelease = native.requestResponded, native.requestRelease
+local requestResponded = native.requestResponded
+-- The two called for every request go through the FFI: a trace runs on through them (request.rs).
+local requests = ffi.cast("void *", native.requests)
+local respondPlain = ffi.cast("int (*)(void *, double, int, const char *, size_t, int)", native.respondPlain)
+local release = ffi.cast("void (*)(void *, double)", native.release)
 
 local function option(opts, key, kind, default, fname)
   local value = opts[key]
@@ -167,7 +172,12 @@ end
 
 -- Sends the whole response; `sent` tells the handler's task that nothing is left to answer.
 local function respond(res, fname, body)
-  local ok, err = requestRespond(res.id, res.statusCode, res.headers, body, res.compressing)
+  local headers, compressing = res.headers, res.compressing
+  if headers == nil and respondPlain(requests, res.id, res.statusCode, body, body and #body or 0, compressing and 1 or 0) == 1 then
+    res.sent = true
+    return true
+  end
+  local ok, err = requestRespond(res.id, res.statusCode, headers, body, compressing)
   if ok then res.sent = true end
   return raiseIfFailed(fname, ok, err)
 end
@@ -318,7 +328,7 @@ local function handleRequest(serving, id, method, path, rawQuery)
   local accessLog = serving.accessLog
   -- what the log line reads of the request, while it can still be read
   if accessLog then local _ = req.headers, req.remoteAddress, req.version end
-  requestRelease(id)
+  release(requests, id)
   if accessLog then
     local logged, logErr = pcall(writeAccessLog, accessLog, req, ws and 101 or res.statusCode, res.bytesSent)
     if not logged then io.stderr:write(format("tinn: HTTP access log failed: %s\n", tostring(logErr))) end

@@ -332,18 +332,35 @@ unsafe fn push_failure(state: *mut ffi::lua_State, message: &str) -> c_int {
 /// # Safety
 /// `state` holds `request_respond`'s five arguments at 1..=5 and has free slots above them.
 unsafe fn respond_from_stack(state: *mut ffi::lua_State, requests: &Requests) -> Result<(), HttpError> {
-    // the wrapper passes the id it was given and a checked status; anything else finds nothing
-    // or fails as an invalid status
-    let id = unsafe { ffi::lua_tonumber(state, 1) } as RequestId;
-    let Some(this) = requests.get(id) else { return Err(HttpError::AlreadySent) };
-    let status = unsafe { ffi::lua_tointeger(state, 2) };
-    let status = u16::try_from(status).map_err(|_| HttpError::InvalidStatus(u16::MAX))?;
     let headers = match unsafe { ffi::lua_type(state, 3) } {
         ffi::LUA_TTABLE => unsafe { header_map_at(state, 3)? },
         _ => HeaderMap::new(),
     };
-    let body = unsafe { string_at(state, 4) }.unwrap_or_default();
-    let compress = unsafe { ffi::lua_toboolean(state, 5) } != 0;
+    unsafe {
+        let body = string_at(state, 4).unwrap_or_default();
+        respond(requests, ffi::lua_tonumber(state, 1), ffi::lua_tointeger(state, 2), headers, body, ffi::lua_toboolean(state, 5) != 0)
+    }
+}
+
+/// `respondPlain(requests, id, status, body, length, compress)` → 1, or 0 when it failed
+/// (`requestRespond` then says why): [`request_respond`] for a response without headers,
+/// called through LuaJIT's FFI, so the trace that runs a handler goes on through it (a call to
+/// a C function would end the trace, and the rest of the handler would run interpreted).
+///
+/// # Safety
+/// `requests` is the module's [`Requests`]; `body` is null or points to `length` bytes.
+unsafe extern "C" fn respond_plain(requests: *const Requests, id: f64, status: c_int, body: *const u8, length: usize, compress: c_int) -> c_int {
+    let body = if body.is_null() { &[][..] } else { unsafe { std::slice::from_raw_parts(body, length) } };
+    let requests = unsafe { &*requests };
+    c_int::from(respond(requests, id, i64::from(status), HeaderMap::new(), body, compress != 0).is_ok())
+}
+
+/// Sends request `id`'s whole response.
+fn respond(requests: &Requests, id: f64, status: i64, headers: HeaderMap, body: &[u8], compress: bool) -> Result<(), HttpError> {
+    // the wrapper passes the id it was given and a checked status; anything else finds nothing
+    // or fails as an invalid status
+    let Some(this) = requests.get(id as RequestId) else { return Err(HttpError::AlreadySent) };
+    let status = u16::try_from(status).map_err(|_| HttpError::InvalidStatus(u16::MAX))?;
     let mut response = Response::new(Either::Left(Full::new(Bytes::new())));
     *response.status_mut() = status_code(status)?;
     *response.headers_mut() = headers;
@@ -363,24 +380,21 @@ unsafe fn respond_from_stack(state: *mut ffi::lua_State, requests: &Requests) ->
     this.send(response)
 }
 
-/// `requestRelease(id)`: the handler has ended. Its request is let go with everything that can
-/// hold the connection (an unused upgrade would otherwise receive the socket when the client
-/// hangs up, and keep it), so the socket closes now. A raw C function, as [`request_respond`].
+/// `release(requests, id)`: the handler has ended. Its request is let go with everything that
+/// can hold the connection (an unused upgrade would otherwise receive the socket when the
+/// client hangs up, and keep it), so the socket closes now. Called through the FFI, as
+/// [`respond_plain`].
 ///
 /// # Safety
-/// Called by Lua only, as a C closure made by [`raw_function`].
-unsafe extern "C-unwind" fn request_release(state: *mut ffi::lua_State) -> c_int {
-    unsafe {
-        let requests = &*ffi::lua_touserdata(state, ffi::lua_upvalueindex(1)).cast::<Requests>();
-        let id = ffi::lua_tonumber(state, 1) as RequestId;
-        if let Some(this) = requests.remove(id) {
-            this.stream.borrow_mut().take();
-            this.upgrade.borrow_mut().take();
-            this.body.borrow_mut().take();
-            this.unread.take();
-        }
+/// `requests` is the module's [`Requests`].
+unsafe extern "C" fn release(requests: *const Requests, id: f64) {
+    let requests = unsafe { &*requests };
+    if let Some(this) = requests.remove(id as RequestId) {
+        this.stream.borrow_mut().take();
+        this.upgrade.borrow_mut().take();
+        this.body.borrow_mut().take();
+        this.unread.take();
     }
-    0
 }
 
 /// A C closure over `requests` (a light userdata: the module keeps the [`Requests`] alive in
@@ -501,8 +515,14 @@ pub(crate) fn add_functions(lua: &Lua, native: &Table, requests: &Rc<Requests>) 
         Ok(MultiValue::new())
     }, nothing)?;
     add_function(lua, native, requests, "requestResponded", |lua, this, ()| this.respond.borrow().is_none().into_lua_multi(lua), |lua| true.into_lua_multi(lua))?;
-    native.set("requestRelease", raw_function(lua, requests, request_release)?)?;
-    // what the raw functions point to lives as long as the Lua state
+    // for the FFI: the Requests and the functions taking them, as addresses
+    let pointer = |address: *const c_void| Value::LightUserData(mlua::LightUserData(address.cast_mut()));
+    native.set("requests", pointer(Rc::as_ptr(requests).cast()))?;
+    let respond_plain: unsafe extern "C" fn(*const Requests, f64, c_int, *const u8, usize, c_int) -> c_int = respond_plain;
+    native.set("respondPlain", pointer(respond_plain as *const c_void))?;
+    let release: unsafe extern "C" fn(*const Requests, f64) = release;
+    native.set("release", pointer(release as *const c_void))?;
+    // what the raw and FFI functions point to lives as long as the Lua state
     lua.set_app_data(Rc::clone(requests));
     Ok(())
 }
