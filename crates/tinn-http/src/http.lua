@@ -327,7 +327,7 @@ local function handleRequest(serving, id, method, path, rawQuery)
   end
   local accessLog = serving.accessLog
   -- what the log line reads of the request, while it can still be read
-  if accessLog then local _ = req.headers, req.remoteAddress, req.version end
+  if accessLog then local _, _, _ = req.headers, req.remoteAddress, req.version end
   release(requests, id)
   if accessLog then
     local logged, logErr = pcall(writeAccessLog, accessLog, req, ws and 101 or res.statusCode, res.bytesSent)
