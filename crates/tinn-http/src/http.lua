@@ -39,7 +39,8 @@ local requestWrite, requestFinish, requestUpgrade = native.requestWrite, native.
 local requestResponded = native.requestResponded
 -- The two called for every request go through the FFI: a trace runs on through them (request.rs).
 local requests = ffi.cast("void *", native.requests)
-local respondPlain = ffi.cast("int (*)(void *, double, int, const char *, size_t, int)", native.respondPlain)
+local respondPlain = ffi.cast("int (*)(void *, double, int, const char *, size_t, int, int)", native.respondPlain)
+local setHeader = ffi.cast("void (*)(void *, double, int, const char *, size_t, const char *, size_t)", native.setHeader)
 local release = ffi.cast("void (*)(void *, double)", native.release)
 
 local function option(opts, key, kind, default, fname)
@@ -156,12 +157,15 @@ function Response:header(name, value)
   if type(value) ~= "string" and type(value) ~= "number" then
     argError(2, "res:header", "string expected, got " .. type(value))
   end
-  local headers = self.headers
+  local headers, fresh = self.headers, 0
   if not headers then
-    headers = {}
-    self.headers = headers
+    headers, fresh = {}, 1
+    self.headers, self.headersSet = headers, headers
   end
-  headers[name:lower()] = tostring(value)
+  name, value = name:lower(), tostring(value)
+  headers[name] = value
+  -- Rust keeps a copy, which a response sends without reading the table (`respond`)
+  setHeader(requests, self.id, fresh, name, #name, value, #value)
   return self
 end
 
@@ -171,9 +175,12 @@ local function raiseIfFailed(fname, ok, err)
 end
 
 -- Sends the whole response; `sent` tells the handler's task that nothing is left to answer.
+-- Through the FFI when the headers are none or those res:header set (Rust has them); through
+-- the table otherwise, and to say why the FFI call failed.
 local function respond(res, fname, body)
   local headers, compressing = res.headers, res.compressing
-  if headers == nil and respondPlain(requests, res.id, res.statusCode, body, body and #body or 0, compressing and 1 or 0) == 1 then
+  if (headers == nil or headers == res.headersSet) and respondPlain(requests, res.id, res.statusCode, body,
+      body and #body or 0, compressing and 1 or 0, headers and 1 or 0) == 1 then
     res.sent = true
     return true
   end

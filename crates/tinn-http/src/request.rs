@@ -44,6 +44,9 @@ pub(crate) struct RequestState {
     upgrade: RefCell<Option<hyper::upgrade::OnUpgrade>>,
     respond: RefCell<Option<Responder>>,
     stream: RefCell<Option<mpsc::Sender<Bytes>>>,
+    /// The headers `res:header` has set, as given (checked when the response is sent): the
+    /// copy `respondPlain` sends without reading the Lua table.
+    headers_set: RefCell<Vec<(Vec<u8>, Vec<u8>)>>,
 }
 
 /// A request's id as Lua holds it: the slot's generation above [`SLOT_BITS`] bits of slot
@@ -81,6 +84,7 @@ impl Requests {
             upgrade: RefCell::new(upgrade),
             respond: RefCell::new(Some(arrived.respond)),
             stream: RefCell::new(None),
+            headers_set: RefCell::default(),
         });
         let mut slots = self.slots.borrow_mut();
         let index = match self.free.borrow_mut().pop() {
@@ -342,17 +346,54 @@ unsafe fn respond_from_stack(state: *mut ffi::lua_State, requests: &Requests) ->
     }
 }
 
-/// `respondPlain(requests, id, status, body, length, compress)` → 1, or 0 when it failed
-/// (`requestRespond` then says why): [`request_respond`] for a response without headers,
-/// called through LuaJIT's FFI, so the trace that runs a handler goes on through it (a call to
-/// a C function would end the trace, and the rest of the handler would run interpreted).
+/// `respondPlain(requests, id, status, body, length, compress, withHeadersSet)` → 1, or 0 when
+/// it failed (`requestRespond` then says why): [`request_respond`] called through LuaJIT's FFI,
+/// with no headers or those `res:header` set, so the trace that runs a handler goes on through
+/// it (a call to a C function ends the trace, and the rest of the handler runs interpreted).
 ///
 /// # Safety
 /// `requests` is the module's [`Requests`]; `body` is null or points to `length` bytes.
-unsafe extern "C" fn respond_plain(requests: *const Requests, id: f64, status: c_int, body: *const u8, length: usize, compress: c_int) -> c_int {
+unsafe extern "C" fn respond_plain(
+    requests: *const Requests,
+    id: f64,
+    status: c_int,
+    body: *const u8,
+    length: usize,
+    compress: c_int,
+    with_headers_set: c_int,
+) -> c_int {
     let body = if body.is_null() { &[][..] } else { unsafe { std::slice::from_raw_parts(body, length) } };
     let requests = unsafe { &*requests };
-    c_int::from(respond(requests, id, i64::from(status), HeaderMap::new(), body, compress != 0).is_ok())
+    let mut headers = HeaderMap::new();
+    if with_headers_set != 0 {
+        let Some(this) = requests.get(id as RequestId) else { return 0 };
+        for (name, value) in this.headers_set.borrow().iter() {
+            if append_header(&mut headers, name, value).is_err() {
+                return 0;
+            }
+        }
+    }
+    c_int::from(respond(requests, id, i64::from(status), headers, body, compress != 0).is_ok())
+}
+
+/// `setHeader(requests, id, fresh, name, nameLength, value, valueLength)`: what `res:header`
+/// sets, kept for [`respond_plain`]; a header of the same name is replaced, `fresh` forgets
+/// those set before.
+///
+/// # Safety
+/// `requests` is the module's [`Requests`]; `name` and `value` point to as many bytes as said.
+unsafe extern "C" fn set_header(requests: *const Requests, id: f64, fresh: c_int, name: *const u8, name_length: usize, value: *const u8, value_length: usize) {
+    let requests = unsafe { &*requests };
+    let Some(this) = requests.get(id as RequestId) else { return };
+    let (name, value) = unsafe { (std::slice::from_raw_parts(name, name_length), std::slice::from_raw_parts(value, value_length)) };
+    let mut headers = this.headers_set.borrow_mut();
+    if fresh != 0 {
+        headers.clear();
+    }
+    match headers.iter_mut().find(|(set, _)| set.as_slice() == name) {
+        Some((_, old)) => *old = value.to_vec(),
+        None => headers.push((name.to_vec(), value.to_vec())),
+    }
 }
 
 /// Sends request `id`'s whole response.
@@ -518,8 +559,10 @@ pub(crate) fn add_functions(lua: &Lua, native: &Table, requests: &Rc<Requests>) 
     // for the FFI: the Requests and the functions taking them, as addresses
     let pointer = |address: *const c_void| Value::LightUserData(mlua::LightUserData(address.cast_mut()));
     native.set("requests", pointer(Rc::as_ptr(requests).cast()))?;
-    let respond_plain: unsafe extern "C" fn(*const Requests, f64, c_int, *const u8, usize, c_int) -> c_int = respond_plain;
+    let respond_plain: unsafe extern "C" fn(*const Requests, f64, c_int, *const u8, usize, c_int, c_int) -> c_int = respond_plain;
     native.set("respondPlain", pointer(respond_plain as *const c_void))?;
+    let set_header: unsafe extern "C" fn(*const Requests, f64, c_int, *const u8, usize, *const u8, usize) = set_header;
+    native.set("setHeader", pointer(set_header as *const c_void))?;
     let release: unsafe extern "C" fn(*const Requests, f64) = release;
     native.set("release", pointer(release as *const c_void))?;
     // what the raw and FFI functions point to lives as long as the Lua state
