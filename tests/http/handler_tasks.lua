@@ -1,11 +1,19 @@
 -- Handler tasks are reused between requests, and a handler that waits never holds up another
 -- request: four requests whose handlers wait for a signal are all inside their handlers at
--- once, while a fifth is answered meanwhile; handler errors leave the tasks serving.
+-- once, while a fifth is answered meanwhile; handler errors leave the tasks serving. A req/res
+-- kept past its handler's end reaches nothing, not the next request in its place.
 local http = require("tinn.http")
 
 local inside = 0
+local kept, freshInside
 local server = assert(http.serve{ port = 0, handler = function(req, res)
-  if req.path == "/wait" then
+  if req.path == "/keep" then
+    kept = { req = req, res = res } -- returns without sending: an empty 200
+  elseif req.path == "/fresh" then
+    freshInside = true -- in the slot the kept request had
+    waitSignal("fresh")
+    res:send("fresh answer")
+  elseif req.path == "/wait" then
     inside = inside + 1
     waitSignal("release")
     res:send("released")
@@ -33,4 +41,13 @@ print("failing handler", table.concat(failures, " "))
 local answers = {}
 for i = 1, 20 do answers[#answers + 1] = http.get(url .. "/again", { timeout = 5000 }).body end
 print("served after failures", #answers, answers[20])
+
+print("kept request answered", http.get(url .. "/keep", { timeout = 5000 }).status)
+local fresh = spawn(function() return http.get(url .. "/fresh", { timeout = 5000 }).body end)
+waitFor(function() return freshInside end, 5000)
+print("stale send", select(2, pcall(kept.res.send, kept.res, "stale")))
+print("stale headers", select(2, pcall(function() return kept.req.headers end)))
+print("stale read", kept.req:read())
+signalAll("fresh")
+print("the request after it", fresh:join(5000))
 server:close()

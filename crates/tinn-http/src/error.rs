@@ -163,6 +163,9 @@ pub enum HttpError {
     /// A handler answered a request twice.
     #[error("the response was already sent")]
     AlreadySent,
+    /// A request used after its handler ended (a `req`/`res` kept by another task).
+    #[error("the request is over (its handler has returned)")]
+    RequestOver,
     /// `res:write` before `res:start`.
     #[error("no streamed response was started")]
     NoStream,

@@ -9,6 +9,7 @@
 
 local native = ...
 local reactor = require("tinn.reactor")
+local ffi = require("ffi")
 
 local await = reactor.await
 local type, tostring, error, setmetatable, rawget, rawset = type, tostring, error, setmetatable, rawget, rawset
@@ -30,6 +31,17 @@ local handleMethods = require("tinn.handle")
 local argError = check.argError
 
 local checkTimeout = check.timeout
+
+-- A request is an integer id; these take it first (request.rs).
+local requestRemote, requestVersion, requestHeaders = native.requestRemote, native.requestVersion, native.requestHeaders
+local requestRead, requestRespond, requestStartStream = native.requestRead, native.requestRespond, native.requestStartStream
+local requestWrite, requestFinish, requestUpgrade = native.requestWrite, native.requestFinish, native.requestUpgrade
+local requestResponded = native.requestResponded
+-- The two called for every request go through the FFI: a trace runs on through them (request.rs).
+local requests = ffi.cast("void *", native.requests)
+local respondPlain = ffi.cast("int (*)(void *, double, int, const char *, size_t, int, int)", native.respondPlain)
+local setHeader = ffi.cast("void (*)(void *, double, int, const char *, size_t, const char *, size_t)", native.setHeader)
+local release = ffi.cast("void (*)(void *, double)", native.release)
 
 local function option(opts, key, kind, default, fname)
   local value = opts[key]
@@ -73,13 +85,20 @@ end
 -- Requests and responses, as handlers see them
 ---------------------------------------------------------------------------------------------------
 
+-- A fact of a request (headers, peer, version): raises once its handler has ended.
+local function requestFact(fetch, req, key)
+  local value, other = fetch(req.id)
+  if value == nil then error(format("req.%s: %s", key, other), 3) end
+  return value, other
+end
+
 local Request = {}
 local RequestMeta = {
   -- headers, query, the client's address and the version are fetched on first use: a handler
   -- that never looks pays nothing
   __index = function(req, key)
     if key == "headers" then
-      local headers = setmetatable(req.handle:headers(), Headers)
+      local headers = setmetatable(requestFact(requestHeaders, req, key), Headers)
       rawset(req, "headers", headers)
       return headers
     elseif key == "query" then
@@ -87,12 +106,12 @@ local RequestMeta = {
       rawset(req, "query", query)
       return query
     elseif key == "remoteAddress" or key == "remotePort" then
-      local address, port = req.handle:remote()
+      local address, port = requestFact(requestRemote, req, key)
       rawset(req, "remoteAddress", address)
       rawset(req, "remotePort", port)
       return rawget(req, key)
     elseif key == "version" then
-      local version = req.handle:version()
+      local version = requestFact(requestVersion, req, key)
       rawset(req, "version", version)
       return version
     end
@@ -109,7 +128,7 @@ function Request:body(maxBytes, timeoutMs)
   checkTimeout(timeoutMs, 2, "req:body")
   local cached = rawget(self, "bodyText")
   if cached then return cached end
-  local text, err = await(timeoutMs, self.handle:read(true, floor(maxBytes or DEFAULT_MAX_BODY)))
+  local text, err = await(timeoutMs, requestRead(self.id, true, floor(maxBytes or DEFAULT_MAX_BODY)))
   if text then rawset(self, "bodyText", text) end
   return text, err
 end
@@ -117,7 +136,7 @@ end
 --- req:read([timeoutMs]) -> the next chunk of the body | nil at its end | nil, err
 function Request:read(timeoutMs)
   checkTimeout(timeoutMs, 1, "req:read")
-  return await(timeoutMs, self.handle:read(false, 0))
+  return await(timeoutMs, requestRead(self.id, false, 0))
 end
 
 local Response = {}
@@ -138,12 +157,15 @@ function Response:header(name, value)
   if type(value) ~= "string" and type(value) ~= "number" then
     argError(2, "res:header", "string expected, got " .. type(value))
   end
-  local headers = self.headers
+  local headers, fresh = self.headers, 0
   if not headers then
-    headers = {}
-    self.headers = headers
+    headers, fresh = {}, 1
+    self.headers, self.headersSet = headers, headers
   end
-  headers[name:lower()] = tostring(value)
+  name, value = name:lower(), tostring(value)
+  headers[name] = value
+  -- Rust keeps a copy, which a response sends without reading the table (`respond`)
+  setHeader(requests, self.id, fresh, name, #name, value, #value)
   return self
 end
 
@@ -153,8 +175,16 @@ local function raiseIfFailed(fname, ok, err)
 end
 
 -- Sends the whole response; `sent` tells the handler's task that nothing is left to answer.
+-- Through the FFI when the headers are none or those res:header set (Rust has them); through
+-- the table otherwise, and to say why the FFI call failed.
 local function respond(res, fname, body)
-  local ok, err = res.handle:respond(res.statusCode, res.headers, body, res.compressing)
+  local headers, compressing = res.headers, res.compressing
+  if (headers == nil or headers == res.headersSet) and respondPlain(requests, res.id, res.statusCode, body,
+      body and #body or 0, compressing and 1 or 0, headers and 1 or 0) == 1 then
+    res.sent = true
+    return true
+  end
+  local ok, err = requestRespond(res.id, res.statusCode, headers, body, compressing)
   if ok then res.sent = true end
   return raiseIfFailed(fname, ok, err)
 end
@@ -182,10 +212,10 @@ function Response:write(chunk, timeoutMs)
   if type(chunk) ~= "string" then argError(1, "res:write", "string expected, got " .. type(chunk)) end
   checkTimeout(timeoutMs, 2, "res:write")
   if not self.streaming then
-    raiseIfFailed("res:write", self.handle:startStream(self.statusCode, self.headers, self.compressing))
+    raiseIfFailed("res:write", requestStartStream(self.id, self.statusCode, self.headers, self.compressing))
     self.streaming, self.sent = true, true
   end
-  local ok, err = await(timeoutMs, self.handle:write(chunk))
+  local ok, err = await(timeoutMs, requestWrite(self.id, chunk))
   if ok then self.bytesSent = self.bytesSent + #chunk end
   if err == "timeout" then return nil, err, 0 end
   return ok, err
@@ -200,7 +230,7 @@ function Response:compress(on)
 end
 
 --- res:finish() ends a streamed response (done for you when the handler returns).
-function Response:finish() self.handle:finish() end
+function Response:finish() requestFinish(self.id) end
 
 ---------------------------------------------------------------------------------------------------
 -- WebSockets
@@ -243,12 +273,12 @@ handleMethods.addMethods(WebSocket, "ws", function(self) return format("WebSocke
 
 --- res:upgrade() answers a WebSocket handshake -> ws | nil, err (not a handshake)
 function Response:upgrade()
-  local handle, err = await(nil, self.handle:upgrade())
+  local handle, err = await(nil, requestUpgrade(self.id))
   if not handle then
-    self.sent = self.handle:responded() -- the 101 went out before the upgrade failed
+    self.sent = requestResponded(self.id) -- the 101 went out before the upgrade failed
     return nil, err
   end
-  local address, port = self.handle:remote()
+  local address, port = requestRemote(self.id)
   local ws = setmetatable({ handle = handle, peer = address .. ":" .. port }, WebSocket)
   self.websocket = ws -- closed when the handler ends
   return ws
@@ -281,30 +311,31 @@ end
 
 local TEXT_PLAIN = { ["content-type"] = "text/plain" }
 
--- Runs the handler on one request in the calling task. `holds`: the request has a body or an
--- upgrade, which the handle must let go of when the handler ends.
-local function handleRequest(serving, handle, method, path, rawQuery, holds)
-  local req = setmetatable({ handle = handle, method = method, path = path, rawQuery = rawQuery }, RequestMeta)
-  local res = setmetatable({ handle = handle, statusCode = 200, bytesSent = 0, compressing = serving.compress,
+-- Runs the handler on one request in the calling task, then lets the request go.
+local function handleRequest(serving, id, method, path, rawQuery)
+  local req = setmetatable({ id = id, method = method, path = path, rawQuery = rawQuery }, RequestMeta)
+  local res = setmetatable({ id = id, statusCode = 200, bytesSent = 0, compressing = serving.compress,
     sent = false }, Response)
   local ok, err = xpcall(serving.handler, reactor.traceback, req, res)
   if not ok then
     io.stderr:write(format("tinn: error in HTTP handler for %s %s: %s\n", method, path, tostring(err)))
     if not res.sent then
       res.statusCode, res.bytesSent = 500, 22
-      handle:respond(500, TEXT_PLAIN, "Internal Server Error\n")
+      requestRespond(id, 500, TEXT_PLAIN, "Internal Server Error\n")
     end
   elseif not res.sent then
-    handle:respond(res.statusCode, res.headers, nil, false) -- the handler sent nothing: an empty body
+    requestRespond(id, res.statusCode, res.headers, nil, false) -- the handler sent nothing: an empty body
   end
   -- The connection is the handler's: when it ends, so does a WebSocket it did not close (1011
-  -- when the handler failed), and the socket is let go now, not when Lua collects `handle`.
+  -- when the handler failed), and the socket is let go now.
   local ws = rawget(res, "websocket")
   if ws and not ws.handle:isClosed() then
     await(nil, ws.handle:close(ok and 1000 or 1011, ok and "" or "handler failed"))
   end
-  if holds or res.streaming then handle:release() end
   local accessLog = serving.accessLog
+  -- what the log line reads of the request, while it can still be read
+  if accessLog then local _, _, _ = req.headers, req.remoteAddress, req.version end
+  release(requests, id)
   if accessLog then
     local logged, logErr = pcall(writeAccessLog, accessLog, req, ws and 101 or res.statusCode, res.bytesSent)
     if not logged then io.stderr:write(format("tinn: HTTP access log failed: %s\n", tostring(logErr))) end
@@ -317,7 +348,7 @@ end
 -- request costs no new task. While requests are queued one more task is always woken (or
 -- started) and not yet running (`pending`): a handler that waits never holds up the requests
 -- behind it, and handlers that do not wait serve a whole batch in one task.
-local REQUEST_FIELDS = 5
+local REQUEST_FIELDS = 4
 local MAX_IDLE_HANDLERS = 256
 
 local handlerTask
@@ -333,7 +364,7 @@ function handlerTask(serving)
   while true do
     local at = serving.head
     if at <= serving.tail then
-      local handle, method, path, rawQuery, holds = queue[at], queue[at + 1], queue[at + 2], queue[at + 3], queue[at + 4]
+      local id, method, path, rawQuery = queue[at], queue[at + 1], queue[at + 2], queue[at + 3]
       for i = at, at + REQUEST_FIELDS - 1 do queue[i] = nil end
       if at + REQUEST_FIELDS > serving.tail then
         serving.head, serving.tail = 1, 0
@@ -341,7 +372,7 @@ function handlerTask(serving)
         serving.head = at + REQUEST_FIELDS
         if serving.pending == 0 then wakeHandler(serving) end
       end
-      handleRequest(serving, handle, method, path, rawQuery, holds)
+      handleRequest(serving, id, method, path, rawQuery)
     elseif serving.closed or serving.idle >= MAX_IDLE_HANDLERS then
       return
     else

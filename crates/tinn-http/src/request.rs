@@ -1,6 +1,7 @@
-//! `Request`: one HTTP request as a handler sees it, and the way its response goes back. The
-//! request line comes over with the request (`nextRequests`); the peer, version, headers and
-//! body only when the handler asks.
+//! `Requests`: the HTTP requests handed to Lua, and the way their responses go back. Lua holds
+//! a request as an integer id (no userdata per request); the request line comes over with it
+//! (`nextRequests`), the peer, version, headers and body only when the handler asks, through
+//! the `request*` functions of the native module, which take the id first.
 
 use std::cell::RefCell;
 use std::net::SocketAddr;
@@ -9,10 +10,13 @@ use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
 use http_body_util::{BodyExt, Either, Full};
-use hyper::body::{Body, Incoming};
+use hyper::body::Incoming;
 use hyper::header::{HeaderName, HeaderValue};
 use hyper::{HeaderMap, Response, StatusCode};
-use mlua::{IntoLuaMulti, Lua, MultiValue, Result as LuaResult, Table, UserData, UserDataMethods, Value};
+use std::ffi::{c_int, c_void, CStr};
+
+use mlua::ffi;
+use mlua::{FromLuaMulti, IntoLuaMulti, Lua, MultiValue, Result as LuaResult, Table, Value};
 use tokio::sync::mpsc;
 
 use tinn_reactor::ScriptError;
@@ -25,7 +29,8 @@ use crate::error::HttpError;
 use crate::websocket::{Io, WebSocketHandle};
 use crate::server::{Arrived, Responder};
 
-struct RequestState {
+/// One request taken by Lua, while its handler runs.
+pub(crate) struct RequestState {
     head: hyper::http::request::Parts,
     peer: SocketAddr,
     /// Taken out while a read is in flight, put back when it ends however it ends.
@@ -39,16 +44,38 @@ struct RequestState {
     upgrade: RefCell<Option<hyper::upgrade::OnUpgrade>>,
     respond: RefCell<Option<Responder>>,
     stream: RefCell<Option<mpsc::Sender<Bytes>>>,
+    /// The headers `res:header` has set, as given (checked when the response is sent): the
+    /// copy `respondPlain` sends without reading the Lua table.
+    headers_set: RefCell<Vec<(Vec<u8>, Vec<u8>)>>,
 }
 
-/// The userdata behind a handler's `req`/`res` pair.
-pub struct RequestHandle(Rc<RequestState>);
+/// A request's id as Lua holds it: the slot's generation above [`SLOT_BITS`] bits of slot
+/// index. Generations wrap below 2^20, so ids stay exact as Lua numbers (doubles).
+pub(crate) type RequestId = u64;
+const SLOT_BITS: u32 = 32;
+const GENERATIONS: u32 = 1 << 20;
 
-impl RequestHandle {
-    pub(crate) fn new(arrived: Arrived) -> RequestHandle {
+#[derive(Default)]
+struct Slot {
+    generation: u32,
+    request: Option<Rc<RequestState>>,
+}
+
+/// The requests handed to Lua whose handlers have not ended, by id; one per Lua state. An id
+/// kept past its handler's end finds nothing (its slot's generation moved on), never a newer
+/// request in the same slot.
+#[derive(Default)]
+pub(crate) struct Requests {
+    slots: RefCell<Vec<Slot>>,
+    free: RefCell<Vec<u32>>,
+}
+
+impl Requests {
+    /// Takes in a request hyper has parsed; Lua holds it by the id returned.
+    pub(crate) fn insert(&self, arrived: Arrived) -> (RequestId, Rc<RequestState>) {
         let (mut head, body) = arrived.request.into_parts();
         let upgrade = head.extensions.remove::<hyper::upgrade::OnUpgrade>();
-        RequestHandle(Rc::new(RequestState {
+        let state = Rc::new(RequestState {
             head,
             peer: arrived.peer,
             body: RefCell::new(Some(body)),
@@ -57,17 +84,42 @@ impl RequestHandle {
             upgrade: RefCell::new(upgrade),
             respond: RefCell::new(Some(arrived.respond)),
             stream: RefCell::new(None),
-        }))
+            headers_set: RefCell::default(),
+        });
+        let mut slots = self.slots.borrow_mut();
+        let index = match self.free.borrow_mut().pop() {
+            Some(index) => index as usize,
+            None => {
+                slots.push(Slot::default());
+                slots.len() - 1
+            }
+        };
+        let slot = &mut slots[index];
+        slot.request = Some(Rc::clone(&state));
+        (RequestId::from(slot.generation) << SLOT_BITS | index as RequestId, state)
     }
 
-    pub(crate) fn head(&self) -> &hyper::http::request::Parts {
-        &self.0.head
+    fn get(&self, id: RequestId) -> Option<Rc<RequestState>> {
+        let (index, generation) = Self::split(id);
+        let slots = self.slots.borrow();
+        let slot = slots.get(index)?;
+        (slot.generation == generation).then(|| slot.request.clone()).flatten()
     }
 
-    /// Whether the request holds something of its connection (a body not known to be empty,
-    /// an upgrade) that `release` must let go of when the handler ends.
-    pub(crate) fn holds_connection(&self) -> bool {
-        self.0.upgrade.borrow().is_some() || self.0.body.borrow().as_ref().is_some_and(|body| !body.is_end_stream())
+    /// Ends a request: its slot is free for the next one, and this id finds nothing from now on.
+    fn remove(&self, id: RequestId) -> Option<Rc<RequestState>> {
+        let (index, generation) = Self::split(id);
+        let mut slots = self.slots.borrow_mut();
+        let slot = slots.get_mut(index).filter(|slot| slot.generation == generation)?;
+        let request = slot.request.take()?;
+        slot.generation = (slot.generation + 1) % GENERATIONS;
+        self.free.borrow_mut().push(index as u32);
+        Some(request)
+    }
+
+    fn split(id: RequestId) -> (usize, u32) {
+        let index = usize::try_from(id & ((1 << SLOT_BITS) - 1)).unwrap_or(usize::MAX);
+        (index, u32::try_from(id >> SLOT_BITS).unwrap_or(u32::MAX))
     }
 }
 
@@ -77,12 +129,55 @@ pub(crate) fn header_map(headers: Option<Table>) -> Result<HeaderMap, HttpError>
     let Some(headers) = headers else { return Ok(map) };
     for pair in headers.pairs::<mlua::LuaString, mlua::LuaString>() {
         let Ok((name, value)) = pair else { return Err(HttpError::HeadersNotStrings(not_a_string(&headers))) };
-        let name_bytes = name.as_bytes();
-        let header = HeaderName::from_bytes(&name_bytes)
-            .map_err(|_| HttpError::InvalidHeaderName(String::from_utf8_lossy(&name_bytes).into_owned()))?;
-        let value = HeaderValue::from_bytes(&value.as_bytes())
-            .map_err(|_| HttpError::InvalidHeaderValue(header.to_string()))?;
-        map.append(header, value);
+        append_header(&mut map, &name.as_bytes(), &value.as_bytes())?;
+    }
+    Ok(map)
+}
+
+fn append_header(map: &mut HeaderMap, name: &[u8], value: &[u8]) -> Result<(), HttpError> {
+    let header = HeaderName::from_bytes(name).map_err(|_| HttpError::InvalidHeaderName(String::from_utf8_lossy(name).into_owned()))?;
+    let value = HeaderValue::from_bytes(value).map_err(|_| HttpError::InvalidHeaderValue(header.to_string()))?;
+    map.append(header, value);
+    Ok(())
+}
+
+/// The string at stack `index`, a number converted in place (as mlua's path accepts), or None.
+///
+/// # Safety
+/// `index` is a valid index of `state`'s stack, not a key lua_next still needs when it holds a
+/// number; the bytes live as long as the value stays there.
+unsafe fn string_at<'a>(state: *mut ffi::lua_State, index: c_int) -> Option<&'a [u8]> {
+    unsafe {
+        let kind = ffi::lua_type(state, index);
+        if kind != ffi::LUA_TSTRING && kind != ffi::LUA_TNUMBER {
+            return None;
+        }
+        let mut len = 0;
+        let ptr = ffi::lua_tolstring(state, index, &mut len);
+        Some(std::slice::from_raw_parts(ptr.cast::<u8>(), len))
+    }
+}
+
+/// The `{name = value}` headers table at stack `index` as a HeaderMap, read through the C API.
+///
+/// # Safety
+/// `index` is a table on `state`'s stack, an absolute index, with two free slots above the top.
+unsafe fn header_map_at(state: *mut ffi::lua_State, index: c_int) -> Result<HeaderMap, HttpError> {
+    let mut map = HeaderMap::new();
+    unsafe {
+        ffi::lua_pushnil(state);
+        while ffi::lua_next(state, index) != 0 {
+            let name = if ffi::lua_type(state, -2) == ffi::LUA_TSTRING { string_at(state, -2) } else { None };
+            let (Some(name), Some(value)) = (name, string_at(state, -1)) else {
+                let kind = |at| CStr::from_ptr(ffi::lua_typename(state, ffi::lua_type(state, at))).to_string_lossy().into_owned();
+                return Err(HttpError::HeadersNotStrings(match name {
+                    Some(name) => format!("header '{}' is a {}", String::from_utf8_lossy(name), kind(-1)),
+                    None => format!("a {} key", kind(-2)),
+                }));
+            };
+            append_header(&mut map, name, value)?;
+            ffi::lua_settop(state, -2); // the value; the key stays for lua_next
+        }
     }
     Ok(map)
 }
@@ -122,6 +217,10 @@ fn status_code(status: u16) -> Result<StatusCode, HttpError> {
 }
 
 impl RequestState {
+    pub(crate) fn head(&self) -> &hyper::http::request::Parts {
+        &self.head
+    }
+
     fn send(&self, response: Response<ResponseBody>) -> Result<(), HttpError> {
         let respond = self.respond.borrow_mut().take().ok_or(HttpError::AlreadySent)?;
         // The connection may be gone already (client hung up); that is not the handler's error.
@@ -177,8 +276,8 @@ impl Drop for BodyRead {
 }
 
 /// Reads the body: all of it up to `max` bytes (`whole`), or the next chunk. nil at the end.
-fn http_request_read(lua: &Lua, this: &RequestHandle, (whole, max): (bool, usize)) -> LuaResult<MultiValue> {
-    let state = Rc::clone(&this.0);
+fn http_request_read(lua: &Lua, this: &Rc<RequestState>, (whole, max): (bool, usize)) -> LuaResult<MultiValue> {
+    let state = Rc::clone(this);
     if !whole && !state.unread.borrow().is_empty() {
         let chunk = state.unread.take();
         return lua.create_string(&chunk)?.into_lua_multi(lua);
@@ -221,50 +320,171 @@ impl RequestState {
     }
 }
 
-fn http_request_respond(
-    lua: &Lua,
-    this: &RequestHandle,
-    (status, headers, body, compress): (u16, Option<Table>, Option<mlua::BString>, Option<bool>),
-) -> LuaResult<MultiValue> {
-    // BString is read straight off the Lua stack (a LuaString would take a reference slot) and
-    // becomes the body without a second copy.
-    let bytes = body.map(|b| Bytes::from(Vec::from(b))).unwrap_or_default();
-    let mut response = match RequestState::response(status, headers, Either::Left(Full::new(Bytes::new()))) {
-        Ok(response) => response,
-        Err(err) => return err.into_failure(lua),
+/// `requestRespond(id, status, headers, body, compress)` → true | nil, err: sends the whole
+/// response. It runs for every request, so it is a raw C function (its upvalue: the
+/// [`Requests`]): mlua's argument and result conversion cost ~700 instructions a call, more
+/// than the work. It raises nothing while Rust values are alive but the failure's message.
+///
+/// # Safety
+/// Called by Lua only, as a C closure made by [`raw_function`].
+unsafe extern "C-unwind" fn request_respond(state: *mut ffi::lua_State) -> c_int {
+    unsafe {
+        let requests = &*ffi::lua_touserdata(state, ffi::lua_upvalueindex(1)).cast::<Requests>();
+        ffi::lua_settop(state, 5);
+        match respond_from_stack(state, requests) {
+            Ok(()) => {
+                ffi::lua_pushboolean(state, 1);
+                1
+            }
+            Err(err) => push_failure(state, &err.to_string()),
+        }
+    }
+}
+
+/// Pushes `nil, message`; returns the number of values pushed.
+///
+/// # Safety
+/// `state` is the stack of a running C function, with two free slots.
+unsafe fn push_failure(state: *mut ffi::lua_State, message: &str) -> c_int {
+    unsafe {
+        ffi::lua_pushnil(state);
+        ffi::lua_pushlstring(state, message.as_ptr().cast(), message.len());
+    }
+    2
+}
+
+/// # Safety
+/// `state` holds `request_respond`'s five arguments at 1..=5 and has free slots above them.
+unsafe fn respond_from_stack(state: *mut ffi::lua_State, requests: &Requests) -> Result<(), HttpError> {
+    let headers = match unsafe { ffi::lua_type(state, 3) } {
+        ffi::LUA_TTABLE => unsafe { header_map_at(state, 3)? },
+        _ => HeaderMap::new(),
     };
-    let coding = this.0.coding(compress).filter(|_| compress::should_compress(status, response.headers(), Some(bytes.len())));
+    unsafe {
+        let body = string_at(state, 4).unwrap_or_default();
+        respond(requests, ffi::lua_tonumber(state, 1), ffi::lua_tointeger(state, 2), headers, body, ffi::lua_toboolean(state, 5) != 0)
+    }
+}
+
+/// `respondPlain(requests, id, status, body, length, compress, withHeadersSet)` → 1, or 0 when
+/// it failed (`requestRespond` then says why): [`request_respond`] called through LuaJIT's FFI,
+/// with no headers or those `res:header` set, so the trace that runs a handler goes on through
+/// it (a call to a C function ends the trace, and the rest of the handler runs interpreted).
+///
+/// # Safety
+/// `requests` is the module's [`Requests`]; `body` is null or points to `length` bytes.
+unsafe extern "C" fn respond_plain(
+    requests: *const Requests,
+    id: f64,
+    status: c_int,
+    body: *const u8,
+    length: usize,
+    compress: c_int,
+    with_headers_set: c_int,
+) -> c_int {
+    let body = if body.is_null() { &[][..] } else { unsafe { std::slice::from_raw_parts(body, length) } };
+    let requests = unsafe { &*requests };
+    let mut headers = HeaderMap::new();
+    if with_headers_set != 0 {
+        let Some(this) = requests.get(id as RequestId) else { return 0 };
+        for (name, value) in this.headers_set.borrow().iter() {
+            if append_header(&mut headers, name, value).is_err() {
+                return 0;
+            }
+        }
+    }
+    c_int::from(respond(requests, id, i64::from(status), headers, body, compress != 0).is_ok())
+}
+
+/// `setHeader(requests, id, fresh, name, nameLength, value, valueLength)`: what `res:header`
+/// sets, kept for [`respond_plain`]; a header of the same name is replaced, `fresh` forgets
+/// those set before.
+///
+/// # Safety
+/// `requests` is the module's [`Requests`]; `name` and `value` point to as many bytes as said.
+unsafe extern "C" fn set_header(requests: *const Requests, id: f64, fresh: c_int, name: *const u8, name_length: usize, value: *const u8, value_length: usize) {
+    let requests = unsafe { &*requests };
+    let Some(this) = requests.get(id as RequestId) else { return };
+    let (name, value) = unsafe { (std::slice::from_raw_parts(name, name_length), std::slice::from_raw_parts(value, value_length)) };
+    let mut headers = this.headers_set.borrow_mut();
+    if fresh != 0 {
+        headers.clear();
+    }
+    match headers.iter_mut().find(|(set, _)| set.as_slice() == name) {
+        Some((_, old)) => *old = value.to_vec(),
+        None => headers.push((name.to_vec(), value.to_vec())),
+    }
+}
+
+/// Sends request `id`'s whole response.
+fn respond(requests: &Requests, id: f64, status: i64, headers: HeaderMap, body: &[u8], compress: bool) -> Result<(), HttpError> {
+    // the wrapper passes the id it was given and a checked status; anything else finds nothing
+    // or fails as an invalid status
+    let Some(this) = requests.get(id as RequestId) else { return Err(HttpError::AlreadySent) };
+    let status = u16::try_from(status).map_err(|_| HttpError::InvalidStatus(u16::MAX))?;
+    let mut response = Response::new(Either::Left(Full::new(Bytes::new())));
+    *response.status_mut() = status_code(status)?;
+    *response.headers_mut() = headers;
+    let coding = this.coding(Some(compress)).filter(|_| compress::should_compress(status, response.headers(), Some(body.len())));
     let bytes = match coding {
-        Some(coding) => match compress::encode(&bytes, coding) {
+        Some(coding) => match compress::encode(body, coding) {
             Ok(encoded) => {
                 compress::mark_encoded(response.headers_mut(), coding);
                 encoded
             }
-            Err(_) => bytes, // compressing into memory does not fail; if it did, send the original
+            // compressing into memory does not fail; if it did, send the original
+            Err(_) => Bytes::copy_from_slice(body),
         },
-        None => bytes,
+        None => Bytes::copy_from_slice(body),
     };
     *response.body_mut() = Either::Left(Full::new(bytes));
-    match this.0.send(response) {
-        Ok(()) => true.into_lua_multi(lua),
-        Err(err) => err.into_failure(lua),
+    this.send(response)
+}
+
+/// `release(requests, id)`: the handler has ended. Its request is let go with everything that
+/// can hold the connection (an unused upgrade would otherwise receive the socket when the
+/// client hangs up, and keep it), so the socket closes now. Called through the FFI, as
+/// [`respond_plain`].
+///
+/// # Safety
+/// `requests` is the module's [`Requests`].
+unsafe extern "C" fn release(requests: *const Requests, id: f64) {
+    let requests = unsafe { &*requests };
+    if let Some(this) = requests.remove(id as RequestId) {
+        this.stream.borrow_mut().take();
+        this.upgrade.borrow_mut().take();
+        this.body.borrow_mut().take();
+        this.unread.take();
     }
 }
 
-fn http_request_start_stream(lua: &Lua, this: &RequestHandle, (status, headers, compress): (u16, Option<Table>, Option<bool>)) -> LuaResult<MultiValue> {
+/// A C closure over `requests` (a light userdata: the module keeps the [`Requests`] alive in
+/// the Lua state's app data for as long as the state lives).
+fn raw_function(lua: &Lua, requests: &Rc<Requests>, function: ffi::lua_CFunction) -> LuaResult<mlua::Function> {
+    let pointer = Rc::as_ptr(requests).cast_mut().cast::<c_void>();
+    // SAFETY: pushes one value, the closure, which exec_raw returns
+    unsafe {
+        lua.exec_raw((), |state| {
+            ffi::lua_pushlightuserdata(state, pointer);
+            ffi::lua_pushcclosure(state, function, 1);
+        })
+    }
+}
+
+fn http_request_start_stream(lua: &Lua, this: &Rc<RequestState>, (status, headers, compress): (u16, Option<Table>, Option<bool>)) -> LuaResult<MultiValue> {
     let mut response = match RequestState::response(status, headers, Either::Left(Full::new(Bytes::new()))) {
         Ok(response) => response,
         Err(err) => return err.into_failure(lua),
     };
-    let coding = this.0.coding(compress).filter(|_| compress::should_compress(status, response.headers(), None));
+    let coding = this.coding(compress).filter(|_| compress::should_compress(status, response.headers(), None));
     if let Some(coding) = coding {
         compress::mark_encoded(response.headers_mut(), coding);
     }
     let (sender, body) = ChannelBody::new(coding);
     *response.body_mut() = Either::Right(body);
-    match this.0.send(response) {
+    match this.send(response) {
         Ok(()) => {
-            *this.0.stream.borrow_mut() = Some(sender);
+            *this.stream.borrow_mut() = Some(sender);
             true.into_lua_multi(lua)
         }
         Err(err) => err.into_failure(lua),
@@ -273,8 +493,8 @@ fn http_request_start_stream(lua: &Lua, this: &RequestHandle, (status, headers, 
 
 /// Queues a chunk of a streamed response; waits (the task, not the loop) while the client is
 /// slower than the handler.
-fn http_request_write(lua: &Lua, this: &RequestHandle, chunk: mlua::LuaString) -> LuaResult<MultiValue> {
-    let Some(sender) = this.0.stream.borrow().clone() else {
+fn http_request_write(lua: &Lua, this: &Rc<RequestState>, chunk: mlua::LuaString) -> LuaResult<MultiValue> {
+    let Some(sender) = this.stream.borrow().clone() else {
         return HttpError::NoStream.into_failure(lua);
     };
     let bytes = Bytes::copy_from_slice(&chunk.as_bytes());
@@ -291,11 +511,11 @@ fn http_request_write(lua: &Lua, this: &RequestHandle, chunk: mlua::LuaString) -
 
 /// Answers a WebSocket handshake with `101 Switching Protocols` and, once hyper hands over the
 /// connection, returns the WebSocket.
-fn http_request_upgrade(lua: &Lua, this: &RequestHandle, (): ()) -> LuaResult<MultiValue> {
-    if this.0.head.version == hyper::Version::HTTP_2 {
+fn http_request_upgrade(lua: &Lua, this: &Rc<RequestState>, (): ()) -> LuaResult<MultiValue> {
+    if this.head.version == hyper::Version::HTTP_2 {
         return HttpError::NotUpgradable("WebSocket over HTTP/2 (RFC 8441) is not supported: the client must connect over HTTP/1.1").into_failure(lua);
     }
-    let headers = &this.0.head.headers;
+    let headers = &this.head.headers;
     let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).unwrap_or("");
     if !header("upgrade").eq_ignore_ascii_case("websocket") || header("sec-websocket-version") != "13" {
         return HttpError::NotUpgradable("not a WebSocket handshake (needs upgrade: websocket and sec-websocket-version: 13)").into_failure(lua);
@@ -305,7 +525,7 @@ fn http_request_upgrade(lua: &Lua, this: &RequestHandle, (): ()) -> LuaResult<Mu
         return HttpError::NotUpgradable("not a WebSocket handshake (no sec-websocket-key)").into_failure(lua);
     }
     let accept = tokio_tungstenite::tungstenite::handshake::derive_accept_key(key.as_bytes());
-    let Some(on_upgrade) = this.0.upgrade.borrow_mut().take() else {
+    let Some(on_upgrade) = this.upgrade.borrow_mut().take() else {
         return HttpError::NotUpgradable("the connection cannot be upgraded").into_failure(lua);
     };
     let mut response = Response::new(Either::Left(Full::new(Bytes::new())));
@@ -317,7 +537,7 @@ fn http_request_upgrade(lua: &Lua, this: &RequestHandle, (): ()) -> LuaResult<Mu
         Ok(value) => response_headers.insert(hyper::header::SEC_WEBSOCKET_ACCEPT, value),
         Err(_) => return HttpError::NotUpgradable("websocket: bad accept key").into_failure(lua),
     };
-    if let Err(err) = this.0.send(response) {
+    if let Err(err) = this.send(response) {
         return err.into_failure(lua);
     }
     tinn_reactor::start(lua, async move {
@@ -336,31 +556,53 @@ fn http_request_upgrade(lua: &Lua, this: &RequestHandle, (): ()) -> LuaResult<Mu
     })
 }
 
-impl UserData for RequestHandle {
-    fn add_methods<M: UserDataMethods<Self>>(methods: &mut M) {
-        methods.add_method("remote", |lua, this, ()| (this.0.peer.ip().to_string(), this.0.peer.port()).into_lua_multi(lua));
-        methods.add_method("version", |_, this, ()| Ok(format!("{:?}", this.0.head.version)));
-        methods.add_method("headers", |lua, this, ()| header_table(lua, &this.0.head.headers));
-        methods.add_method("read", http_request_read);
-        methods.add_method("respond", http_request_respond);
-        methods.add_method("startStream", http_request_start_stream);
-        methods.add_method("write", http_request_write);
-        methods.add_method("upgrade", http_request_upgrade);
-        // Ends a streamed response (the client sees the last chunk).
-        methods.add_method("finish", |_, this, ()| {
-            this.0.stream.borrow_mut().take();
-            Ok(())
-        });
-        // The handler has ended: let go of everything that can hold the connection, so its
-        // socket closes now rather than when Lua collects this object (an unused upgrade
-        // would otherwise receive the socket when the client hangs up, and keep it).
-        methods.add_method("release", |_, this, ()| {
-            this.0.stream.borrow_mut().take();
-            this.0.upgrade.borrow_mut().take();
-            this.0.body.borrow_mut().take();
-            this.0.unread.take();
-            Ok(())
-        });
-        methods.add_method("responded", |_, this, ()| Ok(this.0.respond.borrow().is_none()));
-    }
+/// Adds the `request*` functions to the native module. Each takes a request id first; on an
+/// id whose handler has ended it does what `over` says.
+pub(crate) fn add_functions(lua: &Lua, native: &Table, requests: &Rc<Requests>) -> LuaResult<()> {
+    let sent = |lua: &Lua| HttpError::AlreadySent.into_failure(lua);
+    let over = |lua: &Lua| HttpError::RequestOver.into_failure(lua);
+    let nothing = |_: &Lua| Ok(MultiValue::new());
+    add_function(lua, native, requests, "requestRemote", |lua, this, ()| (this.peer.ip().to_string(), this.peer.port()).into_lua_multi(lua), over)?;
+    add_function(lua, native, requests, "requestVersion", |lua, this, ()| format!("{:?}", this.head.version).into_lua_multi(lua), over)?;
+    add_function(lua, native, requests, "requestHeaders", |lua, this, ()| header_table(lua, &this.head.headers)?.into_lua_multi(lua), over)?;
+    add_function(lua, native, requests, "requestRead", http_request_read, over)?;
+    native.set("requestRespond", raw_function(lua, requests, request_respond)?)?;
+    add_function(lua, native, requests, "requestStartStream", http_request_start_stream, sent)?;
+    add_function(lua, native, requests, "requestWrite", http_request_write, over)?;
+    add_function(lua, native, requests, "requestUpgrade", http_request_upgrade, sent)?;
+    // Ends a streamed response (the client sees the last chunk).
+    add_function(lua, native, requests, "requestFinish", |_, this, ()| {
+        this.stream.borrow_mut().take();
+        Ok(MultiValue::new())
+    }, nothing)?;
+    add_function(lua, native, requests, "requestResponded", |lua, this, ()| this.respond.borrow().is_none().into_lua_multi(lua), |lua| true.into_lua_multi(lua))?;
+    // for the FFI: the Requests and the functions taking them, as addresses
+    let pointer = |address: *const c_void| Value::LightUserData(mlua::LightUserData(address.cast_mut()));
+    native.set("requests", pointer(Rc::as_ptr(requests).cast()))?;
+    let respond_plain: unsafe extern "C" fn(*const Requests, f64, c_int, *const u8, usize, c_int, c_int) -> c_int = respond_plain;
+    native.set("respondPlain", pointer(respond_plain as *const c_void))?;
+    let set_header: unsafe extern "C" fn(*const Requests, f64, c_int, *const u8, usize, *const u8, usize) = set_header;
+    native.set("setHeader", pointer(set_header as *const c_void))?;
+    let release: unsafe extern "C" fn(*const Requests, f64) = release;
+    native.set("release", pointer(release as *const c_void))?;
+    // what the raw and FFI functions point to lives as long as the Lua state
+    lua.set_app_data(Rc::clone(requests));
+    Ok(())
+}
+
+type RequestFunction<A> = fn(&Lua, &Rc<RequestState>, A) -> LuaResult<MultiValue>;
+
+fn add_function<A: FromLuaMulti + 'static>(
+    lua: &Lua,
+    native: &Table,
+    requests: &Rc<Requests>,
+    name: &str,
+    function: RequestFunction<A>,
+    over: fn(&Lua) -> LuaResult<MultiValue>,
+) -> LuaResult<()> {
+    let requests = Rc::clone(requests);
+    native.set(name, lua.create_function(move |lua, (id, args): (RequestId, A)| match requests.get(id) {
+        Some(this) => function(lua, &this, args),
+        None => over(lua),
+    })?)
 }

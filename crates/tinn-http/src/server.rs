@@ -38,7 +38,7 @@ use tinn_reactor::{Closing, Raced, ScriptError};
 
 use crate::body::ResponseBody;
 use crate::error::HttpError;
-use crate::request::RequestHandle;
+use crate::request::Requests;
 use crate::tls::Certificates;
 
 /// hyper refuses read buffers below 8 KiB, so smaller header limits are raised to this.
@@ -138,6 +138,8 @@ impl Drop for Responder {
 
 pub(crate) struct Server {
     local: SocketAddr,
+    /// Where the requests taken by Lua live until their handlers end.
+    requests: Rc<Requests>,
     /// The certificates (reloadable) and the rustls config built on them, for HTTPS.
     tls: Option<(Arc<Certificates>, Arc<rustls::ServerConfig>)>,
     queue: RefCell<VecDeque<Arrived>>,
@@ -166,7 +168,7 @@ pub(crate) fn plain(status: StatusCode, text: &'static str) -> Response<Response
 }
 
 /// Binds `addr` and starts accepting; requests queue until Lua asks for them.
-pub(crate) fn serve(addr: SocketAddr, options: ServerOptions) -> Result<ServerHandle, HttpError> {
+pub(crate) fn serve(addr: SocketAddr, options: ServerOptions, requests: Rc<Requests>) -> Result<ServerHandle, HttpError> {
     let listener = tinn_net::bind_listener(addr, options.backlog, options.reuse_port)?;
     let local = listener.local_addr().map_err(|source| HttpError::ListenAddress { addr, source })?;
     let tls = match &options.tls {
@@ -175,6 +177,7 @@ pub(crate) fn serve(addr: SocketAddr, options: ServerOptions) -> Result<ServerHa
     };
     let server = Rc::new(Server {
         local,
+        requests,
         tls,
         queue: RefCell::default(),
         arrived: Cell::new(None),
@@ -555,51 +558,39 @@ impl Server {
     }
 
     /// Every queued request as `batch, n`: `batch` holds [`REQUEST_FIELDS`] values per request
-    /// (handle, method, path, raw query or nil, whether the handle must be released).
+    /// (id, method, path, raw query or nil).
     fn take_all(&self, lua: &Lua) -> LuaResult<MultiValue> {
         let arrived: Vec<Arrived> = self.queue.borrow_mut().drain(..).collect();
-        let mut handles = MultiValue::with_capacity(arrived.len());
-        let mut lines = Vec::with_capacity(arrived.len());
-        for request in arrived {
-            let handle = RequestHandle::new(request);
-            let head = handle.head();
-            lines.push((head.method.clone(), head.uri.clone(), handle.holds_connection()));
-            handles.push_back(Value::UserData(lua.create_userdata(handle)?));
-        }
+        let lines: Vec<_> = arrived.into_iter().map(|request| self.requests.insert(request)).collect();
         let count = lines.len();
         // One protected call fills the whole batch; mlua's Table::raw_set would make one per value.
-        // SAFETY: the closure runs in protected mode with the handles at stack slots 1..=count and
-        // leaves exactly the batch table and its count on the stack, as `exec_raw` expects.
+        // SAFETY: the closure runs in protected mode and leaves exactly the batch table and its
+        // count on the stack, as `exec_raw` expects.
         unsafe {
-            lua.exec_raw::<MultiValue>(handles, |state| {
+            lua.exec_raw::<MultiValue>((), |state| {
                 use mlua::ffi;
                 let fields = count * REQUEST_FIELDS;
                 ffi::lua_createtable(state, i32::try_from(fields).unwrap_or(i32::MAX), 0);
-                let batch = ffi::lua_gettop(state);
                 let set = |state: *mut ffi::lua_State, index: usize| {
-                    ffi::lua_rawseti(state, batch, ffi::lua_Integer::try_from(index).unwrap_or(0));
+                    ffi::lua_rawseti(state, 1, ffi::lua_Integer::try_from(index).unwrap_or(0));
                 };
                 let push_str = |state: *mut ffi::lua_State, text: &str| {
                     ffi::lua_pushlstring(state, text.as_ptr().cast(), text.len());
                 };
-                for (index, (method, uri, holds)) in lines.iter().enumerate() {
+                for (index, (id, request)) in lines.iter().enumerate() {
                     let base = index * REQUEST_FIELDS;
-                    ffi::lua_pushvalue(state, i32::try_from(index + 1).unwrap_or(0));
+                    let head = request.head();
+                    // ids stay below 2^52: exact as a Lua number
+                    ffi::lua_pushnumber(state, *id as ffi::lua_Number);
                     set(state, base + 1);
-                    push_str(state, method.as_str());
+                    push_str(state, head.method.as_str());
                     set(state, base + 2);
-                    push_str(state, uri.path());
+                    push_str(state, head.uri.path());
                     set(state, base + 3);
-                    if let Some(query) = uri.query() {
+                    if let Some(query) = head.uri.query() {
                         push_str(state, query);
                         set(state, base + 4);
                     }
-                    ffi::lua_pushboolean(state, i32::from(*holds));
-                    set(state, base + 5);
-                }
-                if count > 0 {
-                    ffi::lua_replace(state, 1);
-                    ffi::lua_settop(state, 1);
                 }
                 ffi::lua_pushinteger(state, ffi::lua_Integer::try_from(count).unwrap_or(0));
             })
@@ -617,7 +608,7 @@ impl Server {
 }
 
 /// Values per request in a `nextRequests` batch.
-const REQUEST_FIELDS: usize = 5;
+const REQUEST_FIELDS: usize = 4;
 
 fn http_server_next_requests(lua: &Lua, handle: &ServerHandle, (): ()) -> LuaResult<MultiValue> {
     let Some(server) = handle.0.borrow().clone() else { return (Value::Nil, "closed").into_lua_multi(lua) };
