@@ -9,6 +9,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use mlua::{IntoLuaMulti, Lua, MultiValue, Result as LuaResult, UserData, UserDataMethods, Value};
+use tokio::io::Interest;
 use tokio::net::TcpStream;
 use tokio::sync::{Mutex, OwnedMutexGuard};
 
@@ -61,9 +62,21 @@ impl Stream {
     fn fill_now(&self, mode: ReadMode) -> Result<bool, NetError> {
         let mut buffer = self.buffer.borrow_mut();
         while !buffer.ready(mode) {
-            match self.socket.try_read_buf(buffer.spare()) {
-                Ok(0) => buffer.eof = true,
-                Ok(_) => {}
+            let mut got = 0;
+            // A read that leaves room in the buffer has emptied the socket: the closure then
+            // says WouldBlock (after keeping the bytes) so tokio forgets the socket's readiness,
+            // as its own poll_read does, and the next read waits for epoll instead of making a
+            // recv that can only fail.
+            let read = self.socket.try_io(Interest::READABLE, || {
+                let spare = buffer.spare();
+                let room = spare.capacity() - spare.len();
+                got = self.socket.try_read_buf(spare)?;
+                if 0 < got && got < room { Err(ErrorKind::WouldBlock.into()) } else { Ok(()) }
+            });
+            match read {
+                Ok(()) if got == 0 => buffer.eof = true,
+                Ok(()) => {}
+                Err(e) if e.kind() == ErrorKind::WouldBlock && got > 0 => {}
                 Err(e) if e.kind() == ErrorKind::WouldBlock => return Ok(false),
                 Err(e) => return Err(self.failure("read", e)),
             }

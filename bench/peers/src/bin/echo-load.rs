@@ -3,6 +3,10 @@
 //! connection) and then throughput (64 KiB writes echoed back), each for SECONDS. Given the
 //! server's PID, it also prints the server's CPU time (utime + stime) per round trip in µs: the
 //! figure a load client sharing the cores does not distort.
+//!
+//! `echo-load PORT CONNECTIONS --round-trips N` instead makes exactly N round trips in all (N /
+//! CONNECTIONS per connection) and exits: for profiles that count work per round trip
+//! (`valgrind --tool=callgrind`, `strace -c`), where a fixed amount of work matters, not time.
 
 use std::time::{Duration, Instant};
 
@@ -32,18 +36,38 @@ fn cpu_seconds(pid: u64) -> std::io::Result<f64> {
     Ok((ticks(11)? + ticks(12)?) / USER_HZ)
 }
 
-async fn round_trips(port: u16, until: Instant) -> std::io::Result<u64> {
+/// When a connection stops making round trips.
+#[derive(Clone, Copy)]
+enum Stop {
+    At(Instant),
+    After(u64),
+}
+
+async fn round_trips(port: u16, stop: Stop) -> std::io::Result<u64> {
     let mut socket = TcpStream::connect(("127.0.0.1", port)).await?;
     socket.set_nodelay(true)?;
     let message = [7u8; 64];
     let mut reply = [0u8; 64];
     let mut count = 0;
-    while Instant::now() < until {
+    while match stop {
+        Stop::At(until) => Instant::now() < until,
+        Stop::After(limit) => count < limit,
+    } {
         socket.write_all(&message).await?;
         socket.read_exact(&mut reply).await?;
         count += 1;
     }
     Ok(count)
+}
+
+/// Round trips made by `connections` connections at once, in all.
+async fn all_round_trips(port: u16, connections: u64, stop: Stop) -> std::io::Result<u64> {
+    let tasks: Vec<_> = (0..connections).map(|_| tokio::spawn(round_trips(port, stop))).collect();
+    let mut trips = 0;
+    for task in tasks {
+        trips += task.await.map_err(std::io::Error::other)??;
+    }
+    Ok(trips)
 }
 
 async fn throughput(port: u16, until: Instant) -> std::io::Result<u64> {
@@ -74,17 +98,20 @@ async fn throughput(port: u16, until: Instant) -> std::io::Result<u64> {
 fn main() -> std::io::Result<()> {
     let port = u16::try_from(arg(1, 0)).map_err(|_| std::io::Error::other("port must fit 16 bits"))?;
     let connections = arg(2, 32);
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build()?;
+    if std::env::args().nth(3).as_deref() == Some("--round-trips") {
+        let per_connection = arg(4, 10_000) / connections.max(1);
+        return runtime.block_on(async {
+            println!("{}", all_round_trips(port, connections, Stop::After(per_connection)).await?);
+            Ok(())
+        });
+    }
     let seconds = arg(3, 3);
     let server_pid = std::env::args().nth(4).and_then(|a| a.parse::<u64>().ok());
-    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build()?;
     runtime.block_on(async {
         let cpu_before = server_pid.map(cpu_seconds).transpose()?;
         let until = Instant::now() + Duration::from_secs(seconds);
-        let tasks: Vec<_> = (0..connections).map(|_| tokio::spawn(round_trips(port, until))).collect();
-        let mut trips = 0;
-        for task in tasks {
-            trips += task.await.map_err(std::io::Error::other)??;
-        }
+        let trips = all_round_trips(port, connections, Stop::At(until)).await?;
         let cpu_per_trip = match (server_pid, cpu_before) {
             (Some(pid), Some(before)) => Some((cpu_seconds(pid)? - before) * 1e6 / trips.max(1) as f64),
             _ => None,
