@@ -58,6 +58,7 @@ script_tests! {
     handles_close_is_closed_tostring_settimeout: "runtime/handles.lua";
     spawn_and_handles: "runtime/spawn_and_handles.lua";
     sleep_order: "runtime/sleep_order.lua";
+    timer_disarm: "runtime/timer_disarm.lua";
     delay: "runtime/delay.lua";
     periodic: "runtime/periodic.lua";
     wait_for: "runtime/wait_for.lua";

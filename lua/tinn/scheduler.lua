@@ -110,7 +110,10 @@ local QUEUE_KEEP = 65536
 -- Timers are grouped by the millisecond their deadline falls in: buckets[ms] lists
 -- (tag, deadline) pairs in arming order, and a heap of those milliseconds orders the
 -- buckets, so arming is an append and the heap moves once per millisecond, not per timer.
+-- A new bucket's millisecond waits in `newMs` until the loop next fires timers or computes its
+-- wait: the heap's sift loop on the arm path would keep sleep() out of the JIT's traces.
 local buckets, heapMs, heapN = {}, {}, 0
+local newMs, newN = {}, 0
 local armedTimers, staleTimers = 0, 0
 
 -- Predicates (waitFor): parallel arrays, compacted on every poll.
@@ -144,17 +147,23 @@ end
 -- Timers
 ---------------------------------------------------------------------------------------------------
 
-local function heapPush(ms)
-  heapN = heapN + 1
-  local i = heapN
-  while i > 1 do
-    local p = floor(i / 2)
-    local pm = heapMs[p]
-    if pm <= ms then break end
-    heapMs[i] = pm
-    i = p
+-- Moves the milliseconds of new buckets into the heap.
+local function heapNewBuckets()
+  for j = 1, newN do
+    local ms = newMs[j]
+    newMs[j] = nil
+    heapN = heapN + 1
+    local i = heapN
+    while i > 1 do
+      local p = floor(i / 2)
+      local pm = heapMs[p]
+      if pm <= ms then break end
+      heapMs[i] = pm
+      i = p
+    end
+    heapMs[i] = ms
   end
-  heapMs[i] = ms
+  newN = 0
 end
 
 local function heapPop()
@@ -194,6 +203,7 @@ local function sweepBucket(list, now, fire)
       if deadline < due then due = deadline end
     end
   end
+  if kept == 0 then return 0 end -- the caller drops the list: no need to clear it
   for i = kept + 1, n do list[i] = nil end
   list.n, list.due = kept, due
   return kept
@@ -208,6 +218,7 @@ local function compactTimers()
   end
   table.sort(kept) -- a sorted array is a heap
   heapMs, heapN = kept, #kept
+  newMs, newN = {}, 0
   staleTimers = 0
 end
 
@@ -217,7 +228,8 @@ local function armTimer(slot, deadline)
   if not list then
     list = { n = 0, due = deadline }
     buckets[ms] = list
-    heapPush(ms)
+    newN = newN + 1
+    newMs[newN] = ms
   elseif deadline < list.due then
     list.due = deadline
   end
@@ -1008,6 +1020,7 @@ end
 
 -- Fires the buckets whose millisecond has begun; the last may keep timers due later in it.
 local function fireTimers(now)
+  if newN > 0 then heapNewBuckets() end
   while heapN > 0 do
     local ms = heapMs[1]
     if ms > now then break end
@@ -1064,10 +1077,11 @@ local function runReady()
       end
     end
     switches = switches + n
-    if heapN > 0 or switches >= readClockAt then
+    local timers = heapN + newN > 0
+    if timers or switches >= readClockAt then
       now = clock()
       readClockAt = switches + CLOCK_EVERY
-      if heapN > 0 then fireTimers(now) end
+      if timers then fireTimers(now) end
     end
     if pN > 0 then pollPredicates() end
   until nextN == 0 or switches >= SWITCH_BUDGET or stopping or now - started >= TURN_BUDGET_MS
@@ -1080,8 +1094,9 @@ local function waitHint()
   local wait = -1
   if armedTimers == 0 then
     -- only stale timers are left: forget them rather than wake up for nothing
-    if heapN > 0 then buckets, heapMs, heapN, staleTimers = {}, {}, 0, 0 end
-  elseif heapN > 0 then
+    if heapN + newN > 0 then buckets, heapMs, heapN, newMs, newN, staleTimers = {}, {}, 0, {}, 0, 0 end
+  else
+    if newN > 0 then heapNewBuckets() end
     -- the earliest bucket's earliest deadline; if its timers went stale, an early wake-up
     -- fires nothing and drops them
     wait = buckets[heapMs[1]].due - clock()
@@ -1166,7 +1181,7 @@ end
 local function tick(completions)
   if completions then completeOps(completions) end
   if not stopping then
-    if heapN > 0 then fireTimers(clock()) end
+    if heapN + newN > 0 then fireTimers(clock()) end
     if pN > 0 then pollPredicates() end
     runReady()
   end
