@@ -1,6 +1,7 @@
 -- Headers a handler sets reach the client however the response goes out (res:header's copy
 -- kept in Rust, or the res.headers table): names lowercased, numbers as text, a header set
--- twice keeps its last value, a table put in place of res.headers wins over what was set before.
+-- twice keeps its last value, a table put in place of res.headers wins over what was set before,
+-- and what a handler writes into res.headers after res:header is sent too (added, changed, removed).
 local http = require("tinn.http")
 
 local server = assert(http.serve{ port = 0, handler = function(req, res)
@@ -16,6 +17,16 @@ local server = assert(http.serve{ port = 0, handler = function(req, res)
     res.headers = nil
     res:header("x-after", "2")
     res:send("cleared")
+  elseif req.path == "/edited" then
+    res:header("x-twice", "first"):header("x-gone", "1"):header("x-number", 1)
+    res.headers["x-table"] = "added"
+    res.headers["x-twice"] = "changed"
+    res.headers["x-gone"] = nil
+    res:send("edited")
+  elseif req.path == "/changed" then
+    res:header("x-twice", "first")
+    res.headers["x-twice"] = "changed"
+    res:send("changed")
   elseif req.path == "/json" then
     res:json({ ok = true })
   else
@@ -29,5 +40,5 @@ local function show(path)
   local h = r.headers
   print(path, r.status, r.body, h["x-twice"], h["x-number"], h["x-gone"], h["x-table"], h["x-after"], h["content-type"])
 end
-for _, path in ipairs({ "/set", "/replaced", "/cleared", "/json", "/none" }) do show(path) end
+for _, path in ipairs({ "/set", "/replaced", "/cleared", "/edited", "/changed", "/json", "/none" }) do show(path) end
 server:close()

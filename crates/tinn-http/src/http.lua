@@ -151,6 +151,16 @@ function Response:status(code)
   return self
 end
 
+-- Rust keeps a copy of what res:header sets, which a response sends without reading the table
+-- (`respond`). The copy stands for the table res:header made (`res.headersSet`) while the script
+-- has not added a name to it directly (noted by the table's __newindex) nor changed or removed a
+-- value res:header set (`res.headersCopy` holds name, value pairs, compared when sending).
+local addedDirectly = setmetatable({}, { __mode = "k" })
+local HeadersSet = { __newindex = function(headers, name, value)
+  addedDirectly[headers] = true
+  rawset(headers, name, value)
+end }
+
 --- res:header(name, value) -> res   (set before the first write or send)
 function Response:header(name, value)
   if type(name) ~= "string" then argError(1, "res:header", "string expected, got " .. type(name)) end
@@ -159,14 +169,34 @@ function Response:header(name, value)
   end
   local headers, fresh = self.headers, 0
   if not headers then
-    headers, fresh = {}, 1
-    self.headers, self.headersSet = headers, headers
+    headers, fresh = setmetatable({}, HeadersSet), 1
+    self.headers, self.headersSet, self.headersCopy = headers, headers, {}
   end
   name, value = name:lower(), tostring(value)
-  headers[name] = value
-  -- Rust keeps a copy, which a response sends without reading the table (`respond`)
+  if headers == self.headersSet then
+    rawset(headers, name, value)
+    local copy = self.headersCopy
+    local at = #copy + 1
+    for i = 1, #copy, 2 do
+      if copy[i] == name then at = i break end
+    end
+    copy[at], copy[at + 1] = name, value
+  else
+    headers[name] = value
+  end
   setHeader(requests, self.id, fresh, name, #name, value, #value)
   return self
+end
+
+-- Whether Rust's copy of the headers stands for `headers` (see HeadersSet).
+local function copyStandsFor(res, headers)
+  if headers == nil then return true end
+  if headers ~= res.headersSet or addedDirectly[headers] then return false end
+  local copy = res.headersCopy
+  for i = 1, #copy, 2 do
+    if rawget(headers, copy[i]) ~= copy[i + 1] then return false end
+  end
+  return true
 end
 
 local function raiseIfFailed(fname, ok, err)
@@ -175,11 +205,11 @@ local function raiseIfFailed(fname, ok, err)
 end
 
 -- Sends the whole response; `sent` tells the handler's task that nothing is left to answer.
--- Through the FFI when the headers are none or those res:header set (Rust has them); through
--- the table otherwise, and to say why the FFI call failed.
+-- Through the FFI when the headers are none or Rust's copy stands for them; through the table
+-- otherwise, and to say why the FFI call failed.
 local function respond(res, fname, body)
   local headers, compressing = res.headers, res.compressing
-  if (headers == nil or headers == res.headersSet) and respondPlain(requests, res.id, res.statusCode, body,
+  if copyStandsFor(res, headers) and respondPlain(requests, res.id, res.statusCode, body,
       body and #body or 0, compressing and 1 or 0, headers and 1 or 0) == 1 then
     res.sent = true
     return true
