@@ -14,14 +14,8 @@ local journal = assert(ChangeJournal(dir, { journalFile = journalFile }))
 local first = journal:getNextUsn()
 
 -- the burst runs in a second tinn process (/proc/self/exe), which does not wait for us
-local writer = assert(process.spawn{ cmd = "/proc/self/exe", args = { "-e", ([[
-  local dir, n = %q, %d
-  for i = 1, n do
-    local f = assert(io.open(dir .. "/f" .. i, "w")) f:write("x") f:close()
-    assert(os.rename(dir .. "/f" .. i, dir .. "/g" .. i))
-    assert(os.remove(dir .. "/g" .. i))
-  end
-]]):format(dir, ITERATIONS) } })
+local writerScript = arg[0]:gsub("[^/]*$", "") .. "burst_writer.lua"
+local writer = assert(process.spawn{ cmd = "/proc/self/exe", args = { writerScript, dir, tostring(ITERATIONS) } })
 
 local EXPECT = { "CREATE", "MODIFY", "CLOSE_WRITE", "RENAME_OLD", "RENAME_NEW", "DELETE" }
 local TOTAL = ITERATIONS * #EXPECT
