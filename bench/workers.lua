@@ -133,30 +133,33 @@ report("1 MiB round trips, buffer (moved)", moveRate, "/s")
 report("1 MiB round trips, string (copied)", copyRate, "/s",
   string.format("  moved/copied = %.2fx", moveRate / copyRate))
 
--- primes: the same jobs on 1 worker, then on one worker per core
+-- primes: the same count on 1 worker, then on one worker per core. Trial division costs more as
+-- numbers grow, so the range is dealt out in blocks, round robin: worker k of W counts blocks
+-- k, k + W, k + 2W, ... (halves of the range would give the last worker most of the work).
 local COUNTER = [[
   local worker = require("tinn.worker")
-  local from, to = worker.args.from, worker.args.to
+  local a = worker.args
   local count = 0
-  for n = from, to do
-    local prime = n >= 2
-    if n % 2 == 0 then prime = n == 2 end
-    local d = 3
-    while prime and d * d <= n do
-      if n % d == 0 then prime = false end
-      d = d + 2
+  for first = (a.index - 1) * a.block + 1, a.limit, a.workers * a.block do
+    for n = first, math.min(first + a.block - 1, a.limit) do
+      local prime = n >= 2
+      if n % 2 == 0 then prime = n == 2 end
+      local d = 3
+      while prime and d * d <= n do
+        if n % d == 0 then prime = false end
+        d = d + 2
+      end
+      if prime then count = count + 1 end
     end
-    if prime then count = count + 1 end
   end
   return count
 ]]
-local LIMIT = 6000000
+local LIMIT, BLOCK = 6000000, 10000
 local function primes(workers)
   local start = clock()
-  local step = math.ceil(LIMIT / workers)
   local pool = {}
   for i = 1, workers do
-    pool[i] = worker.spawn(COUNTER, { args = { from = (i - 1) * step + 1, to = math.min(i * step, LIMIT) } })
+    pool[i] = worker.spawn(COUNTER, { args = { index = i, workers = workers, block = BLOCK, limit = LIMIT } })
   end
   local total = 0
   for i = 1, workers do total = total + pool[i]:join() end
