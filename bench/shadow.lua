@@ -69,21 +69,46 @@ local writer = assert(process.spawn{ cmd = "/proc/self/exe", args = { "-e", ([[
   for i = 1, n do assert(os.remove(dir .. "/f" .. i)) end
 ]]):format(tree, FILES) } })
 
+-- The shadow's CPU time so far (utime + stime, s): what it costs per row, whoever shares the cores.
+local function shadowCpu()
+  local file = io.open("/proc/" .. shadow.pid .. "/stat")
+  if not file then return 0 end
+  local stat = file:read("*a")
+  file:close()
+  local utime, stime = stat:match("^%d+ %b() %S+" .. (" %S+"):rep(10) .. " (%d+) (%d+)")
+  return (tonumber(utime) + tonumber(stime)) / 100
+end
+
 local db = assert(sql.open(url))
-local rows, writerDone = 0, nil
+local rows, writerDone, rowsAtWriterDone = 0, nil, nil
+local cpuBefore = shadowCpu()
 spawn(function() writer:wait() writerDone = tinn.now() end)
 while tinn.now() - started < 120000 do
   local row = db:first(q("SELECT count(*) AS n FROM shadow_events WHERE host = ?"), host)
   rows = row and tonumber(row.n) or rows
+  if writerDone and not rowsAtWriterDone then rowsAtWriterDone = rows end
   if rows >= OPS then break end
   sleep(20)
 end
-local took = (tinn.now() - started) / 1000
-local writerTook = ((writerDone or tinn.now()) - started) / 1000
+local finished = tinn.now()
+local took = (finished - started) / 1000
+local writerTook = ((writerDone or finished) - started) / 1000
+local cpu = shadowCpu() - cpuBefore
 sleep(300) -- the last pushes
 
 print(("file operations: %d in %.2f s (%.0f/s, the writer's own pace)"):format(OPS, writerTook, OPS / writerTook))
 print(("shadow → %s: %d rows, %d lost, %.0f rows/s end to end"):format(url:match("^(%a+)"), rows, OPS - rows, rows / took))
+-- Which pace the end-to-end figure is: once the writer is done, the rows still to store show
+-- how fast shadow itself goes (a lag of about one batch, BATCH_MS, means it kept up).
+local behind = OPS - (rowsAtWriterDone or rows)
+local catchUp = took - writerTook
+if behind > 0 and catchUp > 0.25 then
+  print(("limit: shadow — %d rows behind when the writer finished, stored in %.2f s more (%.0f rows/s, shadow's own pace)")
+    :format(behind, catchUp, (rows - (rowsAtWriterDone or rows)) / catchUp))
+else
+  print(("limit: the writer — shadow kept up (%d rows behind when it finished, %.2f s to store them)"):format(behind, catchUp))
+end
+print(("shadow CPU: %.1f µs per row (utime + stime, %.2f s)"):format(cpu * 1e6 / math.max(rows, 1), cpu))
 if inotify then
   local t = ((inotifyDone or tinn.now()) - started) / 1000
   print(("inotifywait: %d of %d events, %.0f events/s"):format(inotifyEvents, OPS, inotifyEvents / t))

@@ -25,8 +25,16 @@ local SCHEMA = {
       updated_at TEXT NOT NULL)]],
 }
 
-local INSERT_EVENT = [[INSERT INTO shadow_events (host, journal_id, usn, at, kind, path, is_dir)
-  VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING]]
+--- Events per multi-row INSERT: a batch is stored in few statements, not one per event (the
+--- server's work per statement, not per row, bounds how fast PostgreSQL takes them).
+local EVENTS_PER_INSERT = 100
+local EVENT_VALUES = "(?, ?, ?, ?, ?, ?, ?)"
+local EVENT_COLUMNS = 7
+local function insertEvents(count)
+  return "INSERT INTO shadow_events (host, journal_id, usn, at, kind, path, is_dir) VALUES "
+    .. string.rep(EVENT_VALUES, count, ", ") .. " ON CONFLICT DO NOTHING"
+end
+
 local SAVE_CURSOR = [[INSERT INTO shadow_cursor (host, journal_id, root, usn) VALUES (?, ?, ?, ?)
   ON CONFLICT (host, journal_id) DO UPDATE SET root = excluded.root, usn = excluded.usn]]
 local LOAD_CURSOR = [[SELECT usn FROM shadow_cursor WHERE host = ? AND journal_id = ?]]
@@ -67,7 +75,7 @@ local function open(url, host)
   end
   local q = dialect(isPostgres)
   local store = setmetatable({ db = db, host = host, url = url, q = q,
-    insertEvent = q(INSERT_EVENT), saveCursor = q(SAVE_CURSOR) }, Store)
+    insertEvent = q(insertEvents(1)), insertEvents = q(insertEvents(EVENTS_PER_INSERT)), saveCursor = q(SAVE_CURSOR) }, Store)
   return store
 end
 
@@ -82,14 +90,28 @@ end
 --- Writes `events` (each {usn, at, kind, path, isDir}) and moves the cursor to `lastUsn` in one
 --- transaction: a batch is stored whole or not at all, and never twice (the key is the usn).
 function Store:ship(journalId, root, events, lastUsn)
-  local rows = {}
-  for i = 1, #events do
+  local host = self.host
+  -- whole groups of EVENTS_PER_INSERT as multi-row INSERTs, the rest one row each (runMany)
+  local grouped = #events - #events % EVENTS_PER_INSERT
+  local groups, rest = {}, {}
+  for first = 1, grouped, EVENTS_PER_INSERT do
+    local params, n = {}, 0
+    for i = first, first + EVENTS_PER_INSERT - 1 do
+      local e = events[i]
+      params[n + 1], params[n + 2], params[n + 3], params[n + 4] = host, journalId, e.usn, isoTime(e.at)
+      params[n + 5], params[n + 6], params[n + 7] = e.kind, e.path, e.isDir
+      n = n + EVENT_COLUMNS
+    end
+    groups[#groups + 1] = params
+  end
+  for i = grouped + 1, #events do
     local e = events[i]
-    rows[i] = { self.host, journalId, e.usn, isoTime(e.at), e.kind, e.path, e.isDir }
+    rest[#rest + 1] = { host, journalId, e.usn, isoTime(e.at), e.kind, e.path, e.isDir }
   end
   local ok, err = pcall(self.db.transaction, self.db, function(tx)
-    if #rows > 0 then assert(tx:runMany(self.insertEvent, rows)) end
-    assert(tx:run(self.saveCursor, self.host, journalId, root, lastUsn))
+    for g = 1, #groups do assert(tx:run(self.insertEvents, unpack(groups[g], 1, EVENTS_PER_INSERT * EVENT_COLUMNS))) end
+    if #rest > 0 then assert(tx:runMany(self.insertEvent, rest)) end
+    assert(tx:run(self.saveCursor, host, journalId, root, lastUsn))
   end)
   if ok then return true end
   return nil, (gsub(tostring(err), "^[^\n]-:%d+: ", ""))
