@@ -40,6 +40,23 @@ local pid = db:first("SELECT pg_backend_pid() AS p").p
 print("first of a few", db:first("SELECT g FROM generate_series(1, 100) g").g)
 print("same connection after", db:first("SELECT pg_backend_pid() AS p").p == pid)
 
+-- a whole result of many rows and mixed values (filled into Lua in several calls, the Lua-made
+-- values — json, integers beyond 2^53 — among plain ones, NULLs left out of their rows)
+local all = assert(db:query([[SELECT g AS n, 'row ' || g AS label,
+  CASE WHEN g % 3 = 0 THEN NULL ELSE g % 2 = 0 END AS even,
+  json_build_object('g', g) AS doc, 9007199254740993 + g AS big
+  FROM generate_series(1, 3000) g ORDER BY g]]))
+local allRight = #all == 3000
+for i, row in ipairs(all) do
+  local even
+  if i % 3 ~= 0 then even = i % 2 == 0 end
+  if row.n ~= i or row.label ~= "row " .. i or row.even ~= even or row.doc.g ~= i
+    or row.big ~= 9007199254740993LL + i then
+    allRight = false
+  end
+end
+print("whole result", #all, table.concat(all.columns, ","), allRight, tostring(all[3000].big), all[3].even)
+
 
 -- the program ends with a loop left early and its cursor not yet collected: the cursor is
 -- collected while the Lua state closes, after the event loop has stopped (it panicked there)

@@ -5,11 +5,12 @@
 //! to cancel the query, and its connection is not reused.
 
 use std::cell::RefCell;
+use std::ffi::c_int;
 use std::rc::Rc;
 
 use bytes::Bytes;
 use futures_util::{SinkExt, StreamExt};
-use mlua::{IntoLuaMulti, Lua, MultiValue, Result as LuaResult, Table, UserData, UserDataMethods, Value};
+use mlua::{ffi, IntoLuaMulti, Lua, MultiValue, Result as LuaResult, Table, UserData, UserDataMethods, Value};
 use tinn_reactor::ScriptError;
 use tokio_postgres::types::ToSql;
 use tokio_postgres::{Row, Statement};
@@ -18,7 +19,7 @@ use crate::copy::encode_rows;
 use crate::error::PgError;
 use crate::listen::Listener;
 use crate::pool::{Conn, Lease, Pool, Tls};
-use crate::value::{params_from_lua, to_lua, Bound, Param, Raw};
+use crate::value::{params_from_lua, to_cell, Bound, Cell, Param, Raw};
 
 /// Where a call gets its connection: a fresh lease from the pool, or a session's.
 #[derive(Clone)]
@@ -279,30 +280,102 @@ fn outcome_to_lua(lua: &Lua, outcome: Outcome) -> LuaResult<MultiValue> {
     }
 }
 
-/// `{ {col = value, ...}, ..., columns = {names in order} }`.
+/// Values one protected call fills in at most: it takes the Lua-made ones (see `Cell`) on its
+/// stack.
+const CELLS_PER_CALL: usize = 1024;
+
+/// A length hint for `lua_createtable`.
+fn size_hint(n: usize) -> c_int {
+    c_int::try_from(n).unwrap_or(c_int::MAX)
+}
+
+/// Pushes a string; `state` is a protected call's, with room on its stack.
+fn push_bytes(state: *mut ffi::lua_State, bytes: &[u8]) {
+    // SAFETY: the caller's protected call catches a memory error
+    unsafe {
+        ffi::lua_pushlstring(state, bytes.as_ptr().cast(), bytes.len());
+    }
+}
+
+/// `{ {col = value, ...}, ..., columns = {names in order} }`. The tables are filled through
+/// Lua's C API, one protected call per [`CELLS_PER_CALL`] values (mlua's `Table::raw_set` makes
+/// one per value, and most of a small query's cost was there).
 pub(crate) fn rows_to_lua(lua: &Lua, statement: &Statement, rows: &[Row]) -> LuaResult<Table> {
     let columns = statement.columns();
-    let names = lua.create_table_with_capacity(columns.len(), 0)?;
-    let mut keys = Vec::with_capacity(columns.len());
-    for (i, column) in columns.iter().enumerate() {
-        let key = lua.create_string(column.name())?;
-        names.raw_set(i + 1, &key)?;
-        keys.push(key);
-    }
-    let result = lua.create_table_with_capacity(rows.len(), 1)?;
-    for (r, row) in rows.iter().enumerate() {
-        let record = lua.create_table_with_capacity(0, columns.len())?;
-        for (i, column) in columns.iter().enumerate() {
-            // Raw accepts every type, so this fails only on a row shorter than its statement
-            let raw: Raw = row.try_get(i).map_err(mlua::Error::external)?;
-            let value = to_lua(lua, column.type_(), raw.0)
-                .map_err(|e| PgError::Column { column: column.name().to_string(), message: plain(&e) })?;
-            record.raw_set(&keys[i], value)?;
+    let rows_per_call = (CELLS_PER_CALL / columns.len().max(1)).max(1);
+    let mut result = Value::Nil; // made by the first call
+    let mut chunks = rows.chunks(rows_per_call);
+    let mut first_row = 0;
+    loop {
+        let chunk = chunks.next().unwrap_or_default();
+        let mut cells = Vec::with_capacity(chunk.len() * columns.len());
+        // the call's arguments: the result so far, then each Lua-made value (its cell keeps the place)
+        let mut arguments = vec![result];
+        for row in chunk {
+            for (i, column) in columns.iter().enumerate() {
+                // Raw accepts every type, so this fails only on a row shorter than its statement
+                let raw: Raw = row.try_get(i).map_err(mlua::Error::external)?;
+                let mut cell = to_cell(lua, column.type_(), raw.0)
+                    .map_err(|e| PgError::Column { column: column.name().to_string(), message: plain(&e) })?;
+                if let Cell::Lua(value) = &mut cell {
+                    arguments.push(std::mem::replace(value, Value::Nil));
+                }
+                cells.push(cell);
+            }
         }
-        result.raw_set(r + 1, record)?;
+        // SAFETY: runs in protected mode (luaL_checkstack raises there) and leaves exactly the
+        // result table on the stack; index 1 is the result (nil at first), 2.. the Lua-made
+        // values in cell order.
+        let filled: Table = unsafe {
+            lua.exec_raw(MultiValue::from_vec(arguments), |state| {
+                ffi::luaL_checkstack(state, size_hint(columns.len() + 4), c"too many columns".as_ptr());
+                if ffi::lua_type(state, 1) == ffi::LUA_TNIL {
+                    ffi::lua_createtable(state, size_hint(rows.len()), 1);
+                    ffi::lua_createtable(state, size_hint(columns.len()), 0);
+                    for (i, column) in columns.iter().enumerate() {
+                        push_bytes(state, column.name().as_bytes());
+                        ffi::lua_rawseti(state, -2, i as ffi::lua_Integer + 1);
+                    }
+                    ffi::lua_setfield(state, -2, c"columns".as_ptr());
+                    ffi::lua_replace(state, 1);
+                }
+                let names = ffi::lua_gettop(state);
+                for column in columns {
+                    push_bytes(state, column.name().as_bytes());
+                }
+                let mut made = 1;
+                let mut cells = cells.iter();
+                for r in 0..chunk.len() {
+                    ffi::lua_createtable(state, 0, size_hint(columns.len()));
+                    for (i, cell) in (&mut cells).take(columns.len()).enumerate() {
+                        ffi::lua_pushvalue(state, names + 1 + i as c_int);
+                        match cell {
+                            Cell::Nil => {
+                                ffi::lua_pop(state, 1);
+                                continue;
+                            }
+                            Cell::Boolean(b) => ffi::lua_pushboolean(state, c_int::from(*b)),
+                            Cell::Number(n) => ffi::lua_pushnumber(state, *n),
+                            Cell::Bytes(bytes) => push_bytes(state, bytes),
+                            Cell::Text(text) => push_bytes(state, text.as_bytes()),
+                            Cell::Lua(_) => {
+                                made += 1;
+                                ffi::lua_pushvalue(state, made);
+                            }
+                        }
+                        ffi::lua_rawset(state, -3);
+                    }
+                    ffi::lua_rawseti(state, 1, (first_row + r) as ffi::lua_Integer + 1);
+                }
+                ffi::lua_settop(state, 1);
+            })?
+        };
+        first_row += chunk.len();
+        if first_row == rows.len() {
+            return Ok(filled);
+        }
+        result = Value::Table(filled);
     }
-    result.raw_set("columns", names)?;
-    Ok(result)
 }
 
 /// An mlua error's own text, without the wrapping a Lua callback adds (a json column's decode

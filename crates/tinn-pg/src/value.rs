@@ -3,7 +3,7 @@
 //! Parameters are taken from Lua at the call, before the query future starts ([`Param`]), and
 //! encoded for the type the server inferred for each `$n` when the statement is bound. Results
 //! arrive in PostgreSQL's binary format and are turned into Lua values on the Lua thread
-//! ([`to_lua`]). Integers beyond ±2^53 cross as LuaJIT `int64_t` cdata in both directions, so
+//! ([`to_cell`]). Integers beyond ±2^53 cross as LuaJIT `int64_t` cdata in both directions, so
 //! none is rounded; json/jsonb go through tinn.json; timestamps, numeric and uuid become text.
 
 use std::error::Error as StdError;
@@ -330,49 +330,72 @@ impl<'a> tokio_postgres::types::FromSql<'a> for Raw<'a> {
     }
 }
 
+/// A column value on its way to Lua. Scalars and text are pushed straight onto the Lua stack
+/// when the result's tables are built ([`crate::db::rows_to_lua`]), without an mlua handle each;
+/// only what Lua itself makes (big integers, json, arrays) is a [`Value`] already.
+pub(crate) enum Cell<'a> {
+    Nil,
+    Boolean(bool),
+    Number(f64),
+    /// The column's own bytes (text, bytea).
+    Bytes(&'a [u8]),
+    /// Text tinn.pg formatted (numeric, timestamps, uuid...).
+    Text(String),
+    Lua(Value),
+}
+
+impl Cell<'_> {
+    fn into_lua(self, lua: &Lua) -> LuaResult<Value> {
+        Ok(match self {
+            Cell::Nil => Value::Nil,
+            Cell::Boolean(b) => Value::Boolean(b),
+            Cell::Number(n) => Value::Number(n),
+            Cell::Bytes(bytes) => Value::String(lua.create_string(bytes)?),
+            Cell::Text(text) => Value::String(lua.create_string(text)?),
+            Cell::Lua(value) => value,
+        })
+    }
+}
+
 /// A Lua integer: a number up to ±2^53, an `int64_t` cdata beyond, so nothing is rounded.
-pub(crate) fn integer_to_lua(lua: &Lua, i: i64) -> LuaResult<Value> {
+fn integer_cell<'a>(lua: &Lua, i: i64) -> LuaResult<Cell<'a>> {
     if (-EXACT_INTEGER..=EXACT_INTEGER).contains(&i) {
-        return Ok(Value::Number(i as f64));
+        return Ok(Cell::Number(i as f64));
     }
     let make: mlua::Function = lua.named_registry_value(INT64)?;
     // hi * 2^32 + lo, hi signed and lo unsigned, as tinn.sql.common's int64 takes them
-    make.call(((i >> 32) as i32, (i & 0xffff_ffff) as u32))
+    Ok(Cell::Lua(make.call(((i >> 32) as i32, (i & 0xffff_ffff) as u32))?))
 }
 
-fn text_to_lua(lua: &Lua, raw: &[u8]) -> LuaResult<Value> {
-    Ok(Value::String(lua.create_string(raw)?))
-}
-
-/// One column value to Lua; errors name the type when it is one tinn.pg does not convert.
-pub(crate) fn to_lua(lua: &Lua, ty: &Type, raw: Option<&[u8]>) -> LuaResult<Value> {
-    let Some(raw) = raw else { return Ok(Value::Nil) };
+/// One column value for Lua; errors name the type when it is one tinn.pg does not convert.
+pub(crate) fn to_cell<'a>(lua: &Lua, ty: &Type, raw: Option<&'a [u8]>) -> LuaResult<Cell<'a>> {
+    let Some(raw) = raw else { return Ok(Cell::Nil) };
     let ty = base_type(ty);
     let bad = PgError::bad_value(ty.name());
     Ok(match *ty {
-        Type::BOOL => Value::Boolean(wire::bool_from_sql(raw).map_err(bad)?),
-        Type::INT2 => Value::Number(f64::from(wire::int2_from_sql(raw).map_err(bad)?)),
-        Type::INT4 => Value::Number(f64::from(wire::int4_from_sql(raw).map_err(bad)?)),
-        Type::INT8 => integer_to_lua(lua, wire::int8_from_sql(raw).map_err(bad)?)?,
-        Type::OID => Value::Number(f64::from(wire::oid_from_sql(raw).map_err(bad)?)),
-        Type::FLOAT4 => Value::Number(f64::from(wire::float4_from_sql(raw).map_err(bad)?)),
-        Type::FLOAT8 => Value::Number(wire::float8_from_sql(raw).map_err(bad)?),
-        Type::BYTEA | Type::CHAR => text_to_lua(lua, raw)?,
+        Type::BOOL => Cell::Boolean(wire::bool_from_sql(raw).map_err(bad)?),
+        Type::INT2 => Cell::Number(f64::from(wire::int2_from_sql(raw).map_err(bad)?)),
+        Type::INT4 => Cell::Number(f64::from(wire::int4_from_sql(raw).map_err(bad)?)),
+        Type::INT8 => integer_cell(lua, wire::int8_from_sql(raw).map_err(bad)?)?,
+        Type::OID => Cell::Number(f64::from(wire::oid_from_sql(raw).map_err(bad)?)),
+        Type::FLOAT4 => Cell::Number(f64::from(wire::float4_from_sql(raw).map_err(bad)?)),
+        Type::FLOAT8 => Cell::Number(wire::float8_from_sql(raw).map_err(bad)?),
+        Type::BYTEA | Type::CHAR => Cell::Bytes(raw),
         Type::JSON | Type::JSONB => {
             let text = if *ty == Type::JSONB { raw.get(1..).unwrap_or_default() } else { raw };
             let decode: mlua::Function = lua.named_registry_value(JSON_DECODE)?;
-            decode.call(lua.create_string(text)?)?
+            Cell::Lua(decode.call(lua.create_string(text)?)?)
         }
-        Type::NUMERIC => Value::String(lua.create_string(numeric_text(raw).map_err(bad)?)?),
-        Type::TIMESTAMP => Value::String(lua.create_string(timestamp_text(wire::timestamp_from_sql(raw).map_err(bad)?, ""))?),
-        Type::TIMESTAMPTZ => Value::String(lua.create_string(timestamp_text(wire::timestamp_from_sql(raw).map_err(bad)?, "Z"))?),
-        Type::DATE => Value::String(lua.create_string(date_text(wire::date_from_sql(raw).map_err(bad)?))?),
-        Type::TIME => Value::String(lua.create_string(time_text(wire::time_from_sql(raw).map_err(bad)?))?),
-        Type::UUID => Value::String(lua.create_string(uuid_text(wire::uuid_from_sql(raw).map_err(bad)?))?),
-        Type::VOID => Value::Nil,
-        _ if is_textual(ty) => text_to_lua(lua, raw)?,
+        Type::NUMERIC => Cell::Text(numeric_text(raw).map_err(bad)?),
+        Type::TIMESTAMP => Cell::Text(timestamp_text(wire::timestamp_from_sql(raw).map_err(bad)?, "")),
+        Type::TIMESTAMPTZ => Cell::Text(timestamp_text(wire::timestamp_from_sql(raw).map_err(bad)?, "Z")),
+        Type::DATE => Cell::Text(date_text(wire::date_from_sql(raw).map_err(bad)?)),
+        Type::TIME => Cell::Text(time_text(wire::time_from_sql(raw).map_err(bad)?)),
+        Type::UUID => Cell::Text(uuid_text(wire::uuid_from_sql(raw).map_err(bad)?)),
+        Type::VOID => Cell::Nil,
+        _ if is_textual(ty) => Cell::Bytes(raw),
         _ => match ty.kind() {
-            Kind::Array(member) => array_to_lua(lua, member, raw)?,
+            Kind::Array(member) => Cell::Lua(array_to_lua(lua, member, raw)?),
             _ => {
                 return Err(mlua::Error::external(PgError::Unconvertible(type_name(ty))))
             }
@@ -404,7 +427,7 @@ fn build_dimension<'a>(
     let table = lua.create_table_with_capacity(length, 0)?;
     for index in 1..=length {
         let value = if inner.is_empty() {
-            to_lua(lua, member, values.next().flatten())?
+            to_cell(lua, member, values.next().flatten())?.into_lua(lua)?
         } else {
             build_dimension(lua, member, inner, values)?
         };
