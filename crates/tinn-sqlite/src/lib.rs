@@ -44,6 +44,9 @@ pub fn module(lua: &Lua) -> LuaResult<Table> {
     tinn_reactor::wrap_module(lua, "=tinn/sqlite", include_str!("sqlite.lua"), native)
 }
 
+/// How many rows of a runMany list are read into one chunk for the connection thread.
+const RUN_MANY_CHUNK: usize = 1024;
+
 /// An open database: the sending end of its connection thread's request channel.
 pub struct SqliteConnection {
     requests: RefCell<Option<Sender<(Seq, Request)>>>,
@@ -168,7 +171,7 @@ impl UserData for SqliteConnection {
             })
         });
         methods.add_method("query", |lua, this, (sql, params, limit): (LuaString, Table, Option<usize>)| {
-            let (sql, params) = match sql_text("query", &sql).and_then(|sql| Ok((sql, value::params("query", &params)?))) {
+            let (sql, params) = match sql_text("query", &sql).and_then(|sql| Ok((sql, value::Params::one(lua, "query", &params)?))) {
                 Ok(parsed) => parsed,
                 Err(err) => return err.into_failure(lua),
             };
@@ -178,7 +181,7 @@ impl UserData for SqliteConnection {
             })
         });
         methods.add_method("fetch", |lua, this, (sql, params, n): (LuaString, Table, usize)| {
-            let (sql, params) = match sql_text("rows", &sql).and_then(|sql| Ok((sql, value::params("rows", &params)?))) {
+            let (sql, params) = match sql_text("rows", &sql).and_then(|sql| Ok((sql, value::Params::one(lua, "rows", &params)?))) {
                 Ok(parsed) => parsed,
                 Err(err) => return err.into_failure(lua),
             };
@@ -195,7 +198,7 @@ impl UserData for SqliteConnection {
             Ok(())
         });
         methods.add_method("run", |lua, this, (sql, params): (LuaString, Table)| {
-            let (sql, params) = match sql_text("run", &sql).and_then(|sql| Ok((sql, value::params("run", &params)?))) {
+            let (sql, params) = match sql_text("run", &sql).and_then(|sql| Ok((sql, value::Params::one(lua, "run", &params)?))) {
                 Ok(parsed) => parsed,
                 Err(err) => return err.into_failure(lua),
             };
@@ -207,27 +210,32 @@ impl UserData for SqliteConnection {
             })
         });
         methods.add_method("runMany", |lua, this, (sql, list): (LuaString, Table)| {
-            let parsed = sql_text("runMany", &sql).and_then(|sql| {
-                let rows = list
-                    .sequence_values::<Table>()
-                    .enumerate()
-                    .map(|(index, row)| {
-                        let row = row.map_err(|_| SqliteError::RowNotTable(index + 1))?;
-                        value::params("runMany", &row)
-                    })
-                    .collect::<Result<Vec<_>, SqliteError>>()?;
-                Ok((sql, rows))
-            });
-            let (sql, rows) = match parsed {
-                Ok(parsed) => parsed,
+            let count = list.raw_len();
+            // The first chunk is read before anything is sent: a bad first row or SQL text fails
+            // at once; the connection thread runs each chunk while the next one is read.
+            let first = sql_text("runMany", &sql)
+                .and_then(|sql| Ok((sql, value::Params::rows(lua, "runMany", &list, 1..=count.min(RUN_MANY_CHUNK))?)));
+            let (sql, first) = match first {
+                Ok(first) => first,
                 Err(err) => return err.into_failure(lua),
             };
-            this.ask(lua, |reply| Request::RunMany { sql, rows, reply }, |lua, done| match done {
+            let (chunks, incoming) = channel();
+            let _ = chunks.send(Ok(first));
+            let parked = this.ask(lua, |reply| Request::RunMany { sql, chunks: incoming, reply }, |lua, done| match done {
                 Ok((changes, last_insert_id)) => {
                     (changes as f64, value::to_lua(lua, &value::SqlValue::Integer(last_insert_id))?).into_lua_multi(lua)
                 }
                 Err(err) => err.into_failure(lua),
-            })
+            })?;
+            for start in (RUN_MANY_CHUNK + 1..=count).step_by(RUN_MANY_CHUNK) {
+                let chunk = value::Params::rows(lua, "runMany", &list, start..=count.min(start + RUN_MANY_CHUNK - 1));
+                let failed = chunk.is_err();
+                // A send fails once nobody runs the request any more (closed, abandoned).
+                if chunks.send(chunk).is_err() || failed {
+                    break;
+                }
+            }
+            Ok(parked)
         });
         methods.add_method("prepare", |lua, this, sql: LuaString| {
             let sql = match sql_text("prepare", &sql) {

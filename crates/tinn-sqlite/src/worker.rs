@@ -7,27 +7,28 @@ use std::sync::mpsc::{Receiver, TryRecvError};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
-use rusqlite::types::ValueRef;
+use rusqlite::types::{ToSqlOutput, ValueRef};
 use rusqlite::{Connection, InterruptHandle, OpenFlags, Rows, Statement};
 use tokio::sync::oneshot;
 
 use crate::error::SqliteError;
-use crate::value::{Param, SqlValue};
+use crate::value::{Params, SqlValue};
 
 /// What a connection thread is asked to do.
 pub(crate) enum Request {
     Exec { sql: String, reply: oneshot::Sender<Result<(), SqliteError>> },
     /// Every row, or the first `limit`.
-    Query { sql: String, params: Vec<Param>, limit: Option<usize>, reply: oneshot::Sender<Result<RowSet, SqliteError>> },
+    Query { sql: String, params: Params, limit: Option<usize>, reply: oneshot::Sender<Result<RowSet, SqliteError>> },
     /// The first `n` rows, keeping the statement open as a cursor if more may follow.
-    Fetch { sql: String, params: Vec<Param>, n: usize, reply: oneshot::Sender<Result<Batch, SqliteError>> },
+    Fetch { sql: String, params: Params, n: usize, reply: oneshot::Sender<Result<Batch, SqliteError>> },
     /// The next `n` rows of a cursor.
     FetchMore { cursor: CursorId, n: usize, reply: oneshot::Sender<Result<Batch, SqliteError>> },
     /// Drops a cursor not read to its end; nobody waits for this.
     CloseCursor { cursor: CursorId },
-    Run { sql: String, params: Vec<Param>, reply: oneshot::Sender<Result<(u64, i64), SqliteError>> },
-    /// One statement for many parameter rows, all or nothing.
-    RunMany { sql: String, rows: Vec<Vec<Param>>, reply: oneshot::Sender<Result<(u64, i64), SqliteError>> },
+    Run { sql: String, params: Params, reply: oneshot::Sender<Result<(u64, i64), SqliteError>> },
+    /// One statement for many parameter rows, all or nothing. The rows come in chunks while the
+    /// caller reads them off its list; a chunk that failed to read ends the list.
+    RunMany { sql: String, chunks: Receiver<Result<Params, SqliteError>>, reply: oneshot::Sender<Result<(u64, i64), SqliteError>> },
     Prepare { sql: String, reply: oneshot::Sender<Result<(), SqliteError>> },
     Close { reply: oneshot::Sender<()> },
 }
@@ -105,7 +106,7 @@ struct Cursor {
 }
 
 impl Cursor {
-    fn open(conn: &Connection, sql: &str, params: &[Param]) -> Result<Cursor, SqliteError> {
+    fn open(conn: &Connection, sql: &str, params: &Params) -> Result<Cursor, SqliteError> {
         let statement = conn.prepare(sql).map_err(|e| SqliteError::engine("rows", e))?;
         // SAFETY: see the type's doc: the connection outlives the cursor and stays in place.
         let statement: Statement<'static> = unsafe { std::mem::transmute::<Statement<'_>, Statement<'static>>(statement) };
@@ -113,7 +114,7 @@ impl Cursor {
         let mut cursor = Cursor { rows: None, statement, width: 0, columns: Vec::new() };
         // SAFETY: the statement is ours alone until `rows` borrows it, below, for its lifetime.
         let stmt = unsafe { &mut *cursor.statement.as_ptr() };
-        bind("rows", stmt, params)?;
+        bind("rows", stmt, params, 0)?;
         cursor.columns = stmt.column_names().into_iter().map(str::to_owned).collect();
         cursor.width = cursor.columns.len();
         cursor.rows = Some(stmt.raw_query());
@@ -249,8 +250,8 @@ pub(crate) fn serve(conn: Connection, requests: Receiver<(Seq, Request)>, runnin
             Request::Run { sql, params, reply } => {
                 let _ = reply.send(run(&conn, &sql, &params));
             }
-            Request::RunMany { sql, rows, reply } => {
-                let _ = reply.send(run_many(&conn, &sql, &rows));
+            Request::RunMany { sql, chunks, reply } => {
+                let _ = reply.send(run_many(&conn, &sql, &chunks));
             }
             Request::Prepare { sql, reply } => {
                 let prepared = conn.prepare_cached(&sql).map(drop).map_err(|e| SqliteError::engine("prepare", e));
@@ -288,20 +289,22 @@ fn next_request(requests: &Receiver<(Seq, Request)>) -> Option<(Seq, Request)> {
     }
 }
 
-fn bind(op: &'static str, stmt: &mut Statement<'_>, params: &[Param]) -> Result<(), SqliteError> {
+/// Binds row `row` of `params`.
+fn bind(op: &'static str, stmt: &mut Statement<'_>, params: &Params, row: usize) -> Result<(), SqliteError> {
+    let values = params.row(row);
     let wanted = stmt.parameter_count();
-    if wanted != params.len() {
-        return Err(SqliteError::ParameterCount { op, wanted, got: params.len() });
+    if wanted != values.len() {
+        return Err(SqliteError::ParameterCount { op, wanted, got: values.len() });
     }
-    for (index, param) in params.iter().enumerate() {
-        stmt.raw_bind_parameter(index + 1, param).map_err(|e| SqliteError::engine(op, e))?;
+    for (index, value) in values.enumerate() {
+        stmt.raw_bind_parameter(index + 1, ToSqlOutput::Borrowed(value)).map_err(|e| SqliteError::engine(op, e))?;
     }
     Ok(())
 }
 
-fn query(conn: &Connection, sql: &str, params: &[Param], limit: Option<usize>) -> Result<RowSet, SqliteError> {
+fn query(conn: &Connection, sql: &str, params: &Params, limit: Option<usize>) -> Result<RowSet, SqliteError> {
     let mut stmt = conn.prepare_cached(sql).map_err(|e| SqliteError::engine("query", e))?;
-    bind("query", &mut stmt, params)?;
+    bind("query", &mut stmt, params, 0)?;
     let columns: Vec<String> = stmt.column_names().into_iter().map(str::to_owned).collect();
     let width = columns.len();
     let mut values = Vec::new();
@@ -318,9 +321,9 @@ fn query(conn: &Connection, sql: &str, params: &[Param], limit: Option<usize>) -
     Ok(RowSet { columns, values })
 }
 
-fn run(conn: &Connection, sql: &str, params: &[Param]) -> Result<(u64, i64), SqliteError> {
+fn run(conn: &Connection, sql: &str, params: &Params) -> Result<(u64, i64), SqliteError> {
     let mut stmt = conn.prepare_cached(sql).map_err(|e| SqliteError::engine("run", e))?;
-    bind("run", &mut stmt, params)?;
+    bind("run", &mut stmt, params, 0)?;
     // Step to the end: a statement that returns rows (INSERT ... RETURNING, a PRAGMA) still runs.
     let mut rows = stmt.raw_query();
     while rows.next().map_err(|e| SqliteError::engine("run", e))?.is_some() {}
@@ -330,17 +333,25 @@ fn run(conn: &Connection, sql: &str, params: &[Param]) -> Result<(u64, i64), Sql
 
 /// Runs `sql` once per row inside a savepoint: every row is applied or none (inside a
 /// transaction or not), and outside one the rows commit together, once.
-fn run_many(conn: &Connection, sql: &str, rows: &[Vec<Param>]) -> Result<(u64, i64), SqliteError> {
+fn run_many(
+    conn: &Connection,
+    sql: &str,
+    chunks: &Receiver<Result<Params, SqliteError>>,
+) -> Result<(u64, i64), SqliteError> {
     conn.execute_batch("SAVEPOINT tinn_run_many").map_err(|e| SqliteError::engine("runMany", e))?;
     let applied = (|| {
         let mut stmt = conn.prepare_cached(sql).map_err(|e| SqliteError::engine("runMany", e))?;
-        let mut changes = 0;
-        for (index, params) in rows.iter().enumerate() {
-            bind("runMany", &mut stmt, params).map_err(|e| e.in_row(index + 1))?;
-            let mut stepped = stmt.raw_query();
-            while stepped.next().map_err(|e| SqliteError::engine("runMany", e).in_row(index + 1))?.is_some() {}
-            drop(stepped);
-            changes += conn.changes();
+        let (mut changes, mut row) = (0, 0);
+        for chunk in chunks {
+            let chunk = chunk?;
+            for index in 0..chunk.len() {
+                row += 1;
+                bind("runMany", &mut stmt, &chunk, index).map_err(|e| e.in_row(row))?;
+                let mut stepped = stmt.raw_query();
+                while stepped.next().map_err(|e| SqliteError::engine("runMany", e).in_row(row))?.is_some() {}
+                drop(stepped);
+                changes += conn.changes();
+            }
         }
         Ok(changes)
     })();
@@ -352,7 +363,9 @@ fn run_many(conn: &Connection, sql: &str, rows: &[Vec<Param>]) -> Result<(u64, i
         Err(err) => {
             // The savepoint's own failure cannot add to the row's, which is what the script needs.
             let _ = conn.execute_batch("ROLLBACK TO tinn_run_many; RELEASE tinn_run_many");
-            Err(err)
+            // A row the caller could not read fails the call before any statement runs: that
+            // error wins over the engine's, as if the whole list had been read first.
+            Err(chunks.iter().find_map(Result::err).unwrap_or(err))
         }
     }
 }
