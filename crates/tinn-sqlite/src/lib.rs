@@ -20,10 +20,12 @@ mod value;
 mod worker;
 
 use std::cell::{Cell, RefCell};
+use std::ffi::c_int;
 use std::sync::Arc;
 use std::sync::mpsc::{channel, Sender};
 use std::time::Duration;
 
+use mlua::ffi;
 use mlua::{
     Function, IntoLuaMulti, Lua, LuaString, MultiValue, Result as LuaResult, Table, UserData, UserDataMethods, Value,
 };
@@ -38,7 +40,7 @@ use worker::{Batch, CursorId, OpenOptions, Request, RowSet, Running, Seq};
 pub fn module(lua: &Lua) -> LuaResult<Table> {
     let common: Table = lua.load("return require('tinn.sql.common')").set_name("=tinn/sqlite").eval()?;
     let int64: Function = common.get("int64")?;
-    lua.set_named_registry_value(value::INT64_MAKER, int64)?;
+    lua.set_named_registry_value(&value::INT64_MAKER.to_string_lossy(), int64)?;
     let native = lua.create_table()?;
     native.set("open", lua.create_function(sqlite_open)?)?;
     tinn_reactor::wrap_module(lua, "=tinn/sqlite", include_str!("sqlite.lua"), native)
@@ -275,25 +277,38 @@ fn batch_to_lua(lua: &Lua, batch: Result<Batch, SqliteError>) -> LuaResult<Multi
     }
 }
 
-/// `{ row, row, ..., columns = { names in order } }`, each row `{ name = value }`.
+/// `{ row, row, ..., columns = { names in order } }`, each row `{ name = value }`, built in one
+/// pass through the Lua C API (a table made through mlua costs a reference of its own).
 fn rows_to_lua(lua: &Lua, set: RowSet) -> LuaResult<Table> {
     let width = set.columns.len();
-    let columns = lua.create_table_with_capacity(width, 0)?;
-    let mut names = Vec::with_capacity(width);
-    for name in &set.columns {
-        let name = lua.create_string(name)?;
-        columns.raw_push(name.clone())?;
-        names.push(name);
-    }
     let count = set.values.len().checked_div(width).unwrap_or(0);
-    let rows = lua.create_table_with_capacity(count, 1)?;
-    for (index, values) in set.values.chunks(width.max(1)).enumerate() {
-        let row = lua.create_table_with_capacity(0, width)?;
-        for (name, value) in names.iter().zip(values) {
-            row.raw_set(name, value::to_lua(lua, value)?)?;
-        }
-        rows.raw_set(index + 1, row)?;
+    // SAFETY: the closure checks the stack room it uses and leaves exactly the rows table; it
+    // runs protected, so an allocation failure raises as an mlua error.
+    unsafe {
+        lua.exec_raw(Value::Nil, |state| {
+            ffi::lua_settop(state, 0);
+            if ffi::lua_checkstack(state, 8) == 0 {
+                return;
+            }
+            ffi::lua_createtable(state, c_int::try_from(width).unwrap_or(0), 0);
+            for (index, name) in set.columns.iter().enumerate() {
+                ffi::lua_pushlstring(state, name.as_ptr().cast(), name.len());
+                ffi::lua_rawseti(state, 1, (index + 1) as ffi::lua_Integer);
+            }
+            ffi::lua_createtable(state, c_int::try_from(count).unwrap_or(0), 1);
+            for (index, values) in set.values.chunks(width.max(1)).enumerate() {
+                ffi::lua_createtable(state, 0, c_int::try_from(width).unwrap_or(0));
+                for (column, value) in values.iter().enumerate() {
+                    ffi::lua_rawgeti(state, 1, (column + 1) as ffi::lua_Integer);
+                    value::push(state, value);
+                    ffi::lua_rawset(state, -3);
+                }
+                ffi::lua_rawseti(state, 2, (index + 1) as ffi::lua_Integer);
+            }
+            ffi::lua_pushlstring(state, c"columns".as_ptr(), 7);
+            ffi::lua_pushvalue(state, 1);
+            ffi::lua_rawset(state, 2);
+            ffi::lua_remove(state, 1);
+        })
     }
-    rows.raw_set("columns", columns)?;
-    Ok(rows)
 }

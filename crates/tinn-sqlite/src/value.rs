@@ -15,7 +15,7 @@ use crate::error::SqliteError;
 const MAX_EXACT: i64 = 1 << 53;
 
 /// The registry key of `common.int64`, which builds int64_t cdata from two halves.
-pub(crate) const INT64_MAKER: &str = "tinn.sqlite.int64";
+pub(crate) const INT64_MAKER: &CStr = c"tinn.sqlite.int64";
 
 /// One bound parameter; text and blobs are ranges of their [`Params`]' byte buffer.
 #[derive(Clone)]
@@ -257,10 +257,35 @@ pub(crate) fn to_lua(lua: &Lua, value: &SqlValue) -> LuaResult<Value> {
     })
 }
 
+/// Pushes a column value as Lua sees it (see [`to_lua`]); runs inside `exec_raw`, protected.
+pub(crate) unsafe fn push(state: *mut lua_State, value: &SqlValue) {
+    unsafe {
+        match value {
+            SqlValue::Null => ffi::lua_pushnil(state),
+            SqlValue::Integer(i) if (-MAX_EXACT..=MAX_EXACT).contains(i) => ffi::lua_pushnumber(state, *i as f64),
+            SqlValue::Integer(i) => {
+                ffi::lua_getfield(state, ffi::LUA_REGISTRYINDEX, INT64_MAKER.as_ptr());
+                let (hi, lo) = halves(*i);
+                ffi::lua_pushnumber(state, hi);
+                ffi::lua_pushnumber(state, lo);
+                ffi::lua_call(state, 2, 1);
+            }
+            SqlValue::Real(f) => ffi::lua_pushnumber(state, *f),
+            SqlValue::Text(bytes) | SqlValue::Blob(bytes) => {
+                ffi::lua_pushlstring(state, bytes.as_ptr().cast(), bytes.len());
+            }
+        }
+    }
+}
+
+/// `i` as the two halves `common.int64(hi, lo)` takes.
+fn halves(i: i64) -> (f64, f64) {
+    ((i >> 32) as f64, (i & 0xffff_ffff) as f64)
+}
+
 /// An int64_t cdata, built by `common.int64(hi, lo)`: Rust cannot make cdata itself.
 pub(crate) fn int64(lua: &Lua, i: i64) -> LuaResult<Value> {
-    let maker: Function = lua.named_registry_value(INT64_MAKER)?;
-    let hi = i >> 32;
-    let lo = i & 0xffff_ffff;
-    maker.call((hi as f64, lo as f64))
+    let maker: Function = lua.named_registry_value(&INT64_MAKER.to_string_lossy())?;
+    let (hi, lo) = halves(i);
+    maker.call((hi, lo))
 }
