@@ -55,6 +55,8 @@ pub struct SqliteConnection {
     running: Arc<Running>,
     last_seq: Cell<Seq>,
     path: String,
+    /// The string "n", kept to look up parameter counts without making it each call.
+    n_key: LuaString,
 }
 
 fn sqlite_open(
@@ -84,8 +86,13 @@ fn sqlite_open(
     let (_, parked) = tinn_reactor::start_with(lua, Expect::Whenever, async move {
         match opened_rx.await {
             Ok(Ok(running)) => tinn_reactor::completion(move |lua| {
-                let conn =
-                    SqliteConnection { requests: RefCell::new(Some(requests)), running, last_seq: Cell::new(0), path };
+                let conn = SqliteConnection {
+                    requests: RefCell::new(Some(requests)),
+                    running,
+                    last_seq: Cell::new(0),
+                    path,
+                    n_key: lua.create_string("n")?,
+                };
                 lua.create_userdata(conn)?.into_lua_multi(lua)
             }),
             Ok(Err(err)) => tinn_reactor::failure(err),
@@ -173,7 +180,7 @@ impl UserData for SqliteConnection {
             })
         });
         methods.add_method("query", |lua, this, (sql, params, limit): (LuaString, Table, Option<usize>)| {
-            let (sql, params) = match sql_text("query", &sql).and_then(|sql| Ok((sql, value::Params::one(lua, "query", &params)?))) {
+            let (sql, params) = match sql_text("query", &sql).and_then(|sql| Ok((sql, value::Params::one(lua, "query", &params, &this.n_key)?))) {
                 Ok(parsed) => parsed,
                 Err(err) => return err.into_failure(lua),
             };
@@ -183,7 +190,7 @@ impl UserData for SqliteConnection {
             })
         });
         methods.add_method("fetch", |lua, this, (sql, params, n): (LuaString, Table, usize)| {
-            let (sql, params) = match sql_text("rows", &sql).and_then(|sql| Ok((sql, value::Params::one(lua, "rows", &params)?))) {
+            let (sql, params) = match sql_text("rows", &sql).and_then(|sql| Ok((sql, value::Params::one(lua, "rows", &params, &this.n_key)?))) {
                 Ok(parsed) => parsed,
                 Err(err) => return err.into_failure(lua),
             };
@@ -200,7 +207,7 @@ impl UserData for SqliteConnection {
             Ok(())
         });
         methods.add_method("run", |lua, this, (sql, params): (LuaString, Table)| {
-            let (sql, params) = match sql_text("run", &sql).and_then(|sql| Ok((sql, value::Params::one(lua, "run", &params)?))) {
+            let (sql, params) = match sql_text("run", &sql).and_then(|sql| Ok((sql, value::Params::one(lua, "run", &params, &this.n_key)?))) {
                 Ok(parsed) => parsed,
                 Err(err) => return err.into_failure(lua),
             };

@@ -6,7 +6,7 @@ use std::ffi::{c_int, CStr};
 use std::ops::{Range, RangeInclusive};
 
 use mlua::ffi::{self, lua_State};
-use mlua::{Function, Lua, Result as LuaResult, Table, Value};
+use mlua::{Function, Lua, LuaString, Result as LuaResult, Table, Value};
 use rusqlite::types::ValueRef;
 
 use crate::error::SqliteError;
@@ -40,10 +40,16 @@ pub(crate) struct Params {
 
 impl Params {
     /// Reads one `{ n = count, ... }` parameter array; `Err` holds the message for the script.
-    pub(crate) fn one(lua: &Lua, op: &'static str, table: &Table) -> Result<Params, SqliteError> {
+    /// `n_key` is the Lua string "n".
+    pub(crate) fn one(lua: &Lua, op: &'static str, table: &Table, n_key: &LuaString) -> Result<Params, SqliteError> {
         let mut params = Params::default();
-        // SAFETY: `read_rows` keeps to the stack slots it checked and leaves the stack as it was.
-        unsafe { read_with(lua, table, |state| read_row(state, 1, op, &mut params))? }?;
+        // SAFETY: see `read_plain`.
+        if let Some(read) = unsafe { read_plain(lua, op, table, n_key, &mut params) } {
+            return read.map(|()| params);
+        }
+        let mut params = Params::default();
+        // SAFETY: `read_row` keeps to the stack slots `read_with` checked.
+        unsafe { read_with(lua, table, |state| read_row(state, 1, Reading { op, n_key: N_KEY, tags: true }, &mut params).map(drop))? }?;
         Ok(params)
     }
 
@@ -104,6 +110,43 @@ unsafe fn read_with(
 /// The stack slot of the string "n" (see `read_with`).
 const N_KEY: c_int = 2;
 
+/// Reads a parameter array of plain values (nil, booleans, numbers, strings) without the
+/// protected call `exec_raw` makes, which costs more than the reading: nothing below allocates
+/// or raises. `None` when a value is tagged (reading it pushes new strings): the caller reads
+/// the array again, protected.
+unsafe fn read_plain(
+    lua: &Lua,
+    op: &'static str,
+    table: &Table,
+    n_key: &LuaString,
+    params: &mut Params,
+) -> Option<Result<(), SqliteError>> {
+    lua.exec_raw_lua(|raw| unsafe {
+        let state = raw.state();
+        let top = ffi::lua_gettop(state);
+        // The array, "n", and a value or `n` on top of them.
+        if ffi::lua_checkstack(state, 3) == 0 || raw.push(table).is_err() || raw.push(n_key).is_err() {
+            ffi::lua_settop(state, top);
+            return None;
+        }
+        let read = read_row(state, top + 1, Reading { op, n_key: top + 2, tags: false }, params);
+        ffi::lua_settop(state, top);
+        match read {
+            Ok(true) => Some(Ok(())),
+            Ok(false) => None,
+            Err(err) => Some(Err(err)),
+        }
+    })
+}
+
+/// Where `read_row` finds "n", and whether it may read tagged values.
+#[derive(Clone, Copy)]
+struct Reading {
+    op: &'static str,
+    n_key: c_int,
+    tags: bool,
+}
+
 unsafe fn read_rows(
     state: *mut lua_State,
     op: &'static str,
@@ -117,7 +160,7 @@ unsafe fn read_rows(
             if ffi::lua_type(state, -1) != ffi::LUA_TTABLE {
                 return Err(SqliteError::RowNotTable(index));
             }
-            read_row(state, ffi::lua_gettop(state), op, params)?;
+            read_row(state, ffi::lua_gettop(state), Reading { op, n_key: N_KEY, tags: true }, params)?;
             ffi::lua_pop(state, 1);
         }
     }
@@ -125,10 +168,11 @@ unsafe fn read_rows(
 }
 
 /// Reads the parameter array at stack slot `table`: `n` values, or without `n` (a runMany row
-/// of plain values) as many as its length.
-unsafe fn read_row(state: *mut lua_State, table: c_int, op: &'static str, params: &mut Params) -> Result<(), SqliteError> {
+/// of plain values) as many as its length. `Ok(false)`: a tagged value, not read (`tags` off).
+unsafe fn read_row(state: *mut lua_State, table: c_int, reading: Reading, params: &mut Params) -> Result<bool, SqliteError> {
+    let op = reading.op;
     unsafe {
-        ffi::lua_pushvalue(state, N_KEY);
+        ffi::lua_pushvalue(state, reading.n_key);
         ffi::lua_rawget(state, table);
         let count = match ffi::lua_type(state, -1) {
             ffi::LUA_TNIL => ffi::lua_objlen(state, table),
@@ -142,13 +186,15 @@ unsafe fn read_row(state: *mut lua_State, table: c_int, op: &'static str, params
         params.values.reserve(count);
         for index in 1..=count {
             ffi::lua_rawgeti(state, table, index as ffi::lua_Integer);
-            let read = read_value(state, op, index, params);
+            let read = read_value(state, reading, index, params);
             ffi::lua_pop(state, 1);
-            read?;
+            if !read? {
+                return Ok(false);
+            }
         }
     }
     params.row_ends.push(params.values.len());
-    Ok(())
+    Ok(true)
 }
 
 /// A parameter count `n` as a usize, if it is one.
@@ -168,8 +214,9 @@ unsafe fn bytes_at<'a>(state: *mut lua_State, index: c_int) -> Option<&'a [u8]> 
     }
 }
 
-/// Reads the value on top of the stack, parameter `index` of its row.
-unsafe fn read_value(state: *mut lua_State, op: &'static str, index: usize, params: &mut Params) -> Result<(), SqliteError> {
+/// Reads the value on top of the stack, parameter `index` of its row; `Ok(false)` as `read_row`.
+unsafe fn read_value(state: *mut lua_State, reading: Reading, index: usize, params: &mut Params) -> Result<bool, SqliteError> {
+    let op = reading.op;
     let param = unsafe {
         match ffi::lua_type(state, -1) {
             ffi::LUA_TNIL => Param::Null,
@@ -179,12 +226,13 @@ unsafe fn read_value(state: *mut lua_State, op: &'static str, index: usize, para
                 let text = bytes_at(state, -1).unwrap_or_default();
                 Param::Text(params.push_bytes(text))
             }
+            ffi::LUA_TTABLE if !reading.tags => return Ok(false),
             ffi::LUA_TTABLE => tagged(state, op, index, params)?,
             other => return Err(SqliteError::Unbindable { op, index, type_name: lua_type_name(other) }),
         }
     };
     params.values.push(param);
-    Ok(())
+    Ok(true)
 }
 
 /// The name of a Lua type no parameter can have.
