@@ -26,6 +26,9 @@
 --                                                          or tagged), all applied or none; the
 --                                                          failure names the row: "runMany: row 3: ..."
 --       (without runMany, db:runMany runs the rows one by one inside a transaction or savepoint)
+--   conn:first(sql, params)        -> row | nil            the first row alone (db:first); failures
+--                                                          as conn:query's (without it, db:first
+--                                                          calls conn:query(sql, params, 1))
 --   conn:prepare(sql)              -> true                 check (and cache) a statement now, so
 --                                                          db:prepare reports bad SQL at once
 --   conn:fetch(sql, params, n)     -> rows, cursor|nil     the first n rows and, if more may
@@ -196,7 +199,9 @@ end
 function Db:first(sql, ...)
   checkDb(self, "db:first"); checkSql(sql, "db:first")
   if self.state.owner ~= nil then waitTurn(self) end
-  local rows, err = await(self.timeout, self.conn:query(sql, encodeParams("db:first", 2, ...), 1))
+  local conn = self.conn
+  if conn.first then return await(self.timeout, conn:first(sql, encodeParams("db:first", 2, ...))) end
+  local rows, err = await(self.timeout, conn:query(sql, encodeParams("db:first", 2, ...), 1))
   if rows == nil then return nil, err end
   return rows[1]
 end

@@ -189,6 +189,17 @@ impl UserData for SqliteConnection {
                 Err(err) => err.into_failure(lua),
             })
         });
+        methods.add_method("first", |lua, this, (sql, params): (LuaString, Table)| {
+            let (sql, params) = match sql_text("query", &sql).and_then(|sql| Ok((sql, value::Params::one(lua, "query", &params, &this.n_key)?))) {
+                Ok(parsed) => parsed,
+                Err(err) => return err.into_failure(lua),
+            };
+            let limit = Some(1);
+            this.ask(lua, |reply| Request::Query { sql, params, limit, reply }, |lua, rows| match rows {
+                Ok(rows) => first_row_to_lua(lua, rows).and_then(|row| row.into_lua_multi(lua)),
+                Err(err) => err.into_failure(lua),
+            })
+        });
         methods.add_method("fetch", |lua, this, (sql, params, n): (LuaString, Table, usize)| {
             let (sql, params) = match sql_text("rows", &sql).and_then(|sql| Ok((sql, value::Params::one(lua, "rows", &params, &this.n_key)?))) {
                 Ok(parsed) => parsed,
@@ -304,12 +315,9 @@ fn rows_to_lua(lua: &Lua, set: RowSet) -> LuaResult<Table> {
             }
             ffi::lua_createtable(state, c_int::try_from(count).unwrap_or(0), 1);
             for (index, values) in set.values.chunks(width.max(1)).enumerate() {
-                ffi::lua_createtable(state, 0, c_int::try_from(width).unwrap_or(0));
-                for (column, value) in values.iter().enumerate() {
+                push_row(state, values, |column| {
                     ffi::lua_rawgeti(state, 1, (column + 1) as ffi::lua_Integer);
-                    value::push(state, value);
-                    ffi::lua_rawset(state, -3);
-                }
+                });
                 ffi::lua_rawseti(state, 2, (index + 1) as ffi::lua_Integer);
             }
             ffi::lua_pushlstring(state, c"columns".as_ptr(), 7);
@@ -317,5 +325,38 @@ fn rows_to_lua(lua: &Lua, set: RowSet) -> LuaResult<Table> {
             ffi::lua_rawset(state, 2);
             ffi::lua_remove(state, 1);
         })
+    }
+}
+
+/// The first row `{ name = value }` of `set` alone, or nil: db:first needs neither the list
+/// nor the column names.
+fn first_row_to_lua(lua: &Lua, set: RowSet) -> LuaResult<Value> {
+    let Some(values) = set.values.get(..set.columns.len()).filter(|values| !values.is_empty()) else {
+        return Ok(Value::Nil);
+    };
+    // SAFETY: as in `rows_to_lua`; leaves exactly the row.
+    unsafe {
+        lua.exec_raw(Value::Nil, |state| {
+            ffi::lua_settop(state, 0);
+            if ffi::lua_checkstack(state, 8) == 0 {
+                return;
+            }
+            push_row(state, values, |column| {
+                let name = &set.columns[column];
+                ffi::lua_pushlstring(state, name.as_ptr().cast(), name.len());
+            });
+        })
+    }
+}
+
+/// Pushes the row `{ name = value }`; `push_name(column)` pushes a column's name.
+unsafe fn push_row(state: *mut ffi::lua_State, values: &[value::SqlValue], mut push_name: impl FnMut(usize)) {
+    unsafe {
+        ffi::lua_createtable(state, 0, c_int::try_from(values.len()).unwrap_or(0));
+        for (column, value) in values.iter().enumerate() {
+            push_name(column);
+            value::push(state, value);
+            ffi::lua_rawset(state, -3);
+        }
     }
 }

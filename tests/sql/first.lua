@@ -1,0 +1,18 @@
+-- db:first and stmt:first read the first row alone (conn:first): no row, NULLs, big integers,
+-- blobs and failures come back as db:query's first row would.
+local sql = require("tinn.sql")
+local db = assert(sql.open("sqlite::memory:"))
+assert(db:exec("CREATE TABLE t (id INTEGER PRIMARY KEY, big INTEGER, raw BLOB, note TEXT)"))
+assert(db:run("INSERT INTO t (id, big, raw, note) VALUES (?, ?, ?, ?)", 1, 9007199254740993LL, sql.blob("\0\1"), "x"))
+assert(db:run("INSERT INTO t (id) VALUES (2)"))
+print("no row", select("#", db:first("SELECT * FROM t WHERE id = 3")), db:first("SELECT * FROM t WHERE id = 3"))
+local row = db:first("SELECT * FROM t WHERE id = ?", 1)
+print("row", row.id, tostring(row.big), #row.raw, row.note)
+local nulls = db:first("SELECT big, raw, note FROM t WHERE id = 2")
+print("nulls", type(nulls), next(nulls))
+local stmt = assert(db:prepare("SELECT note FROM t WHERE id = ?"))
+print("stmt", stmt:first(1).note, stmt:first(2).note, stmt:first(9))
+print("no columns", db:first("UPDATE t SET note = 'y' WHERE id = 1"), db:first("SELECT note FROM t WHERE id = 1").note)
+print("error", db:first("SELECT * FROM missing"))
+print("count", db:first("SELECT * FROM t WHERE id = ?", 1, 2))
+assert(db:close())
