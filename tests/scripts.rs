@@ -145,6 +145,7 @@ script_tests! {
     sql_periodic_ticks_during_slow_query: "sql/slow_query.lua";
     sql_two_connections_one_file: "sql/two_connections.lua";
     sql_second_process_writes_same_file: "sql/second_process.lua";
+    sql_first_reads_one_row_alone: "sql/first.lua";
     process_example_cat_and_exec: "../examples/process/cat.lua";
     // tinn.sys
     sys_values_match_proc: "sys/info.lua";
