@@ -159,7 +159,7 @@ pub enum HttpError {
     InvalidHeaderValue(String),
     /// A response status outside 100..=999.
     #[error("invalid status code {0}")]
-    InvalidStatus(u16),
+    InvalidStatus(i64),
     /// A handler answered a request twice.
     #[error("the response was already sent")]
     AlreadySent,

@@ -213,7 +213,7 @@ pub(crate) fn header_table(lua: &Lua, headers: &HeaderMap) -> LuaResult<Table> {
 }
 
 fn status_code(status: u16) -> Result<StatusCode, HttpError> {
-    StatusCode::from_u16(status).map_err(|_| HttpError::InvalidStatus(status))
+    StatusCode::from_u16(status).map_err(|_| HttpError::InvalidStatus(status.into()))
 }
 
 impl RequestState {
@@ -421,7 +421,7 @@ fn respond(requests: &Requests, id: f64, status: i64, headers: HeaderMap, body: 
     // the wrapper passes the id it was given and a checked status; anything else finds nothing
     // or fails as an invalid status
     let Some(this) = requests.get(id as RequestId) else { return Err(HttpError::AlreadySent) };
-    let status = u16::try_from(status).map_err(|_| HttpError::InvalidStatus(u16::MAX))?;
+    let status = u16::try_from(status).map_err(|_| HttpError::InvalidStatus(status))?;
     let mut response = Response::new(Either::Left(Full::new(Bytes::new())));
     *response.status_mut() = status_code(status)?;
     *response.headers_mut() = headers;
