@@ -25,6 +25,7 @@
 #[cfg(not(target_os = "linux"))]
 compile_error!("tinn builds on Linux only (inotify, /proc, /sys, Unix signals); see docs/platforms.md");
 
+mod allocator;
 mod error;
 mod event_loop;
 mod interrupt;
@@ -61,6 +62,8 @@ pub enum Script {
 
 /// One Lua state with its scheduler; runs one script to completion.
 pub struct Runtime {
+    /// Declared before `lua`: mlua's allocator is back before the state can close.
+    _mlua_allocator: Option<allocator::MluaAllocator>,
     lua: Lua,
     completions: std::cell::RefCell<tinn_reactor::Completions>,
     scheduler: Scheduler,
@@ -80,6 +83,7 @@ impl Runtime {
         // are. Scripts are trusted code, as in LuaJIT itself (DESIGN.md §5: the ffi and
         // Debian's Lua C modules are features); nothing here runs untrusted Lua.
         let lua = unsafe { Lua::unsafe_new() };
+        let mlua_allocator = allocator::use_mimalloc(&lua)?;
         let completions = std::cell::RefCell::new(tinn_reactor::Reactor::install(&lua));
         lua.set_app_data(worker::launcher(None));
         loader::install(&lua)?;
@@ -110,6 +114,7 @@ impl Runtime {
         monitor.attach(&lua, exports.get("onHook")?)?;
         install_test_hooks(&lua)?;
         Ok(Runtime {
+            _mlua_allocator: mlua_allocator,
             monitor,
             spawn_main: exports.get("spawnMain")?,
             lua,
