@@ -282,35 +282,47 @@ impl Activity {
     ///
     /// Requests come and go without waking it: it wakes at the earliest deadline it knows, but
     /// no later than the shorter timeout from now, so a request beginning meanwhile (whose
-    /// deadline is at least that far off) is never timed late.
+    /// deadline is at least that far off) is never timed late. So nothing can be due before its
+    /// timer fires, and the connection's other wakeups skip it at the cost of one load (the
+    /// timer keeps the first poll's waker, which stays valid: a connection runs in one task).
     async fn expired(&self, options: &ServerOptions) -> Expired {
         let millis = |d: Duration| u64::try_from(d.as_millis()).unwrap_or(u64::MAX / 4);
         let (header_ms, idle_ms) = (millis(options.header_timeout), millis(options.idle_timeout));
         // at least a millisecond between checks, so zero timeouts do not spin
         let recheck_ms = header_ms.min(idle_ms).max(1);
         let mut timer = pin!(tokio::time::sleep(Duration::ZERO));
-        loop {
-            let now = self.now();
-            let deadline = if self.in_flight.load(Ordering::Relaxed) > 0 {
-                None
-            } else {
-                match self.request_began.load(Ordering::Relaxed) {
-                    NOT_BEGUN => Some((self.idle_since.load(Ordering::Relaxed).saturating_add(idle_ms), Expired::Idle)),
-                    began => Some((began.saturating_add(header_ms), Expired::Headers)),
-                }
-            };
-            let mut wake = now.saturating_add(recheck_ms);
-            if let Some((at, why)) = deadline {
-                if at <= now {
-                    return why;
-                }
-                wake = wake.min(at);
+        let mut armed = false;
+        poll_fn(|cx| {
+            if armed && !timer.is_elapsed() {
+                return Poll::Pending;
             }
-            // timeouts are capped (2^31 ms), so the sum fits; a year out stands in if it did not
-            let at = self.start.checked_add(Duration::from_millis(wake)).unwrap_or_else(|| Instant::now() + YEAR);
-            timer.as_mut().reset(at);
-            timer.as_mut().await;
-        }
+            loop {
+                let now = self.now();
+                let deadline = if self.in_flight.load(Ordering::Relaxed) > 0 {
+                    None
+                } else {
+                    match self.request_began.load(Ordering::Relaxed) {
+                        NOT_BEGUN => Some((self.idle_since.load(Ordering::Relaxed).saturating_add(idle_ms), Expired::Idle)),
+                        began => Some((began.saturating_add(header_ms), Expired::Headers)),
+                    }
+                };
+                let mut wake = now.saturating_add(recheck_ms);
+                if let Some((at, why)) = deadline {
+                    if at <= now {
+                        return Poll::Ready(why);
+                    }
+                    wake = wake.min(at);
+                }
+                // timeouts are capped (2^31 ms), so the sum fits; a year out stands in if it did not
+                let at = self.start.checked_add(Duration::from_millis(wake)).unwrap_or_else(|| Instant::now() + YEAR);
+                timer.as_mut().reset(at);
+                if timer.as_mut().poll(cx).is_pending() {
+                    armed = true;
+                    return Poll::Pending;
+                }
+            }
+        })
+        .await
     }
 }
 
