@@ -108,6 +108,7 @@ script_tests! {
     http_websocket_echo_chat_and_vanishing_client: "http/websocket.lua";
     http_handler_end_releases_sockets_and_websocket_close_codes: "http/release.lua";
     http_response_headers_set_replaced_and_cleared: "http/response_headers.lua";
+    http_client_closing_its_sending_side_still_gets_the_response: "http/half_close.lua";
     http_timed_out_reads_and_writes_lose_nothing: "http/body_reads.lua";
     http_client_request_times_out: "http/client_timeout.lua";
     http_idle_body_and_header_count_limits: "http/limits.lua";

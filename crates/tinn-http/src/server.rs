@@ -465,7 +465,12 @@ async fn serve_http(server: Rc<Server>, options: Rc<ServerOptions>, stream: Box<
         // The watchdog times headers from a request's first byte; hyper's timer would also
         // count the idle time before it.
         .header_read_timeout(None)
-        .max_buf_size(options.max_header_bytes.max(MIN_HEADER_BYTES));
+        .max_buf_size(options.max_header_bytes.max(MIN_HEADER_BYTES))
+        // No read while a handler runs: hyper's look for an end of stream there reserved a fresh
+        // read buffer (the request still held the old one) and cost a syscall per request, and
+        // took a client that only closed its sending side for gone. A client gone is seen when
+        // its response is written.
+        .half_close(true);
     if options.max_headers != HYPER_MAX_HEADERS {
         builder.max_headers(options.max_headers);
     }
