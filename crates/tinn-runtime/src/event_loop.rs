@@ -188,7 +188,8 @@ fn completions_table(lua: &Lua, completed: &mut Vec<(OpId, Completion)>) -> LuaR
     }
     let table = lua.create_table_with_capacity(completed.len() * 2, 0)?;
     // the table, then id1, values of 1, id2, values of 2... and how many values each has
-    let mut flat = vec![Value::Table(table.clone())];
+    let mut flat = Vec::with_capacity(VALUES_PER_CALL.min(1 + completed.len() * 3));
+    flat.push(Value::Table(table.clone()));
     let mut counts = Vec::new();
     let mut filled = 0;
     for (id, done) in completed.drain(..) {
@@ -219,6 +220,9 @@ fn append_completions(lua: &Lua, flat: &mut Vec<Value>, counts: &mut Vec<usize>,
             use mlua::ffi;
             let mut entry = filled as ffi::lua_Integer;
             let mut at = 2;
+            // the key "n", made once rather than looked up by lua_setfield for every result
+            ffi::lua_pushlstring(state, c"n".as_ptr(), 1);
+            let n = ffi::lua_gettop(state);
             for &count in counts.iter() {
                 ffi::lua_pushvalue(state, at);
                 ffi::lua_rawseti(state, 1, entry + 1);
@@ -227,8 +231,9 @@ fn append_completions(lua: &Lua, flat: &mut Vec<Value>, counts: &mut Vec<usize>,
                     ffi::lua_pushvalue(state, at + 1 + j as c_int);
                     ffi::lua_rawseti(state, -2, j as ffi::lua_Integer + 1);
                 }
+                ffi::lua_pushvalue(state, n);
                 ffi::lua_pushinteger(state, count as ffi::lua_Integer);
-                ffi::lua_setfield(state, -2, c"n".as_ptr());
+                ffi::lua_rawset(state, -3);
                 ffi::lua_rawseti(state, 1, entry + 2);
                 entry += 2;
                 at += 1 + count as c_int;
