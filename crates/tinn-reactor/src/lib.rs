@@ -179,6 +179,15 @@ impl Reactor {
         }
     }
 
+    /// Starts `op` as [`start`] does, for a caller that holds the reactor rather than the Lua
+    /// state (a function called through LuaJIT's FFI); returns its id, for `awaitOp`.
+    pub fn start_op<F>(&self, op: F) -> OpId
+    where
+        F: Future<Output = Completion> + 'static,
+    {
+        self.start(Expect::Whenever, op)
+    }
+
     fn start<F>(&self, expect: Expect, op: F) -> OpId
     where
         F: Future<Output = Completion> + 'static,
