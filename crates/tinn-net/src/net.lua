@@ -15,7 +15,7 @@ local native = ...
 local ffi = require("ffi")
 local reactor = require("tinn.reactor")
 
-local await = reactor.await
+local await, awaitOp = reactor.await, reactor.awaitOp
 local type, tostring, setmetatable, floor = type, tostring, setmetatable, math.floor
 local format = string.format
 
@@ -40,10 +40,11 @@ Stream.__index = Stream
 
 -- Reads and writes that finish at once go through LuaJIT's FFI: no mlua call, and the trace
 -- running the script goes on through them. What must wait (or failed) then takes the mlua way.
-local ReadNow = ffi.typeof("struct { const char *data; size_t len; }") -- as ReadNow in Rust
-local readNow = ffi.cast(ffi.typeof("int (*)(void *, int, double, $ *)", ReadNow), native.readNow)
+local ReadNow = ffi.typeof("struct { const char *data; size_t len; double op; }") -- as ReadNow in Rust
+local readNow = ffi.cast(ffi.typeof("int (*)(void *, int, double, $ *, void *)", ReadNow), native.readNow)
 local writeNow = ffi.cast("double (*)(void *, const char *, size_t)", native.writeNow)
-local NOT_NOW = -1
+local theReactor = ffi.cast("void *", native.reactor)
+local NOT_NOW, PARKED = -1, 2
 local READ_KINDS = { upto = 0, exactly = 1, line = 2, linekeep = 3, all = 4 } -- as READ_KINDS in Rust
 local readInto = ffi.new(ffi.typeof("$[1]", ReadNow)) -- copied into a string before anything else runs
 
@@ -59,9 +60,10 @@ local function wrapStream(handle, timeoutMs)
 end
 
 local function readStream(self, kind, count, timeoutMs)
-  local got = readNow(self.slot, READ_KINDS[kind], count or 0, readInto)
+  local got = readNow(self.slot, READ_KINDS[kind], count or 0, readInto, theReactor)
   if got == 1 then return ffi.string(readInto[0].data, readInto[0].len) end
   if got == 0 then return nil end
+  if got == PARKED then return awaitOp(readInto[0].op, timeoutMs or self.timeout) end
   return await(timeoutMs or self.timeout, self.handle:read(kind, count))
 end
 

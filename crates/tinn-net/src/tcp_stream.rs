@@ -5,6 +5,7 @@ use std::cell::{Cell, RefCell};
 use std::ffi::{c_int, c_void};
 use std::io::ErrorKind;
 use std::net::SocketAddr;
+use std::future::Future;
 use std::rc::Rc;
 use std::sync::Arc;
 use std::time::Duration;
@@ -15,7 +16,7 @@ use tokio::net::TcpStream;
 use tokio::sync::{Mutex, OwnedMutexGuard};
 
 use tinn_reactor::read_buffer::{ReadBuffer, ReadMode};
-use tinn_reactor::{Closing, Raced, ScriptError};
+use tinn_reactor::{Closing, Completion, Raced, Reactor, ScriptError};
 use crate::error::NetError;
 
 pub(crate) struct Stream {
@@ -157,8 +158,13 @@ fn net_stream_read(lua: &Lua, handle: &TcpStreamHandle, (kind, count): (String, 
         },
         Err(_) => None, // another task is reading: queue behind it
     };
-    tinn_reactor::start(lua, async move {
-        let turn: OwnedMutexGuard<()> = match guard {
+    tinn_reactor::start(lua, parked_read(stream, guard, mode))
+}
+
+/// A read that waits for bytes, after its reader's turn (`turn`: already taken) comes.
+fn parked_read(stream: Rc<Stream>, turn: Option<OwnedMutexGuard<()>>, mode: ReadMode) -> impl Future<Output = Completion> {
+    async move {
+        let turn: OwnedMutexGuard<()> = match turn {
             Some(guard) => guard,
             None => Arc::clone(&stream.read_lock).lock_owned().await,
         };
@@ -172,7 +178,7 @@ fn net_stream_read(lua: &Lua, handle: &TcpStreamHandle, (kind, count): (String, 
                 Raced::Closed => NetError::Closed.into_failure(lua),
             }
         })
-    })
+    }
 }
 
 /// `stream:write` → bytes written; nil, "timeout", bytes written when `timeout` expires first.
@@ -281,53 +287,63 @@ impl UserData for TcpStreamHandle {
 /// The read kinds `readNow` takes, by number (`ReadMode::parse` names).
 const READ_KINDS: [&str; 5] = ["upto", "exactly", "line", "linekeep", "all"];
 
-/// Where `readNow` puts the bytes it read: valid until the stream's buffer is next filled, so
-/// the Lua wrapper copies them into a string at once.
+/// Where `readNow` puts the bytes it read (valid until the stream's buffer is next filled, so
+/// the Lua wrapper copies them into a string at once), or the id of the operation it started.
 #[repr(C)]
 pub struct ReadNow {
     data: *const u8,
     len: usize,
+    op: f64,
 }
 
-/// `readNow` and `writeNow` say so when the mlua call must do the work: the op must park, another
-/// task holds the turn, the stream is closed or failed (the mlua call reports it).
+/// `readNow` and `writeNow` say so when the mlua call must do the work: the stream is closed or
+/// failed (the mlua call reports it), or there is no reactor.
 const NOT_NOW: c_int = -1;
 
-/// `readNow(slot, kind, count, out)`: a read the buffer or a non-blocking read answers at once,
-/// through LuaJIT's FFI (no mlua call, no argument conversion): 1 with the bytes in `out`, 0 at
-/// end of stream, or [`NOT_NOW`].
+/// `readNow` started an operation: the task parks on it (`awaitOp`).
+const PARKED: c_int = 2;
+
+/// `readNow(slot, kind, count, out, reactor)`: `stream:read` through LuaJIT's FFI (no mlua call,
+/// no argument conversion): 1 with the bytes in `out` when the buffer or a non-blocking read
+/// answers at once, 0 at end of stream, [`PARKED`] with the id of the read it started in `out`,
+/// or [`NOT_NOW`].
 ///
 /// # Safety
-/// `slot` is the address `addresses` gave for a handle that is still alive; `out` is writable.
-unsafe extern "C" fn read_now(slot: *const StreamSlot, kind: c_int, count: f64, out: *mut ReadNow) -> c_int {
+/// `slot` is the address `addresses` gave for a handle that is still alive; `out` is writable;
+/// `reactor` is null or the Lua state's reactor.
+unsafe extern "C" fn read_now(slot: *const StreamSlot, kind: c_int, count: f64, out: *mut ReadNow, reactor: *const Reactor) -> c_int {
     let slot = unsafe { &*slot };
     let Ok(stream) = slot.try_borrow() else { return NOT_NOW };
-    let Some(stream) = stream.as_ref() else { return NOT_NOW };
+    let (Some(stream), Some(reactor)) = (stream.as_ref(), unsafe { reactor.as_ref() }) else { return NOT_NOW };
     let kind = usize::try_from(kind).ok().and_then(|kind| READ_KINDS.get(kind));
     // counts no usize holds go the mlua way, which says so
     let count = (0.0..=(1u64 << 53) as f64).contains(&count).then_some(count as usize);
     let Some(Ok(mode)) = kind.map(|kind| ReadMode::parse(kind, count)) else { return NOT_NOW };
-    // a reader queued before this one goes first
-    let Ok(_turn) = stream.read_lock.try_lock() else { return NOT_NOW };
-    match stream.fill_now(mode) {
-        Ok(true) => {}
-        Ok(false) => return NOT_NOW,
-        Err(e) => {
-            stream.read_error.set(Some(e));
-            return NOT_NOW;
-        }
-    }
-    let Ok(mut buffer) = stream.buffer.try_borrow_mut() else { return NOT_NOW };
-    // Consuming leaves the bytes where they are (the buffer only moves or reuses them when it
-    // is next filled), so the pointer outlives `take`.
-    match buffer.take(mode, |bytes| ReadNow { data: bytes.as_ptr(), len: bytes.len() }) {
-        Some(Some(bytes)) => {
-            unsafe { out.write(bytes) };
-            1
-        }
-        Some(None) => 0,
-        None => NOT_NOW,
-    }
+    let turn = match Arc::clone(&stream.read_lock).try_lock_owned() {
+        Ok(turn) => match stream.fill_now(mode) {
+            Ok(true) => {
+                let Ok(mut buffer) = stream.buffer.try_borrow_mut() else { return NOT_NOW };
+                // Consuming leaves the bytes where they are (the buffer only moves or reuses
+                // them when it is next filled), so the pointer outlives `take`.
+                return match buffer.take(mode, |bytes| ReadNow { data: bytes.as_ptr(), len: bytes.len(), op: 0.0 }) {
+                    Some(Some(bytes)) => {
+                        unsafe { out.write(bytes) };
+                        1
+                    }
+                    _ => 0,
+                };
+            }
+            Ok(false) => Some(turn),
+            Err(e) => {
+                stream.read_error.set(Some(e));
+                return NOT_NOW;
+            }
+        },
+        Err(_) => None, // another task is reading: queue behind it
+    };
+    let id = reactor.start_op(parked_read(Rc::clone(stream), turn, mode));
+    unsafe { out.write(ReadNow { data: std::ptr::null(), len: 0, op: id as f64 }) };
+    PARKED
 }
 
 /// `writeNow(slot, data, len)`: writes what the socket takes now, through LuaJIT's FFI; returns
@@ -356,10 +372,13 @@ unsafe extern "C" fn write_now_ffi(slot: *const StreamSlot, data: *const u8, len
     }
 }
 
-/// Adds `readNow` and `writeNow` (addresses for LuaJIT's FFI) to the module's native table.
-pub(crate) fn add_ffi_functions(native: &Table) -> LuaResult<()> {
+/// Adds `readNow` and `writeNow` (addresses for LuaJIT's FFI) and `reactor` (the address of
+/// the state's reactor, which lives as long as the state) to the module's native table.
+pub(crate) fn add_ffi_functions(lua: &Lua, native: &Table) -> LuaResult<()> {
     let pointer = |address: *const c_void| Value::LightUserData(LightUserData(address.cast_mut()));
-    let read: unsafe extern "C" fn(*const StreamSlot, c_int, f64, *mut ReadNow) -> c_int = read_now;
+    let reactor = lua.app_data_ref::<Reactor>().map_or(std::ptr::null(), |reactor| std::ptr::from_ref::<Reactor>(&reactor));
+    native.set("reactor", pointer(reactor.cast()))?;
+    let read: unsafe extern "C" fn(*const StreamSlot, c_int, f64, *mut ReadNow, *const Reactor) -> c_int = read_now;
     native.set("readNow", pointer(read as *const c_void))?;
     let write: unsafe extern "C" fn(*const StreamSlot, *const u8, usize) -> f64 = write_now_ffi;
     native.set("writeNow", pointer(write as *const c_void))
