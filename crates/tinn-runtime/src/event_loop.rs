@@ -177,7 +177,8 @@ fn deliver(scheduler: &Scheduler, signals: Option<&OsSignals>, signal: OsSignal)
 /// grow its stack to 8000 slots.
 const VALUES_PER_CALL: usize = 4000;
 
-/// `{id1, result1, id2, result2, ...}` with each result packed `{n = k, ...}`, or nil.
+/// `{id1, result1, id2, result2, ...}` with each result packed `{n = k, ...}`, or nil. A result
+/// that is one string or number comes as itself, without a table (reads and writes).
 ///
 /// The tables are built in a few protected calls from values mlua pushed as their arguments:
 /// mlua's `raw_set`, `raw_push` and table creation make a protected call each, several per
@@ -226,6 +227,13 @@ fn append_completions(lua: &Lua, flat: &mut Vec<Value>, counts: &mut Vec<usize>,
             for &count in counts.iter() {
                 ffi::lua_pushvalue(state, at);
                 ffi::lua_rawseti(state, 1, entry + 1);
+                entry += 2;
+                if count == 1 && matches!(ffi::lua_type(state, at + 1), ffi::LUA_TSTRING | ffi::LUA_TNUMBER) {
+                    ffi::lua_pushvalue(state, at + 1);
+                    ffi::lua_rawseti(state, 1, entry);
+                    at += 2;
+                    continue;
+                }
                 ffi::lua_createtable(state, c_int::try_from(count).unwrap_or(c_int::MAX), 1);
                 for j in 0..count {
                     ffi::lua_pushvalue(state, at + 1 + j as c_int);
@@ -234,8 +242,7 @@ fn append_completions(lua: &Lua, flat: &mut Vec<Value>, counts: &mut Vec<usize>,
                 ffi::lua_pushvalue(state, n);
                 ffi::lua_pushinteger(state, count as ffi::lua_Integer);
                 ffi::lua_rawset(state, -3);
-                ffi::lua_rawseti(state, 1, entry + 2);
-                entry += 2;
+                ffi::lua_rawseti(state, 1, entry);
                 at += 1 + count as c_int;
             }
             ffi::lua_settop(state, 0);
