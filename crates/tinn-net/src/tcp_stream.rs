@@ -5,7 +5,6 @@ use std::cell::{Cell, RefCell};
 use std::ffi::{c_int, c_void};
 use std::io::ErrorKind;
 use std::net::SocketAddr;
-use std::future::Future;
 use std::rc::Rc;
 use std::sync::Arc;
 use std::time::Duration;
@@ -162,23 +161,21 @@ fn net_stream_read(lua: &Lua, handle: &TcpStreamHandle, (kind, count): (String, 
 }
 
 /// A read that waits for bytes, after its reader's turn (`turn`: already taken) comes.
-fn parked_read(stream: Rc<Stream>, turn: Option<OwnedMutexGuard<()>>, mode: ReadMode) -> impl Future<Output = Completion> {
-    async move {
-        let turn: OwnedMutexGuard<()> = match turn {
-            Some(guard) => guard,
-            None => Arc::clone(&stream.read_lock).lock_owned().await,
-        };
-        let outcome = stream.closing.race(stream.fill(mode)).await;
-        tinn_reactor::completion(move |lua| {
-            // the turn is held until the bytes are taken, so a queued reader cannot take them
-            let _turn = turn;
-            match outcome {
-                Raced::Done(Ok(())) => stream.take(lua, mode),
-                Raced::Done(Err(e)) => e.into_failure(lua),
-                Raced::Closed => NetError::Closed.into_failure(lua),
-            }
-        })
-    }
+async fn parked_read(stream: Rc<Stream>, turn: Option<OwnedMutexGuard<()>>, mode: ReadMode) -> Completion {
+    let turn: OwnedMutexGuard<()> = match turn {
+        Some(guard) => guard,
+        None => Arc::clone(&stream.read_lock).lock_owned().await,
+    };
+    let outcome = stream.closing.race(stream.fill(mode)).await;
+    tinn_reactor::completion(move |lua| {
+        // the turn is held until the bytes are taken, so a queued reader cannot take them
+        let _turn = turn;
+        match outcome {
+            Raced::Done(Ok(())) => stream.take(lua, mode),
+            Raced::Done(Err(e)) => e.into_failure(lua),
+            Raced::Closed => NetError::Closed.into_failure(lua),
+        }
+    })
 }
 
 /// `stream:write` → bytes written; nil, "timeout", bytes written when `timeout` expires first.
