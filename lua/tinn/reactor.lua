@@ -18,12 +18,14 @@ local native, seam = ...
 local PENDING, cancelOp = native.PENDING, native.cancelOp
 local checkTask, park, wake, IO = seam.checkTask, seam.park, seam.wake, seam.IO
 local checkTimeout = require("tinn.check").timeout
-local unpack = unpack
+local type, unpack = type, unpack
 
 local ops = {} -- operation id -> the slot of the task parked on it
 
+-- A result is packed `{n = k, ...}`, or a lone string or number as itself (no table per read).
 local function unpackResult(r)
-  if r then return unpack(r, 1, r.n) end
+  if type(r) == "table" then return unpack(r, 1, r.n) end
+  if r ~= nil then return r end
 end
 
 local function awaitOp(id, timeoutMs)
@@ -41,7 +43,7 @@ local function await(timeoutMs, ...)
   return ...
 end
 
--- For the scheduler's tick: `completions` lists id, packed results, id, packed results...
+-- For the scheduler's tick: `completions` lists id, results, id, results... (as unpackResult takes them)
 local function complete(completions)
   for i = 1, #completions, 2 do
     local id = completions[i]

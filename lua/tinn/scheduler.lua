@@ -265,7 +265,8 @@ local function enqueue(slot)
   nextQ[n] = slot
 end
 
--- Makes a parked task ready with `result` (a packed table or nil) for its wait call to return.
+-- Makes a parked task ready with `result` (a packed table, nil, or an IO result that is a lone
+-- string or number) for its wait call to return.
 local function wake(slot, result)
   bumpTag(slot)
   if tTimed[slot] then disarmTimer(slot) end

@@ -4,6 +4,9 @@
 -- PENDING and an operation id) and `timeout` (its default timeout, nil: wait forever).
 --
 --   require("tinn.stream").addReaders(Stream, "stream")   -- errors then name 'stream:read'
+--
+-- A class with a faster way to read passes it as `read(self, kind, count, timeoutMs)`, returning
+-- what the read returns; the default asks `handle:read`.
 
 local check = require("tinn.check")
 local await = require("tinn.reactor").await
@@ -14,8 +17,13 @@ local type, tostring, error, floor = type, tostring, error, math.floor
 local DEFAULT_READ = 65536
 local FORMATS = { l = "line", L = "linekeep", a = "all" }
 
---- addReaders(class, noun) defines class:read, class:readExactly and class:lines.
-local function addReaders(class, noun)
+local function readHandle(self, kind, count, timeoutMs)
+  return await(timeoutMs or self.timeout, self.handle:read(kind, count))
+end
+
+--- addReaders(class, noun [, read]) defines class:read, class:readExactly and class:lines.
+local function addReaders(class, noun, read)
+  read = read or readHandle
   local readName, exactName, linesName = noun .. ":read", noun .. ":readExactly", noun .. ":lines"
 
   --- :read([n | "l" | "L" | "a" [, timeoutMs]]) -> string | nil at end of stream | nil, err
@@ -37,7 +45,7 @@ local function addReaders(class, noun)
     else
       argError(1, readName, "format must be 'l', 'L', 'a' or a number, got " .. type(pattern))
     end
-    return await(timeoutMs or self.timeout, self.handle:read(kind, count))
+    return read(self, kind, count, timeoutMs)
   end
 
   --- :readExactly(n [, timeoutMs]) -> n bytes | fewer at end of stream | nil, err
@@ -46,7 +54,7 @@ local function addReaders(class, noun)
       argError(1, exactName, "byte count must be a positive integer, got " .. tostring(n))
     end
     checkTimeout(timeoutMs, 2, exactName)
-    return await(timeoutMs or self.timeout, self.handle:read("exactly", n))
+    return read(self, "exactly", n, timeoutMs)
   end
 
   --- for line in :lines() do ... end  (raises on a read error; ends at end of stream)

@@ -12,16 +12,27 @@ show("in use", net.tcp.listen("127.0.0.1", taken.port))
 taken:close()
 -- peer reset: the server closes with unread data, so the kernel answers with RST
 local server = assert(net.tcp.listen("127.0.0.1", 0))
-local written = false
-spawn(function()
-  local conn = server:accept()
-  -- the client's write has returned: on loopback its bytes are in our receive queue, unread
-  assert(waitFor(function() return written end, 2000), "the client writes")
-  conn:close()
-end)
-local conn = assert(net.tcp.connect("127.0.0.1", server.port))
-assert(conn:write("unread bytes\n"))
-written = true
+local function resetByPeer()
+  local written = false
+  spawn(function()
+    local conn = server:accept()
+    -- the client's write has returned: on loopback its bytes are in our receive queue, unread
+    assert(waitFor(function() return written end, 2000), "the client writes")
+    conn:close()
+  end)
+  local conn = assert(net.tcp.connect("127.0.0.1", server.port))
+  assert(conn:write("unread bytes\n"))
+  written = true
+  return conn
+end
+-- the read waits, then the reset arrives
+local conn = resetByPeer()
+show("reset", conn:read(100, 2000))
+conn:close()
+-- the reset has arrived: the read meets it at once (through the FFI, which leaves the message
+-- to the mlua call)
+conn = resetByPeer()
+sleep(100)
 show("reset", conn:read(100, 2000))
 conn:close()
 show("closed stream", conn:write("x"))

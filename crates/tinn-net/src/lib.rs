@@ -25,6 +25,7 @@ pub fn module(lua: &Lua) -> LuaResult<Table> {
     native.set("tcpConnect", lua.create_function(net_tcp_connect)?)?;
     native.set("tcpListen", lua.create_function(net_tcp_listen)?)?;
     native.set("udpBind", lua.create_function(net_udp_bind)?)?;
+    tcp_stream::add_ffi_functions(lua, &native)?;
     tinn_reactor::wrap_module(lua, "=tinn/net", include_str!("net.lua"), native)
 }
 

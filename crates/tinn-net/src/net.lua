@@ -15,7 +15,7 @@ local native = ...
 local ffi = require("ffi")
 local reactor = require("tinn.reactor")
 
-local await = reactor.await
+local await, awaitOp = reactor.await, reactor.awaitOp
 local type, tostring, setmetatable, floor = type, tostring, setmetatable, math.floor
 local format = string.format
 
@@ -38,16 +38,46 @@ local hostPort = handleMethods.hostPort
 local Stream = {}
 Stream.__index = Stream
 
+-- Reads and writes that finish at once go through LuaJIT's FFI: no mlua call, and the trace
+-- running the script goes on through them. What must wait (or failed) then takes the mlua way.
+local ReadNow = ffi.typeof("struct { const char *data; size_t len; double op; }") -- as ReadNow in Rust
+local readNow = ffi.cast(ffi.typeof("int (*)(void *, int, double, $ *, void *)", ReadNow), native.readNow)
+local writeNow = ffi.cast("double (*)(void *, const char *, size_t)", native.writeNow)
+local theReactor = ffi.cast("void *", native.reactor)
+local NOT_NOW, PARKED = -1, 2
+local READ_KINDS = { upto = 0, exactly = 1, line = 2, linekeep = 3, all = 4 } -- as READ_KINDS in Rust
+local readInto = ffi.new(ffi.typeof("$[1]", ReadNow)) -- copied into a string before anything else runs
+
 local function wrapStream(handle, timeoutMs)
-  local localAddress, localPort, remoteAddress, remotePort = handle:addresses()
+  local localAddress, localPort, remoteAddress, remotePort, slot = handle:addresses()
   return setmetatable({
     handle = handle, timeout = timeoutMs,
     localAddress = localAddress, localPort = localPort,
     remoteAddress = remoteAddress, remotePort = remotePort,
+    -- `handle` keeps what `slot` points to alive
+    slot = ffi.cast("void *", slot),
   }, Stream)
 end
 
-require("tinn.stream").addReaders(Stream, "stream")
+local function readStream(self, kind, count, timeoutMs)
+  local got = readNow(self.slot, READ_KINDS[kind], count or 0, readInto, theReactor)
+  if got == 1 then return ffi.string(readInto[0].data, readInto[0].len) end
+  if got == 0 then return nil end
+  if got == PARKED then return awaitOp(readInto[0].op, timeoutMs or self.timeout) end
+  return await(timeoutMs or self.timeout, self.handle:read(kind, count))
+end
+
+require("tinn.stream").addReaders(Stream, "stream", readStream)
+
+-- Writes `len` bytes at `pointer` (of a string or an ffi buffer): what the socket takes now
+-- through the FFI, the rest through `writePointer`, which parks.
+local function writeBytes(self, pointer, len, timeoutMs)
+  local sent = writeNow(self.slot, pointer, len)
+  if sent == len then return len end
+  if sent == NOT_NOW then sent = 0 end
+  local address = tonumber(ffi.cast("uintptr_t", pointer)) + sent
+  return await(nil, self.handle:writePointer(address, len - sent, timeoutMs or self.timeout, sent))
+end
 
 --- stream:write(s [, timeoutMs]) or stream:write(ptr, len [, timeoutMs]) -> bytes written | nil, err
 --- An ffi pointer is written from its memory without making a Lua string. On timeout:
@@ -56,7 +86,8 @@ function Stream:write(data, a, b)
   local kind = type(data)
   if kind == "string" or kind == "number" then
     checkTimeout(a, 2, "stream:write")
-    return await(nil, self.handle:write(tostring(data), a or self.timeout))
+    data = tostring(data)
+    return writeBytes(self, data, #data, a)
   elseif kind == "cdata" then
     if type(a) ~= "number" or a < 0 or a ~= floor(a) then
       argError(2, "stream:write", "length must be a non-negative integer, got " .. tostring(a))
@@ -66,9 +97,8 @@ function Stream:write(data, a, b)
     if check.cdataKind(data) == "array" and a > ffi.sizeof(data) then
       argError(2, "stream:write", format("length %s exceeds the array's %d bytes", tostring(a), ffi.sizeof(data)))
     end
-    local address = tonumber(ffi.cast("uintptr_t", data))
-    if address == 0 and a > 0 then argError(1, "stream:write", "NULL pointer") end
-    return await(nil, self.handle:writePointer(address, a, b or self.timeout))
+    if data == nil and a > 0 then argError(1, "stream:write", "NULL pointer") end
+    return writeBytes(self, ffi.cast("const char *", data), a, b)
   end
   argError(1, "stream:write", "string or ffi pointer expected, got " .. kind)
 end

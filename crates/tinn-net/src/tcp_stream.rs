@@ -2,19 +2,20 @@
 //! counts can be served from bytes already received without parking the task (the fast path).
 
 use std::cell::{Cell, RefCell};
+use std::ffi::{c_int, c_void};
 use std::io::ErrorKind;
 use std::net::SocketAddr;
 use std::rc::Rc;
 use std::sync::Arc;
 use std::time::Duration;
 
-use mlua::{IntoLuaMulti, Lua, MultiValue, Result as LuaResult, UserData, UserDataMethods, Value};
+use mlua::{IntoLuaMulti, LightUserData, Lua, MultiValue, Result as LuaResult, Table, UserData, UserDataMethods, Value};
 use tokio::io::Interest;
 use tokio::net::TcpStream;
 use tokio::sync::{Mutex, OwnedMutexGuard};
 
 use tinn_reactor::read_buffer::{ReadBuffer, ReadMode};
-use tinn_reactor::{Closing, Raced, ScriptError};
+use tinn_reactor::{Closing, Completion, Raced, Reactor, ScriptError};
 use crate::error::NetError;
 
 pub(crate) struct Stream {
@@ -27,10 +28,18 @@ pub(crate) struct Stream {
     read_lock: Arc<Mutex<()>>,
     write_lock: Arc<Mutex<()>>,
     closing: Closing,
+    // A failure met by a call through the FFI (which cannot build the message), reported by the
+    // mlua call the Lua wrapper then makes, so the error the socket gave once is not lost.
+    read_error: Cell<Option<NetError>>,
+    write_error: Cell<Option<NetError>>,
 }
 
+/// What a stream object's handle holds: the stream, none once closed. Shared (an `Rc`) so the
+/// FFI functions can be given its address, which stays put while the handle lives.
+type StreamSlot = RefCell<Option<Rc<Stream>>>;
+
 /// The userdata behind a script's stream object; empty once closed.
-pub struct TcpStreamHandle(RefCell<Option<Rc<Stream>>>);
+pub struct TcpStreamHandle(Rc<StreamSlot>);
 
 impl TcpStreamHandle {
     pub(crate) fn new(socket: TcpStream) -> std::io::Result<TcpStreamHandle> {
@@ -44,8 +53,10 @@ impl TcpStreamHandle {
             read_lock: Arc::new(Mutex::new(())),
             write_lock: Arc::new(Mutex::new(())),
             closing: Closing::default(),
+            read_error: Cell::new(None),
+            write_error: Cell::new(None),
         };
-        Ok(TcpStreamHandle(RefCell::new(Some(Rc::new(stream)))))
+        Ok(TcpStreamHandle(Rc::new(RefCell::new(Some(Rc::new(stream))))))
     }
 
     fn stream(&self) -> Option<Rc<Stream>> {
@@ -60,6 +71,9 @@ impl Stream {
 
     /// Pulls what the socket has now into the buffer until `mode` can finish; false means wait.
     fn fill_now(&self, mode: ReadMode) -> Result<bool, NetError> {
+        if let Some(e) = self.read_error.take() {
+            return Err(e);
+        }
         let mut buffer = self.buffer.borrow_mut();
         while !buffer.ready(mode) {
             let mut got = 0;
@@ -102,6 +116,9 @@ impl Stream {
 
     /// Writes what the socket takes now; returns how many bytes went out.
     fn write_now(&self, data: &[u8]) -> Result<usize, NetError> {
+        if let Some(e) = self.write_error.take() {
+            return Err(e);
+        }
         let mut written = 0;
         while written < data.len() {
             match self.socket.try_write(&data[written..]) {
@@ -140,38 +157,42 @@ fn net_stream_read(lua: &Lua, handle: &TcpStreamHandle, (kind, count): (String, 
         },
         Err(_) => None, // another task is reading: queue behind it
     };
-    tinn_reactor::start(lua, async move {
-        let turn: OwnedMutexGuard<()> = match guard {
-            Some(guard) => guard,
-            None => Arc::clone(&stream.read_lock).lock_owned().await,
-        };
-        let outcome = stream.closing.race(stream.fill(mode)).await;
-        tinn_reactor::completion(move |lua| {
-            // the turn is held until the bytes are taken, so a queued reader cannot take them
-            let _turn = turn;
-            match outcome {
-                Raced::Done(Ok(())) => stream.take(lua, mode),
-                Raced::Done(Err(e)) => e.into_failure(lua),
-                Raced::Closed => NetError::Closed.into_failure(lua),
-            }
-        })
+    tinn_reactor::start(lua, parked_read(stream, guard, mode))
+}
+
+/// A read that waits for bytes, after its reader's turn (`turn`: already taken) comes.
+async fn parked_read(stream: Rc<Stream>, turn: Option<OwnedMutexGuard<()>>, mode: ReadMode) -> Completion {
+    let turn: OwnedMutexGuard<()> = match turn {
+        Some(guard) => guard,
+        None => Arc::clone(&stream.read_lock).lock_owned().await,
+    };
+    let outcome = stream.closing.race(stream.fill(mode)).await;
+    tinn_reactor::completion(move |lua| {
+        // the turn is held until the bytes are taken, so a queued reader cannot take them
+        let _turn = turn;
+        match outcome {
+            Raced::Done(Ok(())) => stream.take(lua, mode),
+            Raced::Done(Err(e)) => e.into_failure(lua),
+            Raced::Closed => NetError::Closed.into_failure(lua),
+        }
     })
 }
 
 /// `stream:write` → bytes written; nil, "timeout", bytes written when `timeout` expires first.
 /// The timeout lives here rather than in the Lua wrapper so the count is known: the script can
-/// send the rest (`data:sub(sent + 1)`) and lose nothing.
-fn net_stream_write(lua: &Lua, handle: &TcpStreamHandle, data: &[u8], timeout: Option<Duration>) -> LuaResult<MultiValue> {
+/// send the rest (`data:sub(sent + 1)`) and lose nothing. `already_sent` bytes before `data`
+/// went out through [`write_now_ffi`]; they count in what the script is told.
+fn net_stream_write(lua: &Lua, handle: &TcpStreamHandle, data: &[u8], timeout: Option<Duration>, already_sent: usize) -> LuaResult<MultiValue> {
     let Some(stream) = handle.stream() else { return NetError::Closed.into_failure(lua) };
     let deadline = timeout.and_then(|timeout| tokio::time::Instant::now().checked_add(timeout));
-    let total = data.len();
+    let total = already_sent + data.len();
     let (guard, first, rest) = match Arc::clone(&stream.write_lock).try_lock_owned() {
         Ok(guard) => match stream.write_now(data) {
-            Ok(n) if n == total => return total.into_lua_multi(lua),
-            Ok(n) => (Some(guard), n, &data[n..]),
+            Ok(n) if already_sent + n == total => return total.into_lua_multi(lua),
+            Ok(n) => (Some(guard), already_sent + n, &data[n..]),
             Err(e) => return e.into_failure(lua),
         },
-        Err(_) => (None, 0, data), // another task is writing: queue behind it
+        Err(_) => (None, already_sent, data), // another task is writing: queue behind it
     };
     // the rest is copied to be written later; a length no allocation can hold is an error, not
     // an abort of the process
@@ -218,10 +239,11 @@ impl UserData for TcpStreamHandle {
     fn add_methods<M: UserDataMethods<Self>>(methods: &mut M) {
         methods.add_method("read", net_stream_read);
         methods.add_method("write", |lua, this, (data, timeout): (mlua::LuaString, Option<f64>)| {
-            net_stream_write(lua, this, &data.as_bytes(), timeout_arg(timeout))
+            net_stream_write(lua, this, &data.as_bytes(), timeout_arg(timeout), 0)
         });
-        // Writes `len` bytes at `address` (an ffi buffer the Lua wrapper passed as an integer).
-        methods.add_method("writePointer", |lua, this, (address, len, timeout): (usize, usize, Option<f64>)| {
+        // Writes `len` bytes at `address` (an ffi buffer or string the Lua wrapper passed as an
+        // integer), after `alreadySent` bytes `writeNow` wrote.
+        methods.add_method("writePointer", |lua, this, (address, len, timeout, already_sent): (usize, usize, Option<f64>, Option<usize>)| {
             if address == 0 && len > 0 {
                 return Err(mlua::Error::external("bad argument #1 to 'stream:write' (NULL pointer)"));
             }
@@ -231,7 +253,7 @@ impl UserData for TcpStreamHandle {
             // SAFETY: the script promises `len` readable bytes at `address`, as with any ffi
             // call; the bytes are read (and, if the socket is full, copied) before returning.
             let data = unsafe { std::slice::from_raw_parts(address as *const u8, len) };
-            net_stream_write(lua, this, data, timeout_arg(timeout))
+            net_stream_write(lua, this, data, timeout_arg(timeout), already_sent.unwrap_or(0))
         });
         methods.add_method("shutdown", |lua, this, ()| {
             let Some(stream) = this.stream() else { return NetError::Closed.into_failure(lua) };
@@ -248,11 +270,113 @@ impl UserData for TcpStreamHandle {
             Ok(())
         });
         methods.add_method("isClosed", |_, this, ()| Ok(this.0.borrow().is_none()));
+        // the addresses, and the slot's address for `readNow` and `writeNow`
         methods.add_method("addresses", |lua, this, ()| match this.stream() {
             Some(s) => {
-                (s.local.ip().to_string(), s.local.port(), s.remote.ip().to_string(), s.remote.port()).into_lua_multi(lua)
+                let slot = Value::LightUserData(LightUserData(Rc::as_ptr(&this.0).cast_mut().cast()));
+                (s.local.ip().to_string(), s.local.port(), s.remote.ip().to_string(), s.remote.port(), slot).into_lua_multi(lua)
             }
             None => Ok(MultiValue::new()),
         });
     }
+}
+
+/// The read kinds `readNow` takes, by number (`ReadMode::parse` names).
+const READ_KINDS: [&str; 5] = ["upto", "exactly", "line", "linekeep", "all"];
+
+/// Where `readNow` puts the bytes it read (valid until the stream's buffer is next filled, so
+/// the Lua wrapper copies them into a string at once), or the id of the operation it started.
+#[repr(C)]
+pub struct ReadNow {
+    data: *const u8,
+    len: usize,
+    op: f64,
+}
+
+/// `readNow` and `writeNow` say so when the mlua call must do the work: the stream is closed or
+/// failed (the mlua call reports it), or there is no reactor.
+const NOT_NOW: c_int = -1;
+
+/// `readNow` started an operation: the task parks on it (`awaitOp`).
+const PARKED: c_int = 2;
+
+/// `readNow(slot, kind, count, out, reactor)`: `stream:read` through LuaJIT's FFI (no mlua call,
+/// no argument conversion): 1 with the bytes in `out` when the buffer or a non-blocking read
+/// answers at once, 0 at end of stream, [`PARKED`] with the id of the read it started in `out`,
+/// or [`NOT_NOW`].
+///
+/// # Safety
+/// `slot` is the address `addresses` gave for a handle that is still alive; `out` is writable;
+/// `reactor` is null or the Lua state's reactor.
+unsafe extern "C" fn read_now(slot: *const StreamSlot, kind: c_int, count: f64, out: *mut ReadNow, reactor: *const Reactor) -> c_int {
+    let slot = unsafe { &*slot };
+    let Ok(stream) = slot.try_borrow() else { return NOT_NOW };
+    let (Some(stream), Some(reactor)) = (stream.as_ref(), unsafe { reactor.as_ref() }) else { return NOT_NOW };
+    let kind = usize::try_from(kind).ok().and_then(|kind| READ_KINDS.get(kind));
+    // counts no usize holds go the mlua way, which says so
+    let count = (0.0..=(1u64 << 53) as f64).contains(&count).then_some(count as usize);
+    let Some(Ok(mode)) = kind.map(|kind| ReadMode::parse(kind, count)) else { return NOT_NOW };
+    let turn = match Arc::clone(&stream.read_lock).try_lock_owned() {
+        Ok(turn) => match stream.fill_now(mode) {
+            Ok(true) => {
+                let Ok(mut buffer) = stream.buffer.try_borrow_mut() else { return NOT_NOW };
+                // Consuming leaves the bytes where they are (the buffer only moves or reuses
+                // them when it is next filled), so the pointer outlives `take`.
+                return match buffer.take(mode, |bytes| ReadNow { data: bytes.as_ptr(), len: bytes.len(), op: 0.0 }) {
+                    Some(Some(bytes)) => {
+                        unsafe { out.write(bytes) };
+                        1
+                    }
+                    _ => 0,
+                };
+            }
+            Ok(false) => Some(turn),
+            Err(e) => {
+                stream.read_error.set(Some(e));
+                return NOT_NOW;
+            }
+        },
+        Err(_) => None, // another task is reading: queue behind it
+    };
+    let id = reactor.start_op(parked_read(Rc::clone(stream), turn, mode));
+    unsafe { out.write(ReadNow { data: std::ptr::null(), len: 0, op: id as f64 }) };
+    PARKED
+}
+
+/// `writeNow(slot, data, len)`: writes what the socket takes now, through LuaJIT's FFI; returns
+/// how many bytes went out (the Lua wrapper hands the rest to `writePointer`), or [`NOT_NOW`]
+/// with nothing written.
+///
+/// # Safety
+/// `slot` is the address `addresses` gave for a handle that is still alive; `data` points to
+/// `len` readable bytes.
+unsafe extern "C" fn write_now_ffi(slot: *const StreamSlot, data: *const u8, len: usize) -> f64 {
+    let not_now = f64::from(NOT_NOW);
+    let slot = unsafe { &*slot };
+    let Ok(stream) = slot.try_borrow() else { return not_now };
+    let Some(stream) = stream.as_ref() else { return not_now };
+    if data.is_null() || isize::try_from(len).is_err() {
+        return not_now;
+    }
+    let Ok(_turn) = stream.write_lock.try_lock() else { return not_now };
+    let data = unsafe { std::slice::from_raw_parts(data, len) };
+    match stream.write_now(data) {
+        Ok(n) => n as f64,
+        Err(e) => {
+            stream.write_error.set(Some(e));
+            not_now
+        }
+    }
+}
+
+/// Adds `readNow` and `writeNow` (addresses for LuaJIT's FFI) and `reactor` (the address of
+/// the state's reactor, which lives as long as the state) to the module's native table.
+pub(crate) fn add_ffi_functions(lua: &Lua, native: &Table) -> LuaResult<()> {
+    let pointer = |address: *const c_void| Value::LightUserData(LightUserData(address.cast_mut()));
+    let reactor = lua.app_data_ref::<Reactor>().map_or(std::ptr::null(), |reactor| std::ptr::from_ref::<Reactor>(&reactor));
+    native.set("reactor", pointer(reactor.cast()))?;
+    let read: unsafe extern "C" fn(*const StreamSlot, c_int, f64, *mut ReadNow, *const Reactor) -> c_int = read_now;
+    native.set("readNow", pointer(read as *const c_void))?;
+    let write: unsafe extern "C" fn(*const StreamSlot, *const u8, usize) -> f64 = write_now_ffi;
+    native.set("writeNow", pointer(write as *const c_void))
 }

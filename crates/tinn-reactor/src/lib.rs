@@ -34,13 +34,13 @@ pub use script_error::ScriptError;
 pub use mlua as __mlua;
 
 use std::cell::{Cell, RefCell};
-use std::collections::HashMap;
 use std::future::{poll_fn, Future};
 use std::panic::AssertUnwindSafe;
 use std::pin::{pin, Pin};
 use std::rc::Rc;
 use std::task::Poll;
 
+use rustc_hash::FxHashMap;
 use mlua::{IntoLuaMulti, LightUserData, Lua, MultiValue, Result as LuaResult, Value};
 use tokio::sync::mpsc::{unbounded_channel, UnboundedReceiver, UnboundedSender};
 use tokio::sync::Notify;
@@ -108,7 +108,7 @@ impl PendingOp {
 /// Per-Lua-state registry of pending operations; lives in the Lua state's app data.
 pub struct Reactor {
     next_id: Cell<OpId>,
-    pending: RefCell<HashMap<OpId, PendingOp>>,
+    pending: RefCell<FxHashMap<OpId, PendingOp>>,
     /// How many pending operations expect their result soon.
     soon: Cell<usize>,
     completed_tx: UnboundedSender<(OpId, Completion)>,
@@ -125,7 +125,7 @@ impl Reactor {
         let (completed_tx, completed_rx) = unbounded_channel();
         lua.set_app_data(Reactor {
             next_id: Cell::new(0),
-            pending: RefCell::new(HashMap::new()),
+            pending: RefCell::new(FxHashMap::default()),
             soon: Cell::new(0),
             completed_tx,
         });
@@ -177,6 +177,15 @@ impl Reactor {
         if self.remove(id).is_some() {
             into.push((id, done));
         }
+    }
+
+    /// Starts `op` as [`start`] does, for a caller that holds the reactor rather than the Lua
+    /// state (a function called through LuaJIT's FFI); returns its id, for `awaitOp`.
+    pub fn start_op<F>(&self, op: F) -> OpId
+    where
+        F: Future<Output = Completion> + 'static,
+    {
+        self.start(Expect::Whenever, op)
     }
 
     fn start<F>(&self, expect: Expect, op: F) -> OpId

@@ -1,9 +1,10 @@
 //! The outer loop: one call into the Lua scheduler per turn, then wait for IO, a timer or an
 //! OS signal (DESIGN.md §5). Task switches happen inside `tick`, never here.
 
+use std::ffi::c_int;
 use std::time::Duration;
 
-use mlua::{Function, Lua, Result as LuaResult, Table, Value};
+use mlua::{Function, IntoLua, Lua, Result as LuaResult, Value};
 use tinn_reactor::{Completion, Completions, OpId, Reactor};
 use tokio::sync::mpsc::UnboundedReceiver;
 
@@ -172,25 +173,82 @@ fn deliver(scheduler: &Scheduler, signals: Option<&OsSignals>, signal: OsSignal)
     Ok(Some(status))
 }
 
-/// `{id1, result1, id2, result2, ...}` with each result packed `{n = k, ...}`, or nil.
+/// How many values one protected call takes off the stack at most: LuaJIT lets a C function
+/// grow its stack to 8000 slots.
+const VALUES_PER_CALL: usize = 4000;
+
+/// `{id1, result1, id2, result2, ...}` with each result packed `{n = k, ...}`, or nil. A result
+/// that is one string or number comes as itself, without a table (reads and writes).
+///
+/// The tables are built in a few protected calls from values mlua pushed as their arguments:
+/// mlua's `raw_set`, `raw_push` and table creation make a protected call each, several per
+/// completion.
 fn completions_table(lua: &Lua, completed: &mut Vec<(OpId, Completion)>) -> LuaResult<Value> {
     if completed.is_empty() {
         return Ok(Value::Nil);
     }
-    let table: Table = lua.create_table_with_capacity(completed.len() * 2, 0)?;
+    let table = lua.create_table_with_capacity(completed.len() * 2, 0)?;
+    // the table, then id1, values of 1, id2, values of 2... and how many values each has
+    let mut flat = Vec::with_capacity(VALUES_PER_CALL.min(1 + completed.len() * 3));
+    flat.push(Value::Table(table.clone()));
+    let mut counts = Vec::new();
+    let mut filled = 0;
     for (id, done) in completed.drain(..) {
         let values = match done(lua) {
             Ok(values) => values,
             Err(err) => mlua::MultiValue::from_vec(vec![Value::Nil, Value::String(lua.create_string(err.to_string())?)]),
         };
-        let count = values.len();
-        let packed = lua.create_table_with_capacity(count, 1)?;
-        for (index, value) in values.into_iter().enumerate() {
-            packed.raw_set(index + 1, value)?;
+        flat.push(id.into_lua(lua)?);
+        counts.push(values.len());
+        flat.extend(values);
+        if flat.len() >= VALUES_PER_CALL {
+            filled = append_completions(lua, &mut flat, &mut counts, filled)?;
         }
-        packed.raw_set("n", count)?;
-        table.raw_push(id)?;
-        table.raw_push(packed)?;
     }
+    append_completions(lua, &mut flat, &mut counts, filled)?;
     Ok(Value::Table(table))
+}
+
+/// Appends the completions in `flat` (the table, then each id and its `counts` values) to the
+/// table after its first `filled` entries; leaves only the table in `flat`; returns how many
+/// entries the table has now.
+fn append_completions(lua: &Lua, flat: &mut Vec<Value>, counts: &mut Vec<usize>, filled: usize) -> LuaResult<usize> {
+    let table = flat[0].clone();
+    let values = mlua::MultiValue::from_vec(std::mem::replace(flat, vec![table]));
+    // SAFETY: the closure finds `values` on the stack as exec_raw pushed them, and leaves none.
+    unsafe {
+        lua.exec_raw::<()>(values, |state| {
+            use mlua::ffi;
+            let mut entry = filled as ffi::lua_Integer;
+            let mut at = 2;
+            // the key "n", made once rather than looked up by lua_setfield for every result
+            ffi::lua_pushlstring(state, c"n".as_ptr(), 1);
+            let n = ffi::lua_gettop(state);
+            for &count in counts.iter() {
+                ffi::lua_pushvalue(state, at);
+                ffi::lua_rawseti(state, 1, entry + 1);
+                entry += 2;
+                if count == 1 && matches!(ffi::lua_type(state, at + 1), ffi::LUA_TSTRING | ffi::LUA_TNUMBER) {
+                    ffi::lua_pushvalue(state, at + 1);
+                    ffi::lua_rawseti(state, 1, entry);
+                    at += 2;
+                    continue;
+                }
+                ffi::lua_createtable(state, c_int::try_from(count).unwrap_or(c_int::MAX), 1);
+                for j in 0..count {
+                    ffi::lua_pushvalue(state, at + 1 + j as c_int);
+                    ffi::lua_rawseti(state, -2, j as ffi::lua_Integer + 1);
+                }
+                ffi::lua_pushvalue(state, n);
+                ffi::lua_pushinteger(state, count as ffi::lua_Integer);
+                ffi::lua_rawset(state, -3);
+                ffi::lua_rawseti(state, 1, entry);
+                at += 1 + count as c_int;
+            }
+            ffi::lua_settop(state, 0);
+        })?;
+    }
+    let filled = filled + 2 * counts.len();
+    counts.clear();
+    Ok(filled)
 }
