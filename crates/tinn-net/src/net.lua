@@ -43,6 +43,7 @@ Stream.__index = Stream
 local ReadNow = ffi.typeof("struct { const char *data; size_t len; double op; }") -- as ReadNow in Rust
 local readNow = ffi.cast(ffi.typeof("int (*)(void *, int, double, $ *, void *)", ReadNow), native.readNow)
 local writeNow = ffi.cast("double (*)(void *, const char *, size_t)", native.writeNow)
+local releaseSlot = ffi.cast("void (*)(void *)", native.releaseSlot)
 local theReactor = ffi.cast("void *", native.reactor)
 local NOT_NOW, PARKED = -1, 2
 local READ_KINDS = { upto = 0, exactly = 1, line = 2, linekeep = 3, all = 4 } -- as READ_KINDS in Rust
@@ -54,8 +55,8 @@ local function wrapStream(handle, timeoutMs)
     handle = handle, timeout = timeoutMs,
     localAddress = localAddress, localPort = localPort,
     remoteAddress = remoteAddress, remotePort = remotePort,
-    -- `handle` keeps what `slot` points to alive
-    slot = ffi.cast("void *", slot),
+    -- holds its own reference to what it points to, dropped when it is collected
+    slot = ffi.gc(ffi.cast("void *", slot), releaseSlot),
   }, Stream)
 end
 

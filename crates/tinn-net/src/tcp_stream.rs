@@ -270,10 +270,12 @@ impl UserData for TcpStreamHandle {
             Ok(())
         });
         methods.add_method("isClosed", |_, this, ()| Ok(this.0.borrow().is_none()));
-        // the addresses, and the slot's address for `readNow` and `writeNow`
+        // the addresses, and the slot's address for `readNow` and `writeNow`: a strong reference
+        // of its own, which the Lua side hands back to `releaseSlot` when it collects the address,
+        // so the slot outlives the handle whatever a script does with its stream's fields
         methods.add_method("addresses", |lua, this, ()| match this.stream() {
             Some(s) => {
-                let slot = Value::LightUserData(LightUserData(Rc::as_ptr(&this.0).cast_mut().cast()));
+                let slot = Value::LightUserData(LightUserData(Rc::into_raw(Rc::clone(&this.0)).cast_mut().cast()));
                 (s.local.ip().to_string(), s.local.port(), s.remote.ip().to_string(), s.remote.port(), slot).into_lua_multi(lua)
             }
             None => Ok(MultiValue::new()),
@@ -306,10 +308,10 @@ const PARKED: c_int = 2;
 /// or [`NOT_NOW`].
 ///
 /// # Safety
-/// `slot` is the address `addresses` gave for a handle that is still alive; `out` is writable;
-/// `reactor` is null or the Lua state's reactor.
+/// `slot` is null or an address `addresses` gave that `releaseSlot` has not taken back; `out`
+/// is writable; `reactor` is null or the Lua state's reactor.
 unsafe extern "C" fn read_now(slot: *const StreamSlot, kind: c_int, count: f64, out: *mut ReadNow, reactor: *const Reactor) -> c_int {
-    let slot = unsafe { &*slot };
+    let Some(slot) = (unsafe { slot.as_ref() }) else { return NOT_NOW };
     let Ok(stream) = slot.try_borrow() else { return NOT_NOW };
     let (Some(stream), Some(reactor)) = (stream.as_ref(), unsafe { reactor.as_ref() }) else { return NOT_NOW };
     let kind = usize::try_from(kind).ok().and_then(|kind| READ_KINDS.get(kind));
@@ -348,11 +350,11 @@ unsafe extern "C" fn read_now(slot: *const StreamSlot, kind: c_int, count: f64, 
 /// with nothing written.
 ///
 /// # Safety
-/// `slot` is the address `addresses` gave for a handle that is still alive; `data` points to
-/// `len` readable bytes.
+/// `slot` is null or an address `addresses` gave that `releaseSlot` has not taken back; `data`
+/// points to `len` readable bytes.
 unsafe extern "C" fn write_now_ffi(slot: *const StreamSlot, data: *const u8, len: usize) -> f64 {
     let not_now = f64::from(NOT_NOW);
-    let slot = unsafe { &*slot };
+    let Some(slot) = (unsafe { slot.as_ref() }) else { return not_now };
     let Ok(stream) = slot.try_borrow() else { return not_now };
     let Some(stream) = stream.as_ref() else { return not_now };
     if data.is_null() || isize::try_from(len).is_err() {
@@ -378,5 +380,18 @@ pub(crate) fn add_ffi_functions(lua: &Lua, native: &Table) -> LuaResult<()> {
     let read: unsafe extern "C" fn(*const StreamSlot, c_int, f64, *mut ReadNow, *const Reactor) -> c_int = read_now;
     native.set("readNow", pointer(read as *const c_void))?;
     let write: unsafe extern "C" fn(*const StreamSlot, *const u8, usize) -> f64 = write_now_ffi;
-    native.set("writeNow", pointer(write as *const c_void))
+    native.set("writeNow", pointer(write as *const c_void))?;
+    let release: unsafe extern "C" fn(*const StreamSlot) = release_slot;
+    native.set("releaseSlot", pointer(release as *const c_void))
+}
+
+/// `releaseSlot(slot)`: drops the reference `addresses` gave with `slot` (the finalizer of the
+/// Lua side's copy of the address).
+///
+/// # Safety
+/// `slot` is null or an address `addresses` gave, released once.
+unsafe extern "C" fn release_slot(slot: *const StreamSlot) {
+    if !slot.is_null() {
+        drop(unsafe { Rc::from_raw(slot) });
+    }
 }
