@@ -5,12 +5,7 @@
 -- once and counts as both ends), held until the end so that a job the thread pool starts
 -- late is released too.
 local fs = require("tinn.fs")
-local dir = assert(fs.tempdir("tinn-timeouts"))
-local function fifo(name)
-  local path = dir .. "/" .. name
-  assert(os.execute("mkfifo " .. path))
-  return path
-end
+local fifo, dir = dofile("lib/fifos.lua")("tinn-timeouts")
 
 -- open and readFile wait for a writer, writeFile for a reader
 local readers, writers = fifo("readers"), fifo("writers")

@@ -5,12 +5,7 @@
 -- by draining the pipe.
 local fs = require("tinn.fs")
 local log = require("tinn.log")
-local dir = assert(fs.tempdir("tinn-log-timeouts"))
-local function fifo(name)
-  local path = dir .. "/" .. name
-  assert(os.execute("mkfifo " .. path))
-  return path
-end
+local fifo, dir = dofile("lib/fifos.lua")("tinn-log-timeouts")
 
 local lonely = fifo("lonely")
 print("open", log.open(lonely, { timeout = 50 }))
