@@ -6,7 +6,8 @@
 --   require("tinn.stream").addReaders(Stream, "stream")   -- errors then name 'stream:read'
 --
 -- A class with a faster way to read passes it as `read(self, kind, count, timeoutMs)`, returning
--- what the read returns; the default asks `handle:read`.
+-- what the read returns; the default, `readHandle` (exported for such a read to fall back on),
+-- asks `handle:read`.
 
 local check = require("tinn.check")
 local await = require("tinn.reactor").await
@@ -68,4 +69,4 @@ local function addReaders(class, noun, read)
   end
 end
 
-return { addReaders = addReaders }
+return { addReaders = addReaders, readHandle = readHandle }

@@ -30,6 +30,8 @@ end
 
 local handleMethods = require("tinn.handle")
 local hostPort = handleMethods.hostPort
+local streams = require("tinn.stream")
+local readHandle = streams.readHandle
 
 ---------------------------------------------------------------------------------------------------
 -- Streams
@@ -65,10 +67,10 @@ local function readStream(self, kind, count, timeoutMs)
   if got == 1 then return ffi.string(readInto[0].data, readInto[0].len) end
   if got == 0 then return nil end
   if got == PARKED then return awaitOp(readInto[0].op, timeoutMs or self.timeout) end
-  return await(timeoutMs or self.timeout, self.handle:read(kind, count))
+  return readHandle(self, kind, count, timeoutMs)
 end
 
-require("tinn.stream").addReaders(Stream, "stream", readStream)
+streams.addReaders(Stream, "stream", readStream)
 
 -- Writes `len` bytes at `pointer` (of a string or an ffi buffer): what the socket takes now
 -- through the FFI, the rest through `writePointer`, which parks.

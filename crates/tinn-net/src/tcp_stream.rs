@@ -35,7 +35,8 @@ pub(crate) struct Stream {
 }
 
 /// What a stream object's handle holds: the stream, none once closed. Shared (an `Rc`) so the
-/// FFI functions can be given its address, which stays put while the handle lives.
+/// FFI functions can be given its address, which stays put while the handle or the Lua side's
+/// copy of the address (its own reference, see `addresses`) lives.
 type StreamSlot = RefCell<Option<Rc<Stream>>>;
 
 /// The userdata behind a script's stream object; empty once closed.
