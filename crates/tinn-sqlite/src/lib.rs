@@ -134,6 +134,11 @@ impl SqliteConnection {
 }
 
 impl SqliteConnection {
+    /// The SQL text and one parameter array of a call named `op`.
+    fn statement(&self, lua: &Lua, op: &'static str, sql: &LuaString, params: &Table) -> Result<(String, value::Params), SqliteError> {
+        Ok((sql_text(op, sql)?, value::Params::one(lua, op, params, &self.n_key)?))
+    }
+
     fn next_seq(&self) -> Seq {
         self.last_seq.set(self.last_seq.get() + 1);
         self.last_seq.get()
@@ -180,7 +185,7 @@ impl UserData for SqliteConnection {
             })
         });
         methods.add_method("query", |lua, this, (sql, params, limit): (LuaString, Table, Option<usize>)| {
-            let (sql, params) = match sql_text("query", &sql).and_then(|sql| Ok((sql, value::Params::one(lua, "query", &params, &this.n_key)?))) {
+            let (sql, params) = match this.statement(lua, "query", &sql, &params) {
                 Ok(parsed) => parsed,
                 Err(err) => return err.into_failure(lua),
             };
@@ -190,7 +195,7 @@ impl UserData for SqliteConnection {
             })
         });
         methods.add_method("first", |lua, this, (sql, params): (LuaString, Table)| {
-            let (sql, params) = match sql_text("query", &sql).and_then(|sql| Ok((sql, value::Params::one(lua, "query", &params, &this.n_key)?))) {
+            let (sql, params) = match this.statement(lua, "query", &sql, &params) {
                 Ok(parsed) => parsed,
                 Err(err) => return err.into_failure(lua),
             };
@@ -201,7 +206,7 @@ impl UserData for SqliteConnection {
             })
         });
         methods.add_method("fetch", |lua, this, (sql, params, n): (LuaString, Table, usize)| {
-            let (sql, params) = match sql_text("rows", &sql).and_then(|sql| Ok((sql, value::Params::one(lua, "rows", &params, &this.n_key)?))) {
+            let (sql, params) = match this.statement(lua, "rows", &sql, &params) {
                 Ok(parsed) => parsed,
                 Err(err) => return err.into_failure(lua),
             };
@@ -218,7 +223,7 @@ impl UserData for SqliteConnection {
             Ok(())
         });
         methods.add_method("run", |lua, this, (sql, params): (LuaString, Table)| {
-            let (sql, params) = match sql_text("run", &sql).and_then(|sql| Ok((sql, value::Params::one(lua, "run", &params, &this.n_key)?))) {
+            let (sql, params) = match this.statement(lua, "run", &sql, &params) {
                 Ok(parsed) => parsed,
                 Err(err) => return err.into_failure(lua),
             };
