@@ -91,7 +91,7 @@ end
 --- transaction: a batch is stored whole or not at all, and never twice (the key is the usn).
 function Store:ship(journalId, root, events, lastUsn)
   local host = self.host
-  -- whole groups of EVENTS_PER_INSERT as multi-row INSERTs, the rest one row each (runMany)
+  -- whole groups of EVENTS_PER_INSERT as multi-row INSERTs, the rest one row each (a runMany each)
   local grouped = #events - #events % EVENTS_PER_INSERT
   local groups, rest = {}, {}
   for first = 1, grouped, EVENTS_PER_INSERT do
@@ -109,7 +109,7 @@ function Store:ship(journalId, root, events, lastUsn)
     rest[#rest + 1] = { host, journalId, e.usn, isoTime(e.at), e.kind, e.path, e.isDir }
   end
   local ok, err = pcall(self.db.transaction, self.db, function(tx)
-    for g = 1, #groups do assert(tx:run(self.insertEvents, unpack(groups[g], 1, EVENTS_PER_INSERT * EVENT_COLUMNS))) end
+    if #groups > 0 then assert(tx:runMany(self.insertEvents, groups)) end
     if #rest > 0 then assert(tx:runMany(self.insertEvent, rest)) end
     assert(tx:run(self.saveCursor, host, journalId, root, lastUsn))
   end)
