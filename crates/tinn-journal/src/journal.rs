@@ -348,6 +348,9 @@ struct Journal {
     /// When written entries are next fdatasync'ed (None: nothing unsynced).
     sync_at: Cell<Option<Instant>>,
     notify: Notify,
+    /// Wakes the pump when a write failed or entries were dropped outside it (a reader's drain),
+    /// so it retries and rescans without waiting for the next kernel event.
+    pump_wake: Notify,
     /// The last failure (a write, a sync, the watch), for every reader until one succeeds.
     error: RefCell<Option<Rc<JournalError>>>,
 }
@@ -368,7 +371,11 @@ impl Journal {
         pending.push(entry);
         if pending.len() > PENDING_LIMIT {
             drop(pending);
-            self.drop_pending();
+            // a rescan of a big tree records this many at once: only a failed write keeps them
+            self.flush();
+            if self.pending.borrow().len() > PENDING_LIMIT {
+                self.drop_pending();
+            }
         }
     }
 
@@ -384,6 +391,7 @@ impl Journal {
             Err(err) => self.fail(err),
         }
         self.lost.set(true);
+        self.pump_wake.notify_one();
     }
 
     /// Writes pending entries, then makes them visible to readers and wakes them. On failure
@@ -411,6 +419,7 @@ impl Journal {
                 Err(e) => {
                     let _ = file.set_len(self.written_len.get());
                     self.fail(JournalError::io("write", &self.journal_file, e));
+                    self.pump_wake.notify_one();
                 }
             }
         }
@@ -561,37 +570,43 @@ impl Journal {
         Ok(entries.iter().skip(start).find(|e| e.usn >= usn && e.reason & mask != 0).cloned())
     }
 
-    /// Handles what the kernel has queued now, without waiting. Called by the pump and before
-    /// every read of the journal, so a reader busy with entries keeps the kernel queue drained.
-    fn drain_now(&self, buf: &mut [u8]) -> bool {
-        let mut any = false;
+    /// Reads one buffer of what the kernel has queued, without waiting, and handles it; true if
+    /// it read anything (the kernel may hold more). One buffer, not until the queue is empty: a
+    /// writer that outruns the journal would keep it here, recording entries without writing
+    /// them (past PENDING_LIMIT they were dropped as if the disk were full, and nothing woke the
+    /// pump to rescan) while the event loop stood still.
+    fn drain_once(&self, buf: &mut [u8]) -> bool {
         loop {
             match inotify::read(self.fd.get_ref(), buf) {
-                Ok(0) => return any,
+                Ok(0) => return false,
                 Ok(n) => {
-                    any = true;
                     for event in inotify::parse(&buf[..n]) {
                         self.handle(event);
                     }
+                    return true;
                 }
-                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => return any,
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => return false,
                 Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
                 Err(e) => {
                     self.fail(JournalError::io("watch", &self.root, e));
-                    return any;
+                    return false;
                 }
             }
         }
     }
 
-    fn drain_and_flush(&self) {
+    /// Drains one buffer and writes what it recorded. Called by the pump and before every read
+    /// of the journal, so a reader busy with entries keeps the kernel queue drained. True if
+    /// the kernel may hold more.
+    fn drain_and_flush(&self) -> bool {
         let drained = match self.read_buffer.try_borrow_mut() {
-            Ok(mut buf) => self.drain_now(&mut buf),
+            Ok(mut buf) => self.drain_once(&mut buf),
             Err(_) => false, // the pump is draining right now
         };
         if drained || !self.pending.borrow().is_empty() {
             self.flush();
         }
+        drained
     }
 
     /// A second handle on the journal file, for fdatasync off the event loop's thread.
@@ -631,6 +646,8 @@ async fn sync_file(file: Option<std::io::Result<File>>, name: &Path) -> Result<(
 }
 
 const READ_BUFFER: usize = 256 * 1024;
+/// Buffers read at close: more than a full kernel queue (16384 events by default) fills.
+const SHUT_DRAINS: usize = 64;
 
 async fn pump(journal: Rc<Journal>) {
     loop {
@@ -638,8 +655,13 @@ async fn pump(journal: Rc<Journal>) {
         tokio::select! {
             ready = journal.fd.readable() => match ready {
                 Ok(mut guard) => {
-                    journal.drain_and_flush();
-                    guard.clear_ready();
+                    if journal.drain_and_flush() {
+                        // the kernel may hold more: keep the readiness, let other tasks run first
+                        drop(guard);
+                        tokio::task::yield_now().await;
+                    } else {
+                        guard.clear_ready();
+                    }
                 }
                 Err(e) => {
                     journal.fail(JournalError::io("watch", &journal.root, e));
@@ -648,6 +670,7 @@ async fn pump(journal: Rc<Journal>) {
                 }
             },
             () = tokio::time::sleep_until(timer.unwrap_or_else(Instant::now)), if timer.is_some() => {}
+            () = journal.pump_wake.notified() => {}
         }
         if journal.pending.borrow().is_empty() {
             journal.recover();
@@ -710,6 +733,7 @@ pub(crate) fn open(lua: &Lua, (path, journal_file): (String, Option<String>)) ->
         read_buffer: RefCell::new(vec![0u8; READ_BUFFER]),
         sync_at: Cell::new(None),
         notify: Notify::new(),
+        pump_wake: Notify::new(),
         error: RefCell::new(None),
     });
     if fresh {
@@ -760,7 +784,13 @@ impl JournalHandle {
             return;
         }
         self.pump.abort();
-        self.journal.drain_and_flush();
+        // what the kernel holds (its queue is bounded: fs.inotify.max_queued_events); a writer
+        // still writing is not waited for
+        for _ in 0..SHUT_DRAINS {
+            if !self.journal.drain_and_flush() {
+                break;
+            }
+        }
         if let Some(Ok(file)) = self.journal.file_for_sync() {
             let _ = file.sync_data();
         }
