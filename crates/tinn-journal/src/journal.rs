@@ -10,6 +10,7 @@
 
 use std::cell::{Cell, RefCell};
 use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::ops::Bound;
 use std::fs::File;
 use std::io::Write;
 use std::os::fd::OwnedFd;
@@ -88,8 +89,18 @@ struct Entry {
     time: u64,
 }
 
-/// The tree as the journal's entries describe it; ordered, so a subtree is one range.
-type View = BTreeMap<PathBuf, Info>;
+/// The tree as the journal's entries describe it, keyed by each path's bytes: ordered that way
+/// a subtree (a directory's path and "/") is still one range, and a lookup compares with memcmp
+/// instead of walking std::path components (which took most of the journal's time in a burst).
+type View = BTreeMap<Vec<u8>, Info>;
+
+fn key(path: &Path) -> &[u8] {
+    path.as_os_str().as_bytes()
+}
+
+fn key_path(key: &[u8]) -> PathBuf {
+    PathBuf::from(std::ffi::OsStr::from_bytes(key))
+}
 
 /// Replays one entry onto a view: CREATE and RENAME_NEW make a path exist, DELETE and RENAME_OLD
 /// remove it with everything below it; other reasons update what is known of an existing path.
@@ -98,20 +109,25 @@ fn apply(view: &mut View, entry: &Entry) {
     if entry.reason & (DELETE | RENAME_OLD) != 0 {
         remove_subtree(view, &entry.path);
     } else if entry.reason & (CREATE | RENAME_NEW) != 0 {
-        view.insert(entry.path.clone(), entry.info);
-    } else if let Some(known) = view.get_mut(&entry.path) {
+        view.insert(key(&entry.path).to_vec(), entry.info);
+    } else if let Some(known) = view.get_mut(key(&entry.path)) {
         *known = entry.info;
     }
 }
 
 /// The paths strictly below `dir` in a view.
-fn below<'a>(view: &'a View, dir: &'a Path) -> impl Iterator<Item = (&'a PathBuf, &'a Info)> + 'a {
-    view.range(dir.to_path_buf()..).skip_while(move |(p, _)| p.as_path() == dir).take_while(move |(p, _)| p.starts_with(dir))
+fn below<'a>(view: &'a View, dir: &Path) -> impl Iterator<Item = (&'a Vec<u8>, &'a Info)> + 'a {
+    let mut prefix = key(dir).to_vec();
+    if prefix.last() != Some(&b'/') {
+        prefix.push(b'/');
+    }
+    view.range::<[u8], _>((Bound::Included(prefix.as_slice()), Bound::Unbounded))
+        .take_while(move |(p, _)| p.starts_with(&prefix))
 }
 
 fn remove_subtree(view: &mut View, path: &Path) {
-    view.remove(path);
-    let gone: Vec<PathBuf> = below(view, path).map(|(p, _)| p.clone()).collect();
+    view.remove(key(path));
+    let gone: Vec<Vec<u8>> = below(view, path).map(|(p, _)| p.clone()).collect();
     for p in gone {
         view.remove(&p);
     }
@@ -296,7 +312,7 @@ fn load_tree(file: &Path, id: &str) -> Option<View> {
         let (Some(dir), Some(size), Some(mtime), Some(path)) = (f.next(), f.next(), f.next(), f.next()) else { return None };
         let size = std::str::from_utf8(size).ok()?.parse().ok()?;
         let mtime = std::str::from_utf8(mtime).ok()?.parse().ok()?;
-        view.insert(unescape(path), Info { is_dir: dir == b"1", size, mtime });
+        view.insert(key(&unescape(path)).to_vec(), Info { is_dir: dir == b"1", size, mtime });
     }
     None
 }
@@ -306,7 +322,7 @@ fn save_tree(file: &Path, id: &str, view: &View) -> std::io::Result<()> {
     let mut text = format!("{TREE_MAGIC}\t{id}\n").into_bytes();
     for (path, info) in view {
         let _ = write!(text, "{}\t{}\t{}\t", u8::from(info.is_dir), info.size, info.mtime);
-        escape(path, &mut text);
+        escape(&key_path(path), &mut text);
         text.push(b'\n');
     }
     let _ = writeln!(text, "#end\t{}", view.len());
@@ -452,7 +468,7 @@ impl Journal {
                 if info.is_dir {
                     stack.push(child.clone());
                 }
-                found.insert(child, info);
+                found.insert(key(&child).to_vec(), info);
             }
         }
         found
@@ -462,21 +478,21 @@ impl Journal {
     /// path that is gone, CREATE for every new one, MODIFY where size or mtime changed.
     fn reconcile(&self, dir: &Path) {
         let disk = self.scan(dir);
-        let gone: Vec<(PathBuf, Info)> = below(&self.view.borrow(), dir)
+        let gone: Vec<(Vec<u8>, Info)> = below(&self.view.borrow(), dir)
             .filter(|(path, known)| disk.get(*path).is_none_or(|now| now.is_dir != known.is_dir))
             .map(|(path, known)| (path.clone(), *known))
             .collect();
         for (path, known) in gone {
             // a directory's DELETE took what was below it
             if self.view.borrow().contains_key(&path) {
-                self.record(path, DELETE, known);
+                self.record(key_path(&path), DELETE, known);
             }
         }
         for (path, info) in disk {
             let known = self.view.borrow().get(&path).copied();
             match known {
-                None => self.record(path, CREATE, info),
-                Some(known) if known != info && !info.is_dir => self.record(path, MODIFY, info),
+                None => self.record(key_path(&path), CREATE, info),
+                Some(known) if known != info && !info.is_dir => self.record(key_path(&path), MODIFY, info),
                 Some(_) => {}
             }
         }
@@ -542,12 +558,13 @@ impl Journal {
             return;
         }
         let _ = event.cookie; // renames are paired by order: RENAME_OLD then RENAME_NEW
-        if reason & CREATE != 0 && self.view.borrow().contains_key(&path) {
+        if reason & CREATE != 0 && self.view.borrow().contains_key(key(&path)) {
             return; // already reported by the scan of its new directory
         }
         // A path gone before its event is handled is still recorded: the view must hold it so
-        // that its DELETE, if the kernel drops it, comes from the next rescan.
-        let info = stat(&path).unwrap_or(Info::gone(is_dir));
+        // that its DELETE, if the kernel drops it, comes from the next rescan. A removed path
+        // is not looked at: it is gone, or already another file's.
+        let info = if reason & (DELETE | RENAME_OLD) != 0 { Info::gone(is_dir) } else { stat(&path).unwrap_or(Info::gone(is_dir)) };
         self.record(path.clone(), reason, info);
         if reason & (DELETE | RENAME_OLD) != 0 {
             if is_dir {
