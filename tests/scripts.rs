@@ -163,6 +163,7 @@ script_tests! {
     journal_100k_operations_in_order_with_reader_restart: "journal/burst.lua";
     journal_overflow_reported_and_rescanned: "journal/overflow.lua";
     journal_big_directory_moved_in_reported_whole: "journal/big_move.lua";
+    journal_keeps_up_while_the_event_loop_is_busy: "journal/busy_loop.lua";
     journal_example_watch_with_periodic_tick: "../examples/journal/watch.lua";
     // tinn.dns (the dnsmasq tests are in dns.rs)
     dns_hostile_server_lies_dropped_truncation_over_tcp_timeouts_rcodes: "dns/hostile.lua";

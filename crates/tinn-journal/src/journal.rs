@@ -17,10 +17,10 @@ use std::os::fd::OwnedFd;
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
+use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use mlua::{IntoLuaMulti, Lua, MultiValue, Result as LuaResult, Table, UserData, UserDataMethods};
-use tokio::io::unix::AsyncFd;
 use tokio::sync::Notify;
 use tokio::time::Instant;
 
@@ -338,7 +338,8 @@ struct Journal {
     root: PathBuf,
     journal_file: PathBuf,
     journal_id: String,
-    fd: AsyncFd<OwnedFd>,
+    fd: Arc<OwnedFd>,
+    reader: inotify::Reader,
     watches: RefCell<HashMap<i32, PathBuf>>,
     root_gone: Cell<bool>,
     /// The tree as every recorded entry (written or pending) describes it.
@@ -359,8 +360,8 @@ struct Journal {
     file: RefCell<Option<File>>,
     /// The file's length after the last whole write: a failed write is cut back to it.
     written_len: Cell<u64>,
-    /// Where kernel events are read into; one buffer, not one per call.
-    read_buffer: RefCell<Vec<u8>>,
+    /// Events taken from the reader and not handled yet, and how far they are handled.
+    backlog: RefCell<(Vec<u8>, usize)>,
     /// When written entries are next fdatasync'ed (None: nothing unsynced).
     sync_at: Cell<Option<Instant>>,
     notify: Notify,
@@ -456,7 +457,7 @@ impl Journal {
         let mut found = View::new();
         let mut stack = vec![dir.to_path_buf()];
         while let Some(dir) = stack.pop() {
-            match inotify::add_watch(self.fd.get_ref(), &dir) {
+            match inotify::add_watch(&self.fd, &dir) {
                 Ok(wd) => {
                     self.watches.borrow_mut().insert(wd, dir.clone());
                 }
@@ -508,7 +509,7 @@ impl Journal {
         let mut watches = self.watches.borrow_mut();
         let gone: Vec<i32> = watches.iter().filter(|(_, p)| p.starts_with(dir)).map(|(wd, _)| *wd).collect();
         for wd in gone {
-            inotify::rm_watch(self.fd.get_ref(), wd);
+            inotify::rm_watch(&self.fd, wd);
             watches.remove(&wd);
         }
     }
@@ -587,37 +588,32 @@ impl Journal {
         Ok(entries.iter().skip(start).find(|e| e.usn >= usn && e.reason & mask != 0).cloned())
     }
 
-    /// Reads one buffer of what the kernel has queued, without waiting, and handles it; true if
-    /// it read anything (the kernel may hold more). One buffer, not until the queue is empty: a
-    /// writer that outruns the journal would keep it here, recording entries without writing
-    /// them (past PENDING_LIMIT they were dropped as if the disk were full, and nothing woke the
-    /// pump to rescan) while the event loop stood still.
-    fn drain_once(&self, buf: &mut [u8]) -> bool {
-        loop {
-            match inotify::read(self.fd.get_ref(), buf) {
-                Ok(0) => return false,
-                Ok(n) => {
-                    for event in inotify::parse(&buf[..n]) {
-                        self.handle(event);
-                    }
-                    return true;
-                }
-                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => return false,
-                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-                Err(e) => {
-                    self.fail(JournalError::io("watch", &self.root, e));
-                    return false;
-                }
-            }
+    /// Handles up to one buffer of the events read so far; true if it handled any (more may
+    /// follow). One buffer at a time, not all: a writer that outruns the journal would keep it
+    /// here while the event loop stood still.
+    fn drain_once(&self, backlog: &mut (Vec<u8>, usize)) -> bool {
+        if let Some(e) = self.reader.failure() {
+            self.fail(JournalError::io("watch", &self.root, e));
         }
+        let (bytes, at) = backlog;
+        if *at >= bytes.len() {
+            self.reader.take(bytes);
+            *at = 0;
+        }
+        let (events, used) = inotify::parse(&bytes[*at..], DRAIN_BYTES);
+        *at = if used == 0 { bytes.len() } else { *at + used };
+        let any = !events.is_empty();
+        for event in events {
+            self.handle(event);
+        }
+        any
     }
 
     /// Drains one buffer and writes what it recorded. Called by the pump and before every read
-    /// of the journal, so a reader busy with entries keeps the kernel queue drained. True if
-    /// the kernel may hold more.
+    /// of the journal, so a reader busy with entries keeps up. True if more may follow.
     fn drain_and_flush(&self) -> bool {
-        let drained = match self.read_buffer.try_borrow_mut() {
-            Ok(mut buf) => self.drain_once(&mut buf),
+        let drained = match self.backlog.try_borrow_mut() {
+            Ok(mut backlog) => self.drain_once(&mut backlog),
             Err(_) => false, // the pump is draining right now
         };
         if drained || !self.pending.borrow().is_empty() {
@@ -662,30 +658,18 @@ async fn sync_file(file: Option<std::io::Result<File>>, name: &Path) -> Result<(
     }
 }
 
-const READ_BUFFER: usize = 256 * 1024;
-/// Buffers read at close: more than a full kernel queue (16384 events by default) fills.
-const SHUT_DRAINS: usize = 64;
+/// Bytes of events handled per drain before other tasks get a turn.
+const DRAIN_BYTES: usize = 256 * 1024;
 
 async fn pump(journal: Rc<Journal>) {
     loop {
         let timer = journal.next_timer();
         tokio::select! {
-            ready = journal.fd.readable() => match ready {
-                Ok(mut guard) => {
-                    if journal.drain_and_flush() {
-                        // the kernel may hold more: keep the readiness, let other tasks run first
-                        drop(guard);
-                        tokio::task::yield_now().await;
-                    } else {
-                        guard.clear_ready();
-                    }
+            () = journal.reader.readable() => {
+                while journal.drain_and_flush() {
+                    tokio::task::yield_now().await; // a buffer at a time; other tasks run between
                 }
-                Err(e) => {
-                    journal.fail(JournalError::io("watch", &journal.root, e));
-                    journal.notify.notify_waiters();
-                    return;
-                }
-            },
+            }
             () = tokio::time::sleep_until(timer.unwrap_or_else(Instant::now)), if timer.is_some() => {}
             () = journal.pump_wake.notified() => {}
         }
@@ -716,9 +700,8 @@ pub(crate) fn open(lua: &Lua, (path, journal_file): (String, Option<String>)) ->
         Ok(loaded) => loaded,
         Err(err) => return err.into_failure(lua),
     };
-    // SAFETY: the OwnedFd is open and owned by the AsyncFd for the AsyncFd's whole life.
-    let registered = inotify::init().and_then(|fd| unsafe { AsyncFd::register(fd) }.map_err(std::io::Error::from));
-    let fd = match registered {
+    let started = inotify::init().map(Arc::new).and_then(|fd| inotify::Reader::start(Arc::clone(&fd)).map(|reader| (fd, reader)));
+    let (fd, reader) = match started {
         Ok(fd) => fd,
         Err(source) => return JournalError::Tree { path, what: "inotify: ", source }.into_failure(lua),
     };
@@ -735,6 +718,7 @@ pub(crate) fn open(lua: &Lua, (path, journal_file): (String, Option<String>)) ->
         journal_file,
         journal_id: loaded.id,
         fd,
+        reader,
         watches: RefCell::new(HashMap::new()),
         root_gone: Cell::new(false),
         view: RefCell::new(loaded.view),
@@ -747,7 +731,7 @@ pub(crate) fn open(lua: &Lua, (path, journal_file): (String, Option<String>)) ->
         lost: Cell::new(false),
         file: RefCell::new(None),
         written_len: Cell::new(0),
-        read_buffer: RefCell::new(vec![0u8; READ_BUFFER]),
+        backlog: RefCell::new((Vec::new(), 0)),
         sync_at: Cell::new(None),
         notify: Notify::new(),
         pump_wake: Notify::new(),
@@ -801,13 +785,8 @@ impl JournalHandle {
             return;
         }
         self.pump.abort();
-        // what the kernel holds (its queue is bounded: fs.inotify.max_queued_events); a writer
-        // still writing is not waited for
-        for _ in 0..SHUT_DRAINS {
-            if !self.journal.drain_and_flush() {
-                break;
-            }
-        }
+        self.journal.reader.stop(); // and reads what the kernel still holds
+        while self.journal.drain_and_flush() {}
         if let Some(Ok(file)) = self.journal.file_for_sync() {
             let _ = file.sync_data();
         }

@@ -2,7 +2,8 @@
 //! `ChangeJournal` (DESIGN.md §4).
 //!
 //! [`JournalHandle`] watches a tree with inotify (new subdirectories are watched as they
-//! appear) from a task on the event loop, numbers every change with a usn that only grows and
+//! appear; a thread of its own empties the kernel's queue so it does not overflow while the
+//! event loop is busy) from a task on the event loop, numbers every change with a usn that only grows and
 //! writes it to a journal file before any reader sees it, so a reader can resume after its last
 //! usn, also after a crash. A kernel queue overflow, a restart and a full disk that has room
 //! again all end in a rescan against the journal's own view of the tree, so replaying the
