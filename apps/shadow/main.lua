@@ -72,14 +72,25 @@ local function stateDir()
 end
 
 --- The kind stored for a journal entry: its first reason that is a shadow kind (CLOSE_WRITE
---- alone is not one: the MODIFY before it already says the file changed).
-local function kindOf(entry)
-  for _, kind in ipairs(Filter.KINDS) do
-    for _, reason in ipairs(entry.reasons) do
-      if reason == kind then return kind end
+--- alone is not one: the MODIFY before it already says the file changed). Found once per
+--- reason mask: entries mostly repeat a few.
+local function firstKind(reasons)
+  for _, known in ipairs(Filter.KINDS) do
+    for _, reason in ipairs(reasons) do
+      if reason == known then return known end
     end
   end
-  return nil
+  return false
+end
+
+local kindByReason = {}
+local function kindOf(entry)
+  local kind = kindByReason[entry.reason]
+  if kind == nil then
+    kind = firstKind(entry.reasons)
+    kindByReason[entry.reason] = kind
+  end
+  return kind or nil
 end
 
 local function main(args)

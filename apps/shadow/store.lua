@@ -43,10 +43,16 @@ local SAVE_FILTERS = [[INSERT INTO shadow_filters (host, kinds, include, exclude
   include = excluded.include, exclude = excluded.exclude, updated_at = excluded.updated_at]]
 local LOAD_FILTERS = [[SELECT kinds, include, exclude FROM shadow_filters WHERE host = ?]]
 
---- ISO 8601 UTC with microseconds, from seconds since the epoch: sorts as text.
+--- ISO 8601 UTC with microseconds, from seconds since the epoch: sorts as text. The date part
+--- is kept for the last second seen: a batch's events mostly share it, and os.date per row was
+--- a good part of storing one.
+local lastSecond, lastDate
 local function isoTime(seconds)
   local whole = math.floor(seconds)
-  return os.date("!%Y-%m-%dT%H:%M:%S", whole) .. format(".%06dZ", math.floor((seconds - whole) * 1e6 + 0.5) % 1000000)
+  if whole ~= lastSecond then
+    lastSecond, lastDate = whole, os.date("!%Y-%m-%dT%H:%M:%S", whole)
+  end
+  return format("%s.%06dZ", lastDate, math.floor((seconds - whole) * 1e6 + 0.5) % 1000000)
 end
 
 local Store = {}
