@@ -26,5 +26,8 @@ local ins = assert(db:prepare("INSERT INTO t (v) VALUES (?)"))
 local list = {}
 for i = 1, 10000 do list[i] = { "row" .. i } end
 print("statement", ins:runMany(list))
+-- a list with a metatable is read as Lua sees it (drivers read a list raw)
+local proxy = setmetatable({}, { __len = function() return 2 end, __index = function(_, i) return { "proxy" .. i } end })
+print("proxy list", db:runMany("INSERT INTO t (v) VALUES (?)", proxy))
 print("total", db:first("SELECT count(*) AS c FROM t").c)
 assert(db:close())
