@@ -30,4 +30,11 @@ print("statement", ins:runMany(list))
 local proxy = setmetatable({}, { __len = function() return 2 end, __index = function(_, i) return { "proxy" .. i } end })
 print("proxy list", db:runMany("INSERT INTO t (v) VALUES (?)", proxy))
 print("total", db:first("SELECT count(*) AS c FROM t").c)
+-- rows wider, and text longer, than runMany first makes room for; NULLs through `n`
+local columns, marks, wide = {}, {}, { n = 40 }
+for i = 1, 40 do columns[i], marks[i], wide[i] = "c" .. i, "?", i % 3 == 0 and string.rep("x", 5000 * i) or nil end
+assert(db:exec("CREATE TABLE wide (" .. table.concat(columns, ", ") .. ")"))
+print("wide rows", db:runMany("INSERT INTO wide VALUES (" .. table.concat(marks, ", ") .. ")", { wide, wide, wide }))
+local stored = db:first("SELECT count(*) AS n, sum(length(c39)) AS c39, count(c40) AS c40 FROM wide")
+print("wide stored", stored.n, stored.c39, stored.c40)
 assert(db:close())

@@ -41,6 +41,8 @@ pub fn module(lua: &Lua) -> LuaResult<Table> {
     let common: Table = lua.load("return require('tinn.sql.common')").set_name("=tinn/sqlite").eval()?;
     let int64: Function = common.get("int64")?;
     lua.set_named_registry_value(&value::INT64_MAKER.to_string_lossy(), int64)?;
+    let write_rows: Function = lua.load(include_str!("rows.lua")).set_name("=tinn/sqlite/rows").eval()?;
+    lua.set_named_registry_value(value::ROW_WRITER, write_rows)?;
     let native = lua.create_table()?;
     native.set("open", lua.create_function(sqlite_open)?)?;
     tinn_reactor::wrap_module(lua, "=tinn/sqlite", include_str!("sqlite.lua"), native)
@@ -57,6 +59,8 @@ pub struct SqliteConnection {
     path: String,
     /// The string "n", kept to look up parameter counts without making it each call.
     n_key: LuaString,
+    /// `rows.lua`, which writes runMany's rows of plain values.
+    write_rows: Function,
 }
 
 fn sqlite_open(
@@ -92,6 +96,7 @@ fn sqlite_open(
                     last_seq: Cell::new(0),
                     path,
                     n_key: lua.create_string("n")?,
+                    write_rows: lua.named_registry_value(value::ROW_WRITER)?,
                 };
                 lua.create_userdata(conn)?.into_lua_multi(lua)
             }),
@@ -239,7 +244,7 @@ impl UserData for SqliteConnection {
             // The first chunk is read before anything is sent: a bad first row or SQL text fails
             // at once; the connection thread runs each chunk while the next one is read.
             let first = sql_text("runMany", &sql)
-                .and_then(|sql| Ok((sql, value::Params::rows(lua, "runMany", &list, 1..=count.min(RUN_MANY_CHUNK))?)));
+                .and_then(|sql| Ok((sql, value::Params::rows(lua, "runMany", &list, 1..=count.min(RUN_MANY_CHUNK), &this.write_rows)?)));
             let (sql, first) = match first {
                 Ok(first) => first,
                 Err(err) => return err.into_failure(lua),
@@ -253,7 +258,7 @@ impl UserData for SqliteConnection {
                 Err(err) => err.into_failure(lua),
             })?;
             for start in (RUN_MANY_CHUNK + 1..=count).step_by(RUN_MANY_CHUNK) {
-                let chunk = value::Params::rows(lua, "runMany", &list, start..=count.min(start + RUN_MANY_CHUNK - 1));
+                let chunk = value::Params::rows(lua, "runMany", &list, start..=count.min(start + RUN_MANY_CHUNK - 1), &this.write_rows);
                 let failed = chunk.is_err();
                 // A send fails once nobody runs the request any more (closed, abandoned).
                 if chunks.send(chunk).is_err() || failed {

@@ -3,10 +3,10 @@
 //! numbers, strings and, beyond ±2^53, int64_t cdata.
 
 use std::ffi::{c_int, CStr};
-use std::ops::{Range, RangeInclusive};
+use std::ops::RangeInclusive;
 
 use mlua::ffi::{self, lua_State};
-use mlua::{Function, Lua, LuaString, Result as LuaResult, Table, Value};
+use mlua::{Function, LightUserData, Lua, LuaString, Result as LuaResult, Table, Value};
 use rusqlite::types::ValueRef;
 
 use crate::error::SqliteError;
@@ -17,26 +17,70 @@ const MAX_EXACT: i64 = 1 << 53;
 /// The registry key of `common.int64`, which builds int64_t cdata from two halves.
 pub(crate) const INT64_MAKER: &CStr = c"tinn.sqlite.int64";
 
-/// One bound parameter; text and blobs are ranges of their [`Params`]' byte buffer.
-#[derive(Clone)]
-enum Param {
-    Null,
-    Integer(i64),
-    Real(f64),
-    Text(Range<usize>),
-    Blob(Range<usize>),
+/// One bound parameter, laid out as `rows.lua` writes it through the FFI (`tinn_sqlite_cell`):
+/// a kind, a length and 8 bytes holding a number, an integer or where its text starts in its
+/// [`Params`]' byte buffer.
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub(crate) struct Cell {
+    kind: u32,
+    len: u32,
+    bits: u64,
 }
 
-/// The parameters of one or more rows, read off their Lua tables in one pass through the C API:
-/// values flat and all text in one buffer, so a row costs no allocation (and no Lua reference)
-/// of its own.
+/// Cell kinds; `rows.lua` names the same numbers.
+const NULL: u32 = 0;
+const INTEGER: u32 = 1;
+/// A Lua number: an INTEGER if integral within ±2^63, else a REAL (see [`number`]).
+const NUMBER: u32 = 2;
+const TEXT: u32 = 3;
+const BLOB: u32 = 4;
+
+impl Cell {
+    const NULL: Cell = Cell { kind: NULL, len: 0, bits: 0 };
+
+    fn integer(i: i64) -> Cell {
+        Cell { kind: INTEGER, len: 0, bits: i.cast_unsigned() }
+    }
+
+    fn number(f: f64) -> Cell {
+        Cell { kind: NUMBER, len: 0, bits: f.to_bits() }
+    }
+}
+
+/// The parameters of one or more rows: values flat and all text in one buffer, so a row costs
+/// no allocation (and no Lua reference) of its own. runMany's rows of plain values are written
+/// by `rows.lua` from inside the JIT; the rest are read through the Lua C API.
 #[derive(Default)]
 pub(crate) struct Params {
-    values: Vec<Param>,
+    cells: Vec<Cell>,
     bytes: Vec<u8>,
-    /// Where each row's values end in `values`.
-    row_ends: Vec<usize>,
+    /// Where each row's values end in `cells`.
+    row_ends: Vec<u32>,
 }
+
+/// What `rows.lua` writes into (`tinn_sqlite_buffer`): the spare room of a [`Params`]' vectors.
+#[repr(C)]
+struct Buffer {
+    cells: *mut Cell,
+    bytes: *mut u8,
+    row_ends: *mut u32,
+    cell_len: u32,
+    cell_cap: u32,
+    byte_len: u32,
+    byte_cap: u32,
+    row_len: u32,
+    row_cap: u32,
+}
+
+/// The registry key of the function `rows.lua` returns.
+pub(crate) const ROW_WRITER: &str = "tinn.sqlite.writeRows";
+
+/// Rows a runMany chunk makes room for before `rows.lua` writes: 4 values and 16 bytes each.
+const CELLS_PER_ROW: usize = 4;
+const BYTES_PER_ROW: usize = 16;
+/// rows.lua counts bytes in 32 bits: from a chunk this large on, rows are read through the C API.
+const LUA_WRITES_BYTES: usize = 1 << 31;
 
 impl Params {
     /// Reads one `{ n = count, ... }` parameter array; `Err` holds the message for the script.
@@ -53,11 +97,44 @@ impl Params {
         Ok(params)
     }
 
-    /// Reads rows `rows` (from 1) of a runMany list, an array of parameter arrays.
-    pub(crate) fn rows(lua: &Lua, op: &'static str, list: &Table, rows: RangeInclusive<usize>) -> Result<Params, SqliteError> {
-        let mut params = Params::default();
-        // SAFETY: as in `one`.
-        unsafe { read_with(lua, list, |state| read_rows(state, op, rows, &mut params))? }?;
+    /// Reads rows `rows` (from 1) of a runMany list, an array of parameter arrays: `write_rows`
+    /// (`rows.lua`) writes the rows of plain values and stops at any other, which is read here.
+    pub(crate) fn rows(lua: &Lua, op: &'static str, list: &Table, rows: RangeInclusive<usize>, write_rows: &Function) -> Result<Params, SqliteError> {
+        let (mut next, last) = rows.into_inner();
+        let count = (last + 1).saturating_sub(next);
+        let mut params = Params {
+            cells: Vec::with_capacity(count * CELLS_PER_ROW),
+            bytes: Vec::with_capacity(count * BYTES_PER_ROW),
+            row_ends: Vec::with_capacity(count),
+        };
+        while next <= last {
+            if params.bytes.capacity() >= LUA_WRITES_BYTES {
+                // SAFETY: as in `one`.
+                unsafe { read_with(lua, list, |state| read_rows(state, op, next..=last, &mut params))? }?;
+                break;
+            }
+            let mut buffer = params.spare_room();
+            let stopped: i64 = write_rows
+                .call((list, next, last, LightUserData((&raw mut buffer).cast())))
+                .map_err(|e| SqliteError::Lua(e.to_string()))?;
+            // SAFETY: rows.lua wrote only inside the room `spare_room` described.
+            unsafe { params.take_written(&buffer) };
+            next = usize::try_from(stopped.unsigned_abs()).unwrap_or(usize::MAX);
+            if next > last {
+                break;
+            }
+            if stopped < 0 {
+                // Out of room at row `next`: twice as much, and write it again.
+                double(&mut params.cells, CELLS_PER_ROW);
+                double(&mut params.bytes, BYTES_PER_ROW);
+                double(&mut params.row_ends, 1);
+                continue;
+            }
+            // Row `next` holds more than plain values (or is no array at all).
+            // SAFETY: as in `one`.
+            unsafe { read_with(lua, list, |state| read_rows(state, op, next..=next, &mut params))? }?;
+            next += 1;
+        }
         Ok(params)
     }
 
@@ -68,21 +145,76 @@ impl Params {
 
     /// Row `row` (from 0) as SQLite binds it.
     pub(crate) fn row(&self, row: usize) -> impl ExactSizeIterator<Item = ValueRef<'_>> {
-        let start = if row == 0 { 0 } else { self.row_ends[row - 1] };
-        self.values[start..self.row_ends[row]].iter().map(|param| match param {
-            Param::Null => ValueRef::Null,
-            Param::Integer(i) => ValueRef::Integer(*i),
-            Param::Real(f) => ValueRef::Real(*f),
-            Param::Text(range) => ValueRef::Text(&self.bytes[range.clone()]),
-            Param::Blob(range) => ValueRef::Blob(&self.bytes[range.clone()]),
+        let start = if row == 0 { 0 } else { self.row_ends[row - 1] as usize };
+        self.cells[start..self.row_ends[row] as usize].iter().map(|cell| {
+            let bytes = || {
+                let start = usize::try_from(cell.bits).unwrap_or(usize::MAX);
+                self.bytes.get(start..start.saturating_add(cell.len as usize)).unwrap_or_default()
+            };
+            match cell.kind {
+                INTEGER => ValueRef::Integer(cell.bits.cast_signed()),
+                NUMBER => number(f64::from_bits(cell.bits)),
+                TEXT => ValueRef::Text(bytes()),
+                BLOB => ValueRef::Blob(bytes()),
+                _ => ValueRef::Null,
+            }
         })
     }
 
-    fn push_bytes(&mut self, bytes: &[u8]) -> Range<usize> {
+    /// A TEXT or BLOB cell holding a copy of `bytes`.
+    fn push_bytes(&mut self, kind: u32, bytes: &[u8]) -> Cell {
         let start = self.bytes.len();
         self.bytes.extend_from_slice(bytes);
-        start..self.bytes.len()
+        // LuaJIT strings are shorter than 2^31 bytes.
+        Cell { kind, len: u32::try_from(bytes.len()).unwrap_or(u32::MAX), bits: start as u64 }
     }
+
+    fn end_row(&mut self) {
+        // Rows wider than u32 cannot come from Lua arrays.
+        self.row_ends.push(u32::try_from(self.cells.len()).unwrap_or(u32::MAX));
+    }
+
+    /// The room left in each vector, for `rows.lua` to write into.
+    fn spare_room(&mut self) -> Buffer {
+        let clamp = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
+        Buffer {
+            cells: self.cells.as_mut_ptr(),
+            bytes: self.bytes.as_mut_ptr(),
+            row_ends: self.row_ends.as_mut_ptr(),
+            cell_len: clamp(self.cells.len()),
+            cell_cap: clamp(self.cells.capacity()),
+            byte_len: clamp(self.bytes.len()),
+            byte_cap: clamp(self.bytes.capacity()),
+            row_len: clamp(self.row_ends.len()),
+            row_cap: clamp(self.row_ends.capacity()),
+        }
+    }
+
+    /// Takes the rows `rows.lua` wrote into `buffer` (made by `spare_room`).
+    ///
+    /// # Safety
+    /// Everything below the lengths in `buffer` must be written.
+    unsafe fn take_written(&mut self, buffer: &Buffer) {
+        let fits = |len: u32, cap: usize| Some(len as usize).filter(|&len| len <= cap);
+        // A length beyond its room would be a bug in rows.lua: then keep what was there.
+        unsafe {
+            if let Some(len) = fits(buffer.cell_len, self.cells.capacity()) {
+                self.cells.set_len(len);
+            }
+            if let Some(len) = fits(buffer.byte_len, self.bytes.capacity()) {
+                self.bytes.set_len(len);
+            }
+            if let Some(len) = fits(buffer.row_len, self.row_ends.capacity()) {
+                self.row_ends.set_len(len);
+            }
+        }
+    }
+}
+
+/// Makes `vec`'s capacity at least twice what it was, and at least `least`.
+fn double<T>(vec: &mut Vec<T>, least: usize) {
+    let wanted = vec.capacity().max(least) * 2;
+    vec.reserve(wanted - vec.len());
 }
 
 /// Runs `read` on a stack holding `table` at 1 and the string "n" at 2.
@@ -183,7 +315,7 @@ unsafe fn read_row(state: *mut lua_State, table: c_int, reading: Reading, params
             _ => return Err(SqliteError::ParamCount { op }),
         };
         ffi::lua_pop(state, 1);
-        params.values.reserve(count);
+        params.cells.reserve(count);
         for index in 1..=count {
             ffi::lua_rawgeti(state, table, index as ffi::lua_Integer);
             let read = read_value(state, reading, index, params);
@@ -193,7 +325,7 @@ unsafe fn read_row(state: *mut lua_State, table: c_int, reading: Reading, params
             }
         }
     }
-    params.row_ends.push(params.values.len());
+    params.end_row();
     Ok(true)
 }
 
@@ -219,19 +351,19 @@ unsafe fn read_value(state: *mut lua_State, reading: Reading, index: usize, para
     let op = reading.op;
     let param = unsafe {
         match ffi::lua_type(state, -1) {
-            ffi::LUA_TNIL => Param::Null,
-            ffi::LUA_TBOOLEAN => Param::Integer(i64::from(ffi::lua_toboolean(state, -1) != 0)),
-            ffi::LUA_TNUMBER => number(ffi::lua_tonumber(state, -1)),
+            ffi::LUA_TNIL => Cell::NULL,
+            ffi::LUA_TBOOLEAN => Cell::integer(i64::from(ffi::lua_toboolean(state, -1) != 0)),
+            ffi::LUA_TNUMBER => Cell::number(ffi::lua_tonumber(state, -1)),
             ffi::LUA_TSTRING => {
                 let text = bytes_at(state, -1).unwrap_or_default();
-                Param::Text(params.push_bytes(text))
+                params.push_bytes(TEXT, text)
             }
             ffi::LUA_TTABLE if !reading.tags => return Ok(false),
             ffi::LUA_TTABLE => tagged(state, op, index, params)?,
             other => return Err(SqliteError::Unbindable { op, index, type_name: lua_type_name(other) }),
         }
     };
-    params.values.push(param);
+    params.cells.push(param);
     Ok(true)
 }
 
@@ -247,7 +379,7 @@ fn lua_type_name(lua_type: c_int) -> &'static str {
 }
 
 /// A tagged value `{ type = "blob" | "json" | "int64", value = text }` on top of the stack.
-unsafe fn tagged(state: *mut lua_State, op: &'static str, index: usize, params: &mut Params) -> Result<Param, SqliteError> {
+unsafe fn tagged(state: *mut lua_State, op: &'static str, index: usize, params: &mut Params) -> Result<Cell, SqliteError> {
     unsafe {
         let field = |name: &CStr| {
             ffi::lua_pushstring(state, name.as_ptr());
@@ -260,14 +392,14 @@ unsafe fn tagged(state: *mut lua_State, op: &'static str, index: usize, params: 
         let kind = field(c"type")?;
         let text = field(c"value")?;
         Ok(match kind {
-            b"blob" => Param::Blob(params.push_bytes(text)),
-            b"json" => Param::Text(params.push_bytes(text)),
+            b"blob" => params.push_bytes(BLOB, text),
+            b"json" => params.push_bytes(TEXT, text),
             b"int64" => {
                 let digits = String::from_utf8_lossy(text);
                 let parsed = digits
                     .parse::<i64>()
                     .map_err(|_| SqliteError::ParamRange { op, index, digits: digits.to_string() })?;
-                Param::Integer(parsed)
+                Cell::integer(parsed)
             }
             other => return Err(SqliteError::ParamTag { op, index, kind: String::from_utf8_lossy(other).into_owned() }),
         })
@@ -284,13 +416,13 @@ pub(crate) enum SqlValue {
 }
 
 /// Integral numbers bind as INTEGER (`1` stays `1`, not `1.0`); the rest as REAL.
-fn number(f: f64) -> Param {
+fn number(f: f64) -> ValueRef<'static> {
     // ±2^63 is the edge of i64; the cast is exact for integral values inside it.
     if f.fract() == 0.0 && (-9.223_372_036_854_776e18..9.223_372_036_854_776e18).contains(&f) {
         #[allow(clippy::cast_possible_truncation)]
-        Param::Integer(f as i64)
+        ValueRef::Integer(f as i64)
     } else {
-        Param::Real(f)
+        ValueRef::Real(f)
     }
 }
 
