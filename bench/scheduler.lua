@@ -20,8 +20,21 @@ end
 
 local PARKED = 1e6
 
+-- Resident memory once garbage is collected and the allocator gave it back: mimalloc returns
+-- freed memory to the OS some 100 ms after the free, when a later page is freed, which a living
+-- process soon does; mi_collect(true) does it now. Both figures are printed.
+local function collectAndPurge(before)
+  collectgarbage()
+  local collected = rssMb() - before
+  local ffi = require("ffi")
+  ffi.cdef("void mi_collect(bool force);")
+  ffi.C.mi_collect(true)
+  return collected, rssMb() - before
+end
+
 -- Child processes: RSS growth for 1 M parked coroutines, bare (the LuaJIT floor) or as tinn tasks
--- waiting on a signal; prints "MB" or "MB ms-to-wake-them-all".
+-- waiting on a signal; prints the growth after collectAndPurge's two steps (MB), then for tasks
+-- the ms to wake them all.
 if child == "floor" then
   collectgarbage()
   local before = rssMb()
@@ -32,8 +45,7 @@ if child == "floor" then
     resume(co)
     cos[i] = co
   end
-  collectgarbage()
-  print(rssMb() - before)
+  print(collectAndPurge(before))
   return
 elseif child == "parked" then
   collectgarbage()
@@ -41,14 +53,15 @@ elseif child == "parked" then
   local woken = 0
   local function waiter() waitSignal("go") woken = woken + 1 end
   for _ = 1, PARKED do spawn(waiter) end
-  yield()
-  collectgarbage()
-  local grown = rssMb() - before
+  -- the first yield runs them all; the round that does ends (dropping its 1 M-entry ready
+  -- queue) before this task runs again after the second
+  yield() yield()
+  local collected, purged = collectAndPurge(before)
   local t0 = clock()
   signalAll("go")
   yield() yield()
   assert(woken == PARKED, "every parked task woke")
-  print(grown, clock() - t0)
+  print(collected, purged, clock() - t0)
   return
 end
 
@@ -62,8 +75,9 @@ local function inChild(mode)
   local out = assert(io.popen(string.format("/proc/%d/exe %q %q %s", pid, arg[0], benchDir, mode)))
   local text = out:read("*a")
   out:close()
-  local a, b = text:match("^(%S+)%s*(%S*)")
-  return tonumber(a), tonumber(b)
+  local numbers = {}
+  for word in text:gmatch("%S+") do numbers[#numbers + 1] = tonumber(word) end
+  return unpack(numbers)
 end
 
 -- Raw LuaJIT: n coroutines resumed round-robin, each yielding; ns per resume+yield.
@@ -134,10 +148,12 @@ end
 
 -- 1 M tasks parked on one signal vs 1 M bare parked coroutines: resident memory, then waking
 do
-  local floor = inChild("floor")
-  local parked, wakeMs = inChild("parked")
+  local floor, floorPurged = inChild("floor")
+  local parked, parkedPurged, wakeMs = inChild("parked")
   report("1 M bare parked coroutines: RSS growth", floor, "MB")
-  report("1 M tasks parked on a signal: RSS growth", parked, "MB", floor, "target <= 1.15x bare")
+  report("1 M tasks parked on a signal: RSS growth", parked, "MB", floor, "before the allocator's purge")
+  report("  the same once mimalloc returned freed memory", parkedPurged, "MB", floorPurged,
+    "target <= 1.15x bare")
   report("  signalAll + run 1 M woken tasks", wakeMs, "ms")
 end
 
@@ -154,10 +170,15 @@ do
 end
 
 -- 1 M concurrent sleeps with deadlines spread over 500 ms: they must fire in deadline order.
--- The cost of a timer (arm + fire) is the CPU time of spawning tasks that sleep once minus
--- that of spawning tasks that yield once: both park and resume once, only one uses a timer.
+-- The cost of a timer (arm + fire) is CPU time per task measured against baselines that park
+-- and resume the same tasks in the same order without a timer. Waking 1 M tasks in random
+-- order costs much more than in the order they were made (cache and TLB misses on their
+-- coroutines and slots), so random deadlines are compared with tasks parked on a signal per
+-- millisecond of the same deadlines, woken one millisecond after the other by signalAll (the
+-- order timers fire in), and that signal wait's own cost is measured in spawn order.
 do
-  local N = 1e6
+  local N, SPREAD_MS = 1e6, 500
+  local floor, random = math.floor, math.random
   local function cpuFor(spawnAll, finished)
     collectgarbage()
     local cpu0 = os.clock()
@@ -165,52 +186,69 @@ do
     waitFor(finished)
     return (os.clock() - cpu0) * 1e6 / N
   end
-  local fired, lastDeadline, outOfOrder = 0, -1, 0
+  local done, lastDeadline, outOfOrder = 0, -1, 0
+  local function finished() return done == N end
   local function sleeper(ms)
     local deadline = clock() + ms
     sleep(ms)
     if deadline < lastDeadline - 1 then outOfOrder = outOfOrder + 1 end
     if deadline > lastDeadline then lastDeadline = deadline end
-    fired = fired + 1
+    done = done + 1
   end
-  local yielded = 0
   local function yielder()
     yield()
-    yielded = yielded + 1
+    done = done + 1
   end
-  local random = math.random
-  local function spawnYielders()
-    math.randomseed(7)
-    for _ = 1, N do spawn(yielder, random() * 500) end
+  local function signalWaiter(ms)
+    waitSignal(floor(ms))
+    done = done + 1
   end
-  local function spawnOrderedSleepers()
-    for i = 1, N do spawn(sleeper, i * 500 / N) end
+  -- runs after every waiter of its round has parked
+  local function wakeEachMillisecond()
+    for ms = 0, SPREAD_MS do
+      signalAll(ms)
+      yield()
+    end
   end
-  local function spawnRandomSleepers()
-    math.randomseed(7)
-    for _ = 1, N do spawn(sleeper, random() * 500) end
+  -- Spawns N tasks running `body(deadline)`, deadlines random (seeded alike) or in spawn order.
+  local function spawner(body, inOrder, thenRun)
+    return function()
+      done, lastDeadline = 0, -1
+      math.randomseed(7)
+      for i = 1, N do spawn(body, inOrder and i * SPREAD_MS / N or random() * SPREAD_MS) end
+      if thenRun then spawn(thenRun) end
+    end
   end
+  local kinds = {
+    { name = "yield", spawnAll = spawner(yielder, true) },
+    { name = "signal, spawn order", spawnAll = spawner(signalWaiter, true, wakeEachMillisecond) },
+    { name = "signal, random order", spawnAll = spawner(signalWaiter, false, wakeEachMillisecond) },
+    { name = "sleep, spawn order", spawnAll = spawner(sleeper, true) },
+    { name = "sleep, random order", spawnAll = spawner(sleeper, false) },
+  }
   -- Each kind runs ROUNDS times, interleaved, and its best round counts: the first round of
   -- any kind pays for growing the scheduler's tables and a GC cycle the others do not.
-  local ROUNDS = 3
-  local yieldCpu, orderedCpu, sleepCpu, wallMs = math.huge, math.huge, math.huge, math.huge
+  local ROUNDS, cpu, wallMs = 3, {}, math.huge
   for _ = 1, ROUNDS do
-    yielded = 0
-    yieldCpu = math.min(yieldCpu, cpuFor(spawnYielders, function() return yielded == N end))
-    -- Sleeps with deadlines in spawn order wake tasks in the order they were made, as the
-    -- yielders do (and leave free slots in that order), so the difference is the timers' own
-    -- work, without the cache misses of resuming 1 M tasks in random order.
-    fired, lastDeadline = 0, -1
-    orderedCpu = math.min(orderedCpu, cpuFor(spawnOrderedSleepers, function() return fired == N end))
-    fired, lastDeadline = 0, -1
-    local t0 = clock()
-    sleepCpu = math.min(sleepCpu, cpuFor(spawnRandomSleepers, function() return fired == N end))
-    wallMs = math.min(wallMs, clock() - t0)
+    for _, kind in ipairs(kinds) do
+      local t0 = clock()
+      cpu[kind.name] = math.min(cpu[kind.name] or math.huge, cpuFor(kind.spawnAll, finished))
+      if kind.name == "sleep, random order" then wallMs = math.min(wallMs, clock() - t0) end
+    end
   end
-  report("1 M sleeps: CPU per task, spawn+yield", yieldCpu, "us")
-  report("1 M sleeps: CPU per task, spawn+sleep", sleepCpu, "us")
-  report("  timer arm+fire (the difference)", sleepCpu - yieldCpu, "us", 1, "target < 1 us")
-  report("  the same, deadlines in spawn order", orderedCpu - yieldCpu, "us")
+  local signalCost = cpu["signal, spawn order"] - cpu.yield
+  report("1 M tasks: CPU per task, spawn+yield", cpu.yield, "us")
+  report("  spawn+sleep, random deadlines", cpu["sleep, random order"], "us")
+  report("  spawn+waitSignal, woken in that order", cpu["signal, random order"], "us")
+  report("  the same, in spawn order", cpu["signal, spawn order"], "us")
+  report("  spawn+sleep, deadlines in spawn order", cpu["sleep, spawn order"], "us")
+  report("  waking in random order instead (signals)",
+    cpu["signal, random order"] - cpu["signal, spawn order"], "us")
+  report("  signal wait + wake (spawn order)", signalCost, "us")
+  report("  timer arm+fire, random deadlines", cpu["sleep, random order"] - cpu["signal, random order"]
+    + signalCost, "us", 1, "target < 1 us")
+  report("  timer arm+fire, deadlines in spawn order", cpu["sleep, spawn order"] - cpu.yield, "us", 1,
+    "target < 1 us")
   report("  wall time for 500 ms of sleeps", wallMs, "ms")
   report("  fired out of deadline order (> 1 ms), all rounds", outOfOrder, "tasks")
 end
