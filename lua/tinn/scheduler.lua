@@ -591,10 +591,12 @@ local function newTask(fn, nargs, ...)
     maxSlot = slot
     tTag[slot] = slot
   end
+  -- packed before coroutine.create: a trace resumed after that call (it ends the trace) would
+  -- abort on the vararg (NYI), leaving spawn with arguments to the interpreter
+  if nargs > 0 then tArgs[slot] = pack(...) end
   local co = pool[0] > 0 and popStack(pool) or co_create(taskBody)
   nextId = nextId + 1
   tCo[slot], tFn[slot], tId[slot] = co, fn, nextId
-  if nargs > 0 then tArgs[slot] = pack(...) end
   enqueue(slot)
   return slot
 end
