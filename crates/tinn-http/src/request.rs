@@ -12,7 +12,7 @@ use bytes::{Bytes, BytesMut};
 use http_body_util::{BodyExt, Either, Full};
 use hyper::body::Incoming;
 use hyper::header::{HeaderName, HeaderValue};
-use hyper::{HeaderMap, Response, StatusCode};
+use hyper::{HeaderMap, StatusCode};
 use std::ffi::{c_int, c_void, CStr};
 
 use mlua::ffi;
@@ -23,13 +23,15 @@ use tinn_reactor::ScriptError;
 use tokio_tungstenite::tungstenite::protocol::Role;
 use tokio_tungstenite::WebSocketStream;
 
-use crate::body::{ChannelBody, ResponseBody};
+use crate::body::ChannelBody;
 use crate::compress;
 use crate::error::HttpError;
 use crate::websocket::{Io, WebSocketHandle};
-use crate::server::{Arrived, Responder};
+use crate::server::Reply;
 
-/// One request taken by Lua, while its handler runs.
+/// One request, from the moment hyper has parsed it until its handler ends and the connection
+/// has taken the response: one allocation, shared by the connection (waiting on `reply`), the
+/// server's queue and then the [`Requests`] slab (through a [`Handled`]).
 pub(crate) struct RequestState {
     head: hyper::http::request::Parts,
     peer: SocketAddr,
@@ -42,11 +44,27 @@ pub(crate) struct RequestState {
     body_timeout: Duration,
     /// hyper's handle for taking over the connection after a `101 Switching Protocols`.
     upgrade: RefCell<Option<hyper::upgrade::OnUpgrade>>,
-    respond: RefCell<Option<Responder>>,
+    reply: Reply,
     stream: RefCell<Option<mpsc::Sender<Bytes>>>,
     /// The headers `res:header` has set, as given (checked when the response is sent): the
     /// copy `respondPlain` sends without reading the Lua table.
     headers_set: RefCell<Vec<(Vec<u8>, Vec<u8>)>>,
+}
+
+/// The handler's side of a request (in the server's queue, then in the slab). Dropped before a
+/// response was sent, it tells the connection that none comes.
+pub(crate) struct Handled(Rc<RequestState>);
+
+impl Handled {
+    pub(crate) fn new(request: Rc<RequestState>) -> Handled {
+        Handled(request)
+    }
+}
+
+impl Drop for Handled {
+    fn drop(&mut self) {
+        self.0.reply.abandon();
+    }
 }
 
 /// A request's id as Lua holds it: the slot's generation above [`SLOT_BITS`] bits of slot
@@ -58,7 +76,7 @@ const GENERATIONS: u32 = 1 << 20;
 #[derive(Default)]
 struct Slot {
     generation: u32,
-    request: Option<Rc<RequestState>>,
+    request: Option<Handled>,
 }
 
 /// The requests handed to Lua whose handlers have not ended, by id; one per Lua state. An id
@@ -71,21 +89,9 @@ pub(crate) struct Requests {
 }
 
 impl Requests {
-    /// Takes in a request hyper has parsed; Lua holds it by the id returned.
-    pub(crate) fn insert(&self, arrived: Arrived) -> (RequestId, Rc<RequestState>) {
-        let (mut head, body) = arrived.request.into_parts();
-        let upgrade = head.extensions.remove::<hyper::upgrade::OnUpgrade>();
-        let state = Rc::new(RequestState {
-            head,
-            peer: arrived.peer,
-            body: RefCell::new(Some(body)),
-            unread: RefCell::default(),
-            body_timeout: arrived.body_timeout,
-            upgrade: RefCell::new(upgrade),
-            respond: RefCell::new(Some(arrived.respond)),
-            stream: RefCell::new(None),
-            headers_set: RefCell::default(),
-        });
+    /// Takes in a request the server has queued; Lua holds it by the id returned.
+    pub(crate) fn insert(&self, request: Handled) -> (RequestId, Rc<RequestState>) {
+        let state = Rc::clone(&request.0);
         let mut slots = self.slots.borrow_mut();
         let index = match self.free.borrow_mut().pop() {
             Some(index) => index as usize,
@@ -95,7 +101,7 @@ impl Requests {
             }
         };
         let slot = &mut slots[index];
-        slot.request = Some(Rc::clone(&state));
+        slot.request = Some(request);
         (RequestId::from(slot.generation) << SLOT_BITS | index as RequestId, state)
     }
 
@@ -103,11 +109,11 @@ impl Requests {
         let (index, generation) = Self::split(id);
         let slots = self.slots.borrow();
         let slot = slots.get(index)?;
-        (slot.generation == generation).then(|| slot.request.clone()).flatten()
+        (slot.generation == generation).then(|| slot.request.as_ref().map(|request| Rc::clone(&request.0))).flatten()
     }
 
     /// Ends a request: its slot is free for the next one, and this id finds nothing from now on.
-    fn remove(&self, id: RequestId) -> Option<Rc<RequestState>> {
+    fn remove(&self, id: RequestId) -> Option<Handled> {
         let (index, generation) = Self::split(id);
         let mut slots = self.slots.borrow_mut();
         let slot = slots.get_mut(index).filter(|slot| slot.generation == generation)?;
@@ -221,18 +227,25 @@ impl RequestState {
         &self.head
     }
 
-    fn send(&self, response: Response<ResponseBody>) -> Result<(), HttpError> {
-        let respond = self.respond.borrow_mut().take().ok_or(HttpError::AlreadySent)?;
-        // The connection may be gone already (client hung up); that is not the handler's error.
-        respond.send(response);
-        Ok(())
+    /// A request hyper has parsed, as the connection and the handler share it.
+    pub(crate) fn arrive(request: hyper::Request<Incoming>, peer: SocketAddr, body_timeout: Duration) -> Rc<RequestState> {
+        let (mut head, body) = request.into_parts();
+        let upgrade = head.extensions.remove::<hyper::upgrade::OnUpgrade>();
+        Rc::new(RequestState {
+            head,
+            peer,
+            body: RefCell::new(Some(body)),
+            unread: RefCell::default(),
+            body_timeout,
+            upgrade: RefCell::new(upgrade),
+            reply: Reply::new(),
+            stream: RefCell::new(None),
+            headers_set: RefCell::default(),
+        })
     }
 
-    fn response(status: u16, headers: Option<Table>, body: ResponseBody) -> Result<Response<ResponseBody>, HttpError> {
-        let mut response = Response::new(body);
-        *response.status_mut() = status_code(status)?;
-        *response.headers_mut() = header_map(headers)?;
-        Ok(response)
+    pub(crate) fn reply(&self) -> &Reply {
+        &self.reply
     }
 }
 
@@ -422,14 +435,13 @@ fn respond(requests: &Requests, id: f64, status: i64, headers: HeaderMap, body: 
     // or fails as an invalid status
     let Some(this) = requests.get(id as RequestId) else { return Err(HttpError::AlreadySent) };
     let status = u16::try_from(status).map_err(|_| HttpError::InvalidStatus(status))?;
-    let mut response = Response::new(Either::Left(Full::new(Bytes::new())));
-    *response.status_mut() = status_code(status)?;
-    *response.headers_mut() = headers;
-    let coding = this.coding(Some(compress)).filter(|_| compress::should_compress(status, response.headers(), Some(body.len())));
+    let code = status_code(status)?;
+    let mut headers = headers;
+    let coding = this.coding(Some(compress)).filter(|_| compress::should_compress(status, &headers, Some(body.len())));
     let bytes = match coding {
         Some(coding) => match compress::encode(body, coding) {
             Ok(encoded) => {
-                compress::mark_encoded(response.headers_mut(), coding);
+                compress::mark_encoded(&mut headers, coding);
                 encoded
             }
             // compressing into memory does not fail; if it did, send the original
@@ -437,8 +449,7 @@ fn respond(requests: &Requests, id: f64, status: i64, headers: HeaderMap, body: 
         },
         None => Bytes::copy_from_slice(body),
     };
-    *response.body_mut() = Either::Left(Full::new(bytes));
-    this.send(response)
+    this.reply.send(code, headers, Either::Left(Full::new(bytes)))
 }
 
 /// `release(requests, id)`: the handler has ended. Its request is let go with everything that
@@ -450,7 +461,7 @@ fn respond(requests: &Requests, id: f64, status: i64, headers: HeaderMap, body: 
 /// `requests` is the module's [`Requests`].
 unsafe extern "C" fn release(requests: *const Requests, id: f64) {
     let requests = unsafe { &*requests };
-    if let Some(this) = requests.remove(id as RequestId) {
+    if let Some(Handled(this)) = requests.remove(id as RequestId).as_ref() {
         this.stream.borrow_mut().take();
         this.upgrade.borrow_mut().take();
         this.body.borrow_mut().take();
@@ -472,17 +483,16 @@ fn raw_function(lua: &Lua, requests: &Rc<Requests>, function: ffi::lua_CFunction
 }
 
 fn http_request_start_stream(lua: &Lua, this: &Rc<RequestState>, (status, headers, compress): (u16, Option<Table>, Option<bool>)) -> LuaResult<MultiValue> {
-    let mut response = match RequestState::response(status, headers, Either::Left(Full::new(Bytes::new()))) {
-        Ok(response) => response,
+    let (code, mut headers) = match status_code(status).and_then(|code| Ok((code, header_map(headers)?))) {
+        Ok(head) => head,
         Err(err) => return err.into_failure(lua),
     };
-    let coding = this.coding(compress).filter(|_| compress::should_compress(status, response.headers(), None));
+    let coding = this.coding(compress).filter(|_| compress::should_compress(status, &headers, None));
     if let Some(coding) = coding {
-        compress::mark_encoded(response.headers_mut(), coding);
+        compress::mark_encoded(&mut headers, coding);
     }
     let (sender, body) = ChannelBody::new(coding);
-    *response.body_mut() = Either::Right(body);
-    match this.send(response) {
+    match this.reply.send(code, headers, Either::Right(body)) {
         Ok(()) => {
             *this.stream.borrow_mut() = Some(sender);
             true.into_lua_multi(lua)
@@ -528,16 +538,14 @@ fn http_request_upgrade(lua: &Lua, this: &Rc<RequestState>, (): ()) -> LuaResult
     let Some(on_upgrade) = this.upgrade.borrow_mut().take() else {
         return HttpError::NotUpgradable("the connection cannot be upgraded").into_failure(lua);
     };
-    let mut response = Response::new(Either::Left(Full::new(Bytes::new())));
-    *response.status_mut() = StatusCode::SWITCHING_PROTOCOLS;
-    let response_headers = response.headers_mut();
+    let mut response_headers = HeaderMap::new();
     response_headers.insert(hyper::header::UPGRADE, HeaderValue::from_static("websocket"));
     response_headers.insert(hyper::header::CONNECTION, HeaderValue::from_static("Upgrade"));
     match HeaderValue::from_str(&accept) {
         Ok(value) => response_headers.insert(hyper::header::SEC_WEBSOCKET_ACCEPT, value),
         Err(_) => return HttpError::NotUpgradable("websocket: bad accept key").into_failure(lua),
     };
-    if let Err(err) = this.send(response) {
+    if let Err(err) = this.reply.send(StatusCode::SWITCHING_PROTOCOLS, response_headers, Either::Left(Full::new(Bytes::new()))) {
         return err.into_failure(lua);
     }
     tinn_reactor::start(lua, async move {
@@ -575,7 +583,7 @@ pub(crate) fn add_functions(lua: &Lua, native: &Table, requests: &Rc<Requests>) 
         this.stream.borrow_mut().take();
         Ok(MultiValue::new())
     }, nothing)?;
-    add_function(lua, native, requests, "requestResponded", |lua, this, ()| this.respond.borrow().is_none().into_lua_multi(lua), |lua| true.into_lua_multi(lua))?;
+    add_function(lua, native, requests, "requestResponded", |lua, this, ()| this.reply.is_over().into_lua_multi(lua), |lua| true.into_lua_multi(lua))?;
     // for the FFI: the Requests and the functions taking them, as addresses
     let pointer = |address: *const c_void| Value::LightUserData(mlua::LightUserData(address.cast_mut()));
     native.set("requests", pointer(Rc::as_ptr(requests).cast()))?;

@@ -27,7 +27,7 @@ use http_body_util::{Either, Full};
 use hyper::body::{Body, Frame, Incoming, SizeHint};
 use hyper::server::conn::http1;
 use hyper::service::{service_fn, Service};
-use hyper::{Request, Response, StatusCode};
+use hyper::{HeaderMap, Request, Response, StatusCode};
 use hyper_util::rt::{TokioIo, TokioTimer};
 use mlua::{IntoLuaMulti, Lua, MultiValue, Result as LuaResult, UserData, UserDataMethods, Value};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
@@ -38,7 +38,7 @@ use tinn_reactor::{Closing, Raced, ScriptError};
 
 use crate::body::ResponseBody;
 use crate::error::HttpError;
-use crate::request::Requests;
+use crate::request::{Handled, RequestState, Requests};
 use crate::tls::Certificates;
 
 /// hyper refuses read buffers below 8 KiB, so smaller header limits are raised to this.
@@ -67,71 +67,91 @@ pub(crate) struct ServerOptions {
     pub(crate) tls: Option<Arc<Certificates>>,
 }
 
-/// A request hyper has parsed, waiting for the Lua side to pick it up.
-pub(crate) struct Arrived {
-    pub(crate) request: Request<Incoming>,
-    pub(crate) peer: SocketAddr,
-    pub(crate) respond: Responder,
-    /// The longest a body read waits for the client's next bytes.
-    pub(crate) body_timeout: Duration,
+/// Where a handler's response waits for the connection: part of the request's own allocation,
+/// filled in place by the handler and read out by the connection, so no response is built
+/// and moved from one to the other.
+pub(crate) struct Reply {
+    state: Cell<ReplyState>,
+    /// The connection's task, waiting for the response.
+    waker: Cell<Option<Waker>>,
+    status: Cell<StatusCode>,
+    headers: RefCell<HeaderMap>,
+    body: RefCell<Option<ResponseBody>>,
 }
 
-/// Where a handler's response goes back to the connection task waiting for it.
-// It lives in one Rc allocation whatever its size; boxing the response would add one per request.
-#[allow(clippy::large_enum_variant)]
-enum Reply {
-    /// Not answered yet; the connection's task waits with this waker.
-    Waiting(Option<Waker>),
-    Sent(Response<ResponseBody>),
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum ReplyState {
+    /// Not answered yet.
+    Waiting,
+    Sent,
     /// No handler will answer (the server closed, or the request was let go unanswered).
     Abandoned,
     /// The connection has taken the outcome.
     Taken,
 }
 
-struct ReplySlot(RefCell<Reply>);
+impl Reply {
+    pub(crate) fn new() -> Reply {
+        Reply {
+            state: Cell::new(ReplyState::Waiting),
+            waker: Cell::new(None),
+            status: Cell::new(StatusCode::OK),
+            headers: RefCell::default(),
+            body: RefCell::new(None),
+        }
+    }
 
-impl ReplySlot {
-    fn fill(&self, reply: Reply) {
-        if let Reply::Waiting(Some(waker)) = self.0.replace(reply) {
+    /// Whether the handler has answered (or can no longer).
+    pub(crate) fn is_over(&self) -> bool {
+        self.state.get() != ReplyState::Waiting
+    }
+
+    /// Sends the one response. The connection may be gone already (the client hung up): that
+    /// is not the handler's error.
+    pub(crate) fn send(&self, status: StatusCode, headers: HeaderMap, body: ResponseBody) -> Result<(), HttpError> {
+        if self.is_over() {
+            return Err(HttpError::AlreadySent);
+        }
+        self.status.set(status);
+        *self.headers.borrow_mut() = headers;
+        *self.body.borrow_mut() = Some(body);
+        self.settle(ReplyState::Sent);
+        Ok(())
+    }
+
+    /// Tells the connection that no response comes, unless one was sent.
+    pub(crate) fn abandon(&self) {
+        if !self.is_over() {
+            self.settle(ReplyState::Abandoned);
+        }
+    }
+
+    fn settle(&self, state: ReplyState) {
+        self.state.set(state);
+        if let Some(waker) = self.waker.take() {
             waker.wake();
         }
     }
 
     /// The response, or None when no handler will answer.
-    fn poll_reply(&self, cx: &mut Context<'_>) -> Poll<Option<Response<ResponseBody>>> {
-        let mut reply = self.0.borrow_mut();
-        match std::mem::replace(&mut *reply, Reply::Taken) {
-            Reply::Sent(response) => Poll::Ready(Some(response)),
-            Reply::Abandoned | Reply::Taken => Poll::Ready(None),
-            Reply::Waiting(waker) => {
-                let waker = match waker {
+    fn poll_response(&self, cx: &mut Context<'_>) -> Poll<Option<Response<ResponseBody>>> {
+        match self.state.replace(ReplyState::Taken) {
+            ReplyState::Sent => Poll::Ready(self.body.borrow_mut().take().map(|body| {
+                let mut response = Response::new(body);
+                *response.status_mut() = self.status.get();
+                *response.headers_mut() = std::mem::take(&mut *self.headers.borrow_mut());
+                response
+            })),
+            ReplyState::Abandoned | ReplyState::Taken => Poll::Ready(None),
+            ReplyState::Waiting => {
+                self.state.set(ReplyState::Waiting);
+                let waker = match self.waker.take() {
                     Some(waker) if waker.will_wake(cx.waker()) => waker,
                     _ => cx.waker().clone(),
                 };
-                *reply = Reply::Waiting(Some(waker));
+                self.waker.set(Some(waker));
                 Poll::Pending
             }
-        }
-    }
-}
-
-/// The handler's end of a request: sends its one response. Dropped unsent, it tells the
-/// connection that no answer comes.
-pub(crate) struct Responder(Option<Rc<ReplySlot>>);
-
-impl Responder {
-    pub(crate) fn send(mut self, response: Response<ResponseBody>) {
-        if let Some(slot) = self.0.take() {
-            slot.fill(Reply::Sent(response));
-        }
-    }
-}
-
-impl Drop for Responder {
-    fn drop(&mut self) {
-        if let Some(slot) = self.0.take() {
-            slot.fill(Reply::Abandoned);
         }
     }
 }
@@ -142,7 +162,7 @@ pub(crate) struct Server {
     requests: Rc<Requests>,
     /// The certificates (reloadable) and the rustls config built on them, for HTTPS.
     tls: Option<(Arc<Certificates>, Arc<rustls::ServerConfig>)>,
-    queue: RefCell<VecDeque<Arrived>>,
+    queue: RefCell<VecDeque<Handled>>,
     /// The `nextRequests` operation waiting for the queue to fill.
     arrived: Cell<Option<Waker>>,
     /// Closed first when draining (and by `close`): the accept loop stops, the listening socket
@@ -499,15 +519,14 @@ pub(crate) fn queueing_service(
     let counting = Arc::clone(activity);
     service_fn(move |request: Request<Incoming>| {
         let in_flight = counting.request_parsed();
-        let slot = Rc::new(ReplySlot(RefCell::new(Reply::Waiting(None))));
-        let respond = Responder(Some(Rc::clone(&slot)));
-        queueing.queue.borrow_mut().push_back(Arrived { request, peer, respond, body_timeout });
+        let request = RequestState::arrive(request, peer, body_timeout);
+        queueing.queue.borrow_mut().push_back(Handled::new(Rc::clone(&request)));
         if let Some(waiting) = queueing.arrived.take() {
             waiting.wake();
         }
         async move {
             // No handler will answer (the server closed): say so.
-            let response = poll_fn(|cx| slot.poll_reply(cx))
+            let response = poll_fn(|cx| request.reply().poll_response(cx))
                 .await
                 .unwrap_or_else(|| plain(StatusCode::SERVICE_UNAVAILABLE, "Service Unavailable"));
             Ok::<_, Infallible>(response.map(|body| Tracked { body, _in_flight: in_flight }))
@@ -577,8 +596,7 @@ impl Server {
     /// Every queued request as `batch, n`: `batch` holds [`REQUEST_FIELDS`] values per request
     /// (id, method, path, raw query or nil).
     fn take_all(&self, lua: &Lua) -> LuaResult<MultiValue> {
-        let arrived: Vec<Arrived> = self.queue.borrow_mut().drain(..).collect();
-        let lines: Vec<_> = arrived.into_iter().map(|request| self.requests.insert(request)).collect();
+        let lines: Vec<_> = self.queue.borrow_mut().drain(..).map(|request| self.requests.insert(request)).collect();
         let count = lines.len();
         // One protected call fills the whole batch; mlua's Table::raw_set would make one per value.
         // SAFETY: the closure runs in protected mode and leaves exactly the batch table and its
