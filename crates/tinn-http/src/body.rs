@@ -17,14 +17,15 @@ pub(crate) const STREAM_QUEUE: usize = 16;
 /// A body fed by `res:write(chunk)`; it ends when the sender is dropped (`res:finish()`).
 pub(crate) struct ChannelBody {
     chunks: mpsc::Receiver<Bytes>,
-    /// Set when the response is compressed as it streams.
-    encoder: Option<StreamEncoder>,
+    /// Set when the response is compressed as it streams. Boxed: a gzip encoder's state inline
+    /// would make every response body (moved several times per request) 160 bytes, not 40.
+    encoder: Option<Box<StreamEncoder>>,
 }
 
 impl ChannelBody {
     pub(crate) fn new(coding: Option<Encoding>) -> (mpsc::Sender<Bytes>, ChannelBody) {
         let (sender, chunks) = mpsc::channel(STREAM_QUEUE);
-        (sender, ChannelBody { chunks, encoder: coding.map(|coding| StreamEncoder::new(coding, Vec::new())) })
+        (sender, ChannelBody { chunks, encoder: coding.map(|coding| Box::new(StreamEncoder::new(coding, Vec::new()))) })
     }
 }
 

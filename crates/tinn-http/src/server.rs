@@ -547,6 +547,8 @@ pub(crate) async fn supervise<C: Future>(
 ) -> Option<Expired> {
     let watched = async {
         tokio::select! {
+            // in this order: no random number to pick one per wakeup (the watchdog's poll is one load)
+            biased;
             // errors are the client's (reset, malformed request hyper already answered)
             _ = connection.as_mut() => None,
             why = activity.expired(options) => Some(why),
