@@ -164,12 +164,11 @@ unsafe fn string_at<'a>(state: *mut ffi::lua_State, index: c_int) -> Option<&'a 
     }
 }
 
-/// The `{name = value}` headers table at stack `index` as a HeaderMap, read through the C API.
+/// Appends the `{name = value}` headers table at stack `index` to `map`, read through the C API.
 ///
 /// # Safety
 /// `index` is a table on `state`'s stack, an absolute index, with two free slots above the top.
-unsafe fn header_map_at(state: *mut ffi::lua_State, index: c_int) -> Result<HeaderMap, HttpError> {
-    let mut map = HeaderMap::new();
+unsafe fn append_headers_at(state: *mut ffi::lua_State, index: c_int, map: &mut HeaderMap) -> Result<(), HttpError> {
     unsafe {
         ffi::lua_pushnil(state);
         while ffi::lua_next(state, index) != 0 {
@@ -181,11 +180,11 @@ unsafe fn header_map_at(state: *mut ffi::lua_State, index: c_int) -> Result<Head
                     None => format!("a {} key", kind(-2)),
                 }));
             };
-            append_header(&mut map, name, value)?;
+            append_header(map, name, value)?;
             ffi::lua_settop(state, -2); // the value; the key stays for lua_next
         }
     }
-    Ok(map)
+    Ok(())
 }
 
 /// Which entry of a headers table is not a string pair, for the error (`header 'x' is a table`).
@@ -220,6 +219,12 @@ pub(crate) fn header_table(lua: &Lua, headers: &HeaderMap) -> LuaResult<Table> {
 
 fn status_code(status: u16) -> Result<StatusCode, HttpError> {
     StatusCode::from_u16(status).map_err(|_| HttpError::InvalidStatus(status.into()))
+}
+
+/// The status a script gave `respond`, as a number and as a code.
+fn checked_status(status: i64) -> Result<(u16, StatusCode), HttpError> {
+    let number = u16::try_from(status).map_err(|_| HttpError::InvalidStatus(status))?;
+    Ok((number, status_code(number)?))
 }
 
 impl RequestState {
@@ -369,9 +374,9 @@ unsafe fn push_failure(state: *mut ffi::lua_State, message: &str) -> c_int {
 /// # Safety
 /// `state` holds `request_respond`'s five arguments at 1..=5 and has free slots above them.
 unsafe fn respond_from_stack(state: *mut ffi::lua_State, requests: &Requests) -> Result<(), HttpError> {
-    let headers = match unsafe { ffi::lua_type(state, 3) } {
-        ffi::LUA_TTABLE => unsafe { header_map_at(state, 3)? },
-        _ => HeaderMap::new(),
+    let headers = |map: &mut HeaderMap| match unsafe { ffi::lua_type(state, 3) } {
+        ffi::LUA_TTABLE => unsafe { append_headers_at(state, 3, map) },
+        _ => Ok(()),
     };
     unsafe {
         let body = string_at(state, 4).unwrap_or_default();
@@ -397,15 +402,15 @@ unsafe extern "C" fn respond_plain(
 ) -> c_int {
     let body = if body.is_null() { &[][..] } else { unsafe { std::slice::from_raw_parts(body, length) } };
     let requests = unsafe { &*requests };
-    let mut headers = HeaderMap::new();
-    if with_headers_set != 0 {
-        let Some(this) = requests.get(id as RequestId) else { return 0 };
-        for (name, value) in this.headers_set.borrow().iter() {
-            if append_header(&mut headers, name, value).is_err() {
-                return 0;
+    let headers = |map: &mut HeaderMap| {
+        if with_headers_set != 0 {
+            let this = requests.get(id as RequestId).ok_or(HttpError::AlreadySent)?;
+            for (name, value) in this.headers_set.borrow().iter() {
+                append_header(map, name, value)?;
             }
         }
-    }
+        Ok(())
+    };
     c_int::from(respond(requests, id, i64::from(status), headers, body, compress != 0).is_ok())
 }
 
@@ -429,27 +434,46 @@ unsafe extern "C" fn set_header(requests: *const Requests, id: f64, fresh: c_int
     }
 }
 
-/// Sends request `id`'s whole response.
-fn respond(requests: &Requests, id: f64, status: i64, headers: HeaderMap, body: &[u8], compress: bool) -> Result<(), HttpError> {
+/// Sends request `id`'s whole response, built in place: `headers` appends the headers to it.
+fn respond(
+    requests: &Requests,
+    id: f64,
+    status: i64,
+    headers: impl FnOnce(&mut HeaderMap) -> Result<(), HttpError>,
+    body: &[u8],
+    compress: bool,
+) -> Result<(), HttpError> {
     // the wrapper passes the id it was given and a checked status; anything else finds nothing
     // or fails as an invalid status
-    let Some(this) = requests.get(id as RequestId) else { return Err(HttpError::AlreadySent) };
-    let status = u16::try_from(status).map_err(|_| HttpError::InvalidStatus(status))?;
-    let code = status_code(status)?;
-    let mut headers = headers;
-    let coding = this.coding(Some(compress)).filter(|_| compress::should_compress(status, &headers, Some(body.len())));
-    let bytes = match coding {
-        Some(coding) => match compress::encode(body, coding) {
-            Ok(encoded) => {
-                compress::mark_encoded(&mut headers, coding);
-                encoded
-            }
-            // compressing into memory does not fail; if it did, send the original
-            Err(_) => Bytes::copy_from_slice(body),
-        },
-        None => Bytes::copy_from_slice(body),
+    let this = requests.get(id as RequestId);
+    let Some(this) = this.as_ref().filter(|this| !this.reply.is_over()) else {
+        // Nothing can be sent: the failure is the first the checks meet (headers, then the
+        // status of a request still held, then that it was answered or let go).
+        headers(&mut HeaderMap::new())?;
+        if this.is_some() {
+            checked_status(status)?;
+        }
+        return Err(HttpError::AlreadySent);
     };
-    this.reply.send(code, headers, Either::Left(Full::new(bytes)))
+    this.reply.send(|response| {
+        headers(response.headers_mut())?;
+        let (status, code) = checked_status(status)?;
+        *response.status_mut() = code;
+        let coding = this.coding(Some(compress)).filter(|_| compress::should_compress(status, response.headers(), Some(body.len())));
+        let bytes = match coding {
+            Some(coding) => match compress::encode(body, coding) {
+                Ok(encoded) => {
+                    compress::mark_encoded(response.headers_mut(), coding);
+                    encoded
+                }
+                // compressing into memory does not fail; if it did, send the original
+                Err(_) => Bytes::copy_from_slice(body),
+            },
+            None => Bytes::copy_from_slice(body),
+        };
+        *response.body_mut() = Either::Left(Full::new(bytes));
+        Ok(())
+    })
 }
 
 /// `release(requests, id)`: the handler has ended. Its request is let go with everything that
@@ -492,7 +516,13 @@ fn http_request_start_stream(lua: &Lua, this: &Rc<RequestState>, (status, header
         compress::mark_encoded(&mut headers, coding);
     }
     let (sender, body) = ChannelBody::new(coding);
-    match this.reply.send(code, headers, Either::Right(body)) {
+    let sent = this.reply.send(|response| {
+        *response.status_mut() = code;
+        *response.headers_mut() = headers;
+        *response.body_mut() = Either::Right(body);
+        Ok(())
+    });
+    match sent {
         Ok(()) => {
             *this.stream.borrow_mut() = Some(sender);
             true.into_lua_multi(lua)
@@ -545,7 +575,12 @@ fn http_request_upgrade(lua: &Lua, this: &Rc<RequestState>, (): ()) -> LuaResult
         Ok(value) => response_headers.insert(hyper::header::SEC_WEBSOCKET_ACCEPT, value),
         Err(_) => return HttpError::NotUpgradable("websocket: bad accept key").into_failure(lua),
     };
-    if let Err(err) = this.reply.send(StatusCode::SWITCHING_PROTOCOLS, response_headers, Either::Left(Full::new(Bytes::new()))) {
+    let sent = this.reply.send(|response| {
+        *response.status_mut() = StatusCode::SWITCHING_PROTOCOLS;
+        *response.headers_mut() = response_headers;
+        Ok(())
+    });
+    if let Err(err) = sent {
         return err.into_failure(lua);
     }
     tinn_reactor::start(lua, async move {

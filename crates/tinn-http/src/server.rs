@@ -27,7 +27,7 @@ use http_body_util::{Either, Full};
 use hyper::body::{Body, Frame, Incoming, SizeHint};
 use hyper::server::conn::http1;
 use hyper::service::{service_fn, Service};
-use hyper::{HeaderMap, Request, Response, StatusCode};
+use hyper::{Request, Response, StatusCode};
 use hyper_util::rt::{TokioIo, TokioTimer};
 use mlua::{IntoLuaMulti, Lua, MultiValue, Result as LuaResult, UserData, UserDataMethods, Value};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
@@ -67,16 +67,14 @@ pub(crate) struct ServerOptions {
     pub(crate) tls: Option<Arc<Certificates>>,
 }
 
-/// Where a handler's response waits for the connection: part of the request's own allocation,
-/// filled in place by the handler and read out by the connection, so no response is built
-/// and moved from one to the other.
+/// Where a handler's response waits for the connection: part of the request's own allocation.
+/// The handler builds the response right here (headers appended in place) and the connection
+/// takes it out once, so no response is built elsewhere and moved in.
 pub(crate) struct Reply {
     state: Cell<ReplyState>,
     /// The connection's task, waiting for the response.
     waker: Cell<Option<Waker>>,
-    status: Cell<StatusCode>,
-    headers: RefCell<HeaderMap>,
-    body: RefCell<Option<ResponseBody>>,
+    response: RefCell<Option<Response<ResponseBody>>>,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -92,13 +90,7 @@ enum ReplyState {
 
 impl Reply {
     pub(crate) fn new() -> Reply {
-        Reply {
-            state: Cell::new(ReplyState::Waiting),
-            waker: Cell::new(None),
-            status: Cell::new(StatusCode::OK),
-            headers: RefCell::default(),
-            body: RefCell::new(None),
-        }
+        Reply { state: Cell::new(ReplyState::Waiting), waker: Cell::new(None), response: RefCell::new(None) }
     }
 
     /// Whether the handler has answered (or can no longer).
@@ -106,15 +98,19 @@ impl Reply {
         self.state.get() != ReplyState::Waiting
     }
 
-    /// Sends the one response. The connection may be gone already (the client hung up): that
+    /// Sends the one response, which `fill` makes out of an empty `200` in place; if `fill`
+    /// fails nothing is sent. The connection may be gone already (the client hung up): that
     /// is not the handler's error.
-    pub(crate) fn send(&self, status: StatusCode, headers: HeaderMap, body: ResponseBody) -> Result<(), HttpError> {
+    pub(crate) fn send(&self, fill: impl FnOnce(&mut Response<ResponseBody>) -> Result<(), HttpError>) -> Result<(), HttpError> {
         if self.is_over() {
             return Err(HttpError::AlreadySent);
         }
-        self.status.set(status);
-        *self.headers.borrow_mut() = headers;
-        *self.body.borrow_mut() = Some(body);
+        let mut slot = self.response.borrow_mut();
+        if let Err(err) = fill(slot.insert(Response::new(Either::Left(Full::default())))) {
+            *slot = None;
+            return Err(err);
+        }
+        drop(slot);
         self.settle(ReplyState::Sent);
         Ok(())
     }
@@ -136,12 +132,7 @@ impl Reply {
     /// The response, or None when no handler will answer.
     fn poll_response(&self, cx: &mut Context<'_>) -> Poll<Option<Response<ResponseBody>>> {
         match self.state.replace(ReplyState::Taken) {
-            ReplyState::Sent => Poll::Ready(self.body.borrow_mut().take().map(|body| {
-                let mut response = Response::new(body);
-                *response.status_mut() = self.status.get();
-                *response.headers_mut() = std::mem::take(&mut *self.headers.borrow_mut());
-                response
-            })),
+            ReplyState::Sent => Poll::Ready(self.response.borrow_mut().take()),
             ReplyState::Abandoned | ReplyState::Taken => Poll::Ready(None),
             ReplyState::Waiting => {
                 self.state.set(ReplyState::Waiting);
