@@ -242,7 +242,10 @@ const REQUEST_TIMEOUT_REPLY: &[u8] = b"HTTP/1.1 408 Request Timeout\r\nconnectio
 /// hands to Lua and the responses it finishes. Times are milliseconds since `start`. Shared
 /// with hyper's IO, which must be `Send` for upgrades, hence atomics (all used on one thread).
 pub(crate) struct Activity {
+    /// For the watchdog's timer; `start_ms` is the same moment on [`monotonic_ms`]'s clock
+    /// (read just before, so a timer due at `start` + n ms finds n ms elapsed).
     start: Instant,
+    start_ms: u64,
     /// Requests passed to a handler whose response hyper has not finished sending.
     in_flight: AtomicUsize,
     /// When the connection last had nothing to do (accepted, or its last response sent).
@@ -252,6 +255,16 @@ pub(crate) struct Activity {
 }
 
 const NOT_BEGUN: u64 = u64::MAX;
+
+/// Milliseconds on the monotonic clock (the one `Instant` reads), without `Instant`'s Duration
+/// arithmetic, which cost more than the clock read: a request reads it twice.
+fn monotonic_ms() -> u64 {
+    let mut now = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+    // SAFETY: clock_gettime only writes the timespec it is given; CLOCK_MONOTONIC cannot fail
+    unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC, &mut now) };
+    let (seconds, nanos) = (u64::try_from(now.tv_sec).unwrap_or(0), u64::try_from(now.tv_nsec).unwrap_or(0));
+    seconds.saturating_mul(1000).saturating_add(nanos / 1_000_000)
+}
 const YEAR: Duration = Duration::from_secs(365 * 24 * 3600);
 
 /// Why a connection's watchdog closed it.
@@ -264,8 +277,10 @@ pub(crate) enum Expired {
 
 impl Activity {
     pub(crate) fn new() -> Arc<Activity> {
+        let start_ms = monotonic_ms();
         Arc::new(Activity {
             start: Instant::now(),
+            start_ms,
             in_flight: AtomicUsize::new(0),
             idle_since: AtomicU64::new(0),
             request_began: AtomicU64::new(NOT_BEGUN),
@@ -273,7 +288,7 @@ impl Activity {
     }
 
     fn now(&self) -> u64 {
-        u64::try_from(self.start.elapsed().as_millis()).unwrap_or(u64::MAX - 1)
+        monotonic_ms().saturating_sub(self.start_ms).min(u64::MAX - 1)
     }
 
     /// Bytes came in: with nothing in flight they begin a request (timed until it is parsed).
