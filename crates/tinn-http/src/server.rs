@@ -620,21 +620,36 @@ impl Server {
                 let push_str = |state: *mut ffi::lua_State, text: &str| {
                     ffi::lua_pushlstring(state, text.as_ptr().cast(), text.len());
                 };
+                // At 2 and 3 the method and path strings last made: the requests of a batch
+                // mostly repeat them, and a copy of a Lua string costs no hashing and interning.
+                ffi::lua_settop(state, 3);
+                let (mut method, mut path) = (None, None);
+                unsafe fn push_repeated<'a>(state: *mut ffi::lua_State, slot: std::ffi::c_int, text: &'a str, last: &mut Option<&'a str>) {
+                    unsafe {
+                        if *last != Some(text) {
+                            ffi::lua_pushlstring(state, text.as_ptr().cast(), text.len());
+                            ffi::lua_replace(state, slot);
+                            *last = Some(text);
+                        }
+                        ffi::lua_pushvalue(state, slot);
+                    }
+                }
                 for (index, (id, request)) in lines.iter().enumerate() {
                     let base = index * REQUEST_FIELDS;
                     let head = request.head();
                     // ids stay below 2^52: exact as a Lua number
                     ffi::lua_pushnumber(state, *id as ffi::lua_Number);
                     set(state, base + 1);
-                    push_str(state, head.method.as_str());
+                    push_repeated(state, 2, head.method.as_str(), &mut method);
                     set(state, base + 2);
-                    push_str(state, head.uri.path());
+                    push_repeated(state, 3, head.uri.path(), &mut path);
                     set(state, base + 3);
                     if let Some(query) = head.uri.query() {
                         push_str(state, query);
                         set(state, base + 4);
                     }
                 }
+                ffi::lua_settop(state, 1);
                 ffi::lua_pushinteger(state, ffi::lua_Integer::try_from(count).unwrap_or(0));
             })
         }
