@@ -14,6 +14,8 @@
 //! socket closed) drops its future at once, with whatever it held, before the cancelling task
 //! goes on. A future that panics (a bug in tinn) does not take its task down with it silently:
 //! the panic is caught and the task gets `nil, "internal error in <operation>: <panic>"`.
+//! An owner that serves many operations from one task of its own (a TCP stream's parked reads)
+//! registers each with [`Reactor::start_driven`] instead: no task, future or box per operation.
 //!
 //! ```ignore
 //! fn net_read(lua: &Lua, stream: &Stream) -> LuaResult<LuaMultiValue> {
@@ -87,10 +89,25 @@ pub enum Expect {
     Soon,
 }
 
+/// The owner of an operation it drives itself, without a future of its own (a stream serving
+/// its parked reads from one task): it hands the result to [`Finisher::finish`].
+pub trait DrivenOp {
+    /// The task waiting on `id` stopped waiting: forget the operation now, as dropping a
+    /// future would, and never finish it.
+    fn cancel(&self, id: OpId);
+}
+
+/// What runs a started operation.
+enum Work {
+    /// A spawned future, shared with its tokio task.
+    Future { task: AbortHandle, future: OpSlot },
+    /// An owner that drives it ([`Reactor::start_driven`]).
+    Driven(Rc<dyn DrivenOp>),
+}
+
 /// What the reactor holds of a started operation.
 struct PendingOp {
-    task: AbortHandle,
-    future: OpSlot,
+    work: Work,
     expect: Expect,
 }
 
@@ -98,10 +115,27 @@ impl PendingOp {
     /// Stops the operation and drops its future now, not at the executor's next turn, so what
     /// it held (a message taken off a queue, bytes waiting to be sent) is back in place before
     /// the cancelling task goes on.
-    fn cancel(self) {
-        self.task.abort();
-        let future = self.future.try_borrow_mut().ok().and_then(|mut slot| slot.take());
-        drop(future);
+    fn cancel(self, id: OpId) {
+        match self.work {
+            Work::Future { task, future } => {
+                task.abort();
+                let future = future.try_borrow_mut().ok().and_then(|mut slot| slot.take());
+                drop(future);
+            }
+            Work::Driven(owner) => owner.cancel(id),
+        }
+    }
+}
+
+/// Hands the results of driven operations to the event loop; see [`Reactor::finisher`].
+#[derive(Clone)]
+pub struct Finisher(UnboundedSender<(OpId, Completion)>);
+
+impl Finisher {
+    /// Queues `done` as the result of operation `id`; dropped unread if `id` was cancelled.
+    pub fn finish(&self, id: OpId, done: Completion) {
+        // The receiver lives as long as the Lua state; a send error means it is shutting down.
+        let _ = self.0.send((id, done));
     }
 }
 
@@ -159,16 +193,16 @@ impl Reactor {
     pub fn cancel(&self, id: OpId) {
         // Out of the map before dropping: the future's drop may start or cancel other ops.
         if let Some(op) = self.remove(id) {
-            op.cancel();
+            op.cancel(id);
         }
     }
 
     /// Aborts every pending operation (used at exit).
     pub fn cancel_all(&self) {
-        let ops: Vec<PendingOp> = self.pending.borrow_mut().drain().map(|(_, op)| op).collect();
+        let ops: Vec<(OpId, PendingOp)> = self.pending.borrow_mut().drain().collect();
         self.soon.set(0);
-        for op in ops {
-            op.cancel();
+        for (id, op) in ops {
+            op.cancel(id);
         }
     }
 
@@ -188,13 +222,32 @@ impl Reactor {
         self.start(Expect::Whenever, op)
     }
 
+    /// Registers an operation `owner` drives (no future, no task of its own): the owner hands
+    /// its result to a [`Finisher`], and `owner.cancel(id)` runs if the waiting task stops
+    /// waiting first. Returns its id, for `awaitOp`.
+    pub fn start_driven(&self, owner: Rc<dyn DrivenOp>) -> OpId {
+        let id = self.next_op_id();
+        self.pending.borrow_mut().insert(id, PendingOp { work: Work::Driven(owner), expect: Expect::Whenever });
+        id
+    }
+
+    /// What hands a driven operation's result back.
+    pub fn finisher(&self) -> Finisher {
+        Finisher(self.completed_tx.clone())
+    }
+
+    fn next_op_id(&self) -> OpId {
+        let id = self.next_id.get() + 1;
+        self.next_id.set(id);
+        id
+    }
+
     fn start<F>(&self, expect: Expect, op: F) -> OpId
     where
         F: Future<Output = Completion> + 'static,
     {
-        let id = self.next_id.get() + 1;
-        self.next_id.set(id);
-        let tx = self.completed_tx.clone();
+        let id = self.next_op_id();
+        let finisher = self.finisher();
         let future: OpSlot = Rc::new(RefCell::new(Some(Box::pin(op))));
         let polled = Rc::clone(&future);
         let task = tokio::task::spawn_local(async move {
@@ -211,15 +264,14 @@ impl Reactor {
                 }
             })
             .await;
-            // The receiver lives as long as the Lua state; a send error means it is shutting down.
             if let Some(done) = done {
-                let _ = tx.send((id, done));
+                finisher.finish(id, done);
             }
         });
         if expect == Expect::Soon {
             self.soon.set(self.soon.get() + 1);
         }
-        self.pending.borrow_mut().insert(id, PendingOp { task: task.abort_handle(), future, expect });
+        self.pending.borrow_mut().insert(id, PendingOp { work: Work::Future { task: task.abort_handle(), future }, expect });
         id
     }
 }
