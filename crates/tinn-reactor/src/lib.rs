@@ -386,11 +386,16 @@ pub fn start_with<F>(lua: &Lua, expect: Expect, op: F) -> LuaResult<(OpId, Multi
 where
     F: Future<Output = Completion> + 'static,
 {
-    let reactor = lua
-        .app_data_ref::<Reactor>()
-        .ok_or_else(|| mlua::Error::external("tinn: IO needs the tinn event loop (no reactor in this Lua state)"))?;
-    let id = reactor.start(expect, op);
+    let id = reactor(lua)?.start(expect, op);
     Ok((id, (pending(), id).into_lua_multi(lua)?))
+}
+
+/// `lua`'s reactor.
+///
+/// Errors: raises if the Lua state has none (a state not made by `tinn-runtime`).
+pub fn reactor(lua: &Lua) -> LuaResult<mlua::AppDataRef<'_, Reactor>> {
+    lua.app_data_ref::<Reactor>()
+        .ok_or_else(|| mlua::Error::external("tinn: IO needs the tinn event loop (no reactor in this Lua state)"))
 }
 
 /// `true` while operation `id` has neither been handed back nor cancelled (some task still
