@@ -2,20 +2,24 @@
 //! counts can be served from bytes already received without parking the task (the fast path).
 
 use std::cell::{Cell, RefCell};
+use std::collections::VecDeque;
 use std::ffi::{c_int, c_void};
+use std::future::poll_fn;
 use std::io::ErrorKind;
 use std::net::SocketAddr;
-use std::rc::Rc;
+use std::rc::{Rc, Weak};
 use std::sync::Arc;
+use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
 use mlua::{IntoLuaMulti, LightUserData, Lua, MultiValue, Result as LuaResult, Table, UserData, UserDataMethods, Value};
 use tokio::io::Interest;
 use tokio::net::TcpStream;
 use tokio::sync::{Mutex, OwnedMutexGuard};
+use tokio::task::AbortHandle;
 
 use tinn_reactor::read_buffer::{ReadBuffer, ReadMode};
-use tinn_reactor::{Closing, Completion, Raced, Reactor, ScriptError};
+use tinn_reactor::{Closing, Completion, DrivenOp, Finisher, OpId, Raced, Reactor, ScriptError};
 use crate::error::NetError;
 
 pub(crate) struct Stream {
@@ -23,10 +27,12 @@ pub(crate) struct Stream {
     local: SocketAddr,
     remote: SocketAddr,
     buffer: RefCell<ReadBuffer>,
-    // FIFO locks: concurrent readers (writers) of one stream take turns in call order, so
-    // bytes are never interleaved or handed out of order.
-    read_lock: Arc<Mutex<()>>,
+    // Concurrent readers (writers) of one stream take turns in call order, so bytes are never
+    // interleaved or handed out of order: reads queue in `parked_reads`, writes that must wait
+    // take `write_lock` (FIFO), and a write goes out at once only while none waits.
+    parked_reads: RefCell<ParkedReads>,
     write_lock: Arc<Mutex<()>>,
+    parked_writes: Cell<usize>,
     closing: Closing,
     // A failure met by a call through the FFI (which cannot build the message), reported by the
     // mlua call the Lua wrapper then makes, so the error the socket gave once is not lost.
@@ -51,8 +57,9 @@ impl TcpStreamHandle {
             remote: socket.peer_addr()?,
             socket,
             buffer: RefCell::new(ReadBuffer::default()),
-            read_lock: Arc::new(Mutex::new(())),
+            parked_reads: RefCell::new(ParkedReads::default()),
             write_lock: Arc::new(Mutex::new(())),
+            parked_writes: Cell::new(0),
             closing: Closing::default(),
             read_error: Cell::new(None),
             write_error: Cell::new(None),
@@ -99,11 +106,104 @@ impl Stream {
         Ok(true)
     }
 
-    async fn fill(&self, mode: ReadMode) -> Result<(), NetError> {
-        while !self.fill_now(mode)? {
-            self.socket.readable().await.map_err(|e| self.failure("read", e))?;
+    /// Reads now when no read waits ahead (`Ok(None)`: the bytes are buffered, for `take`), or
+    /// parks the read behind them: `Ok(Some(id))`, the operation to wait on.
+    fn read_or_park(self: &Rc<Self>, mode: ReadMode, reactor: &Reactor) -> Result<Option<OpId>, NetError> {
+        if self.parked_reads.borrow().waiting.is_empty() && self.fill_now(mode)? {
+            return Ok(None);
         }
-        Ok(())
+        let id = reactor.start_driven(Rc::clone(self) as Rc<dyn DrivenOp>);
+        let mut reads = self.parked_reads.borrow_mut();
+        reads.waiting.push_back((id, mode));
+        let wake = match &reads.server {
+            None => {
+                // the first read that waits starts the stream's server; its first poll serves it
+                let server = tokio::task::spawn_local(serve_reads(Rc::downgrade(self), reactor.finisher()));
+                reads.server = Some(server.abort_handle());
+                None
+            }
+            // the socket's readiness wakes an armed server anyway; reads behind others wait their turn
+            Some(_) if reads.waiting.len() == 1 && !reads.armed => reads.waker.take(),
+            Some(_) => None,
+        };
+        drop(reads);
+        if let Some(waker) = wake {
+            waker.wake();
+        }
+        Ok(Some(id))
+    }
+
+    /// One turn of the stream's read server: serves parked reads in order while the buffer or
+    /// the socket can, then waits for readiness (or, with nothing to serve, a read to park).
+    fn serve_reads(self: &Rc<Self>, cx: &mut Context<'_>, finisher: &Finisher) {
+        loop {
+            let first = {
+                let reads = self.parked_reads.borrow();
+                if reads.handing_over { None } else { reads.waiting.front().copied() }
+            };
+            let Some((id, mode)) = first else {
+                // Idle: stay registered for the socket's readiness (unless it has some now), so
+                // the next read to park needs no wake-up.
+                let armed = self.socket.poll_read_ready(cx).is_pending();
+                self.rest(cx, armed);
+                return;
+            };
+            if self.closing.is_closed() {
+                self.pop_read();
+                finisher.finish(id, tinn_reactor::failure(NetError::Closed));
+                continue;
+            }
+            match self.fill_now(mode) {
+                Ok(true) => {
+                    self.parked_reads.borrow_mut().handing_over = true;
+                    finisher.finish(id, hand_over(Rc::clone(self), mode));
+                }
+                Ok(false) => match self.socket.poll_read_ready(cx) {
+                    Poll::Pending => {
+                        self.rest(cx, true);
+                        return;
+                    }
+                    Poll::Ready(Ok(())) => {}
+                    Poll::Ready(Err(e)) => {
+                        self.pop_read();
+                        finisher.finish(id, tinn_reactor::failure(self.failure("read", e)));
+                    }
+                },
+                Err(e) => {
+                    self.pop_read();
+                    finisher.finish(id, tinn_reactor::failure(e));
+                }
+            }
+        }
+    }
+
+    /// The server waits: `armed` when the socket's readiness will wake it.
+    fn rest(&self, cx: &Context<'_>, armed: bool) {
+        let mut reads = self.parked_reads.borrow_mut();
+        reads.armed = armed;
+        if !reads.waker.as_ref().is_some_and(|waker| waker.will_wake(cx.waker())) {
+            reads.waker = Some(cx.waker().clone());
+        }
+    }
+
+    /// The first parked read is done: the next one's turn.
+    fn pop_read(&self) {
+        let mut reads = self.parked_reads.borrow_mut();
+        reads.waiting.pop_front();
+        reads.handing_over = false;
+    }
+
+    /// Wakes the read server to look again (a read cancelled or handed over, the stream closed).
+    fn wake_server(&self) {
+        let waker = self.parked_reads.borrow_mut().waker.take();
+        if let Some(waker) = waker {
+            waker.wake();
+        }
+    }
+
+    fn close(&self) {
+        self.closing.close();
+        self.wake_server();
     }
 
     /// The Lua result of a read whose bytes are buffered: a string straight from the buffer,
@@ -150,33 +250,83 @@ impl Stream {
 fn net_stream_read(lua: &Lua, handle: &TcpStreamHandle, (kind, count): (String, Option<usize>)) -> LuaResult<MultiValue> {
     let mode = ReadMode::parse(&kind, count).map_err(mlua::Error::external)?;
     let Some(stream) = handle.stream() else { return NetError::Closed.into_failure(lua) };
-    let guard = match Arc::clone(&stream.read_lock).try_lock_owned() {
-        Ok(guard) => match stream.fill_now(mode) {
-            Ok(true) => return stream.take(lua, mode),
-            Ok(false) => Some(guard),
-            Err(e) => return e.into_failure(lua),
-        },
-        Err(_) => None, // another task is reading: queue behind it
-    };
-    tinn_reactor::start(lua, parked_read(stream, guard, mode))
+    let parked = stream.read_or_park(mode, &*tinn_reactor::reactor(lua)?);
+    match parked {
+        Ok(None) => stream.take(lua, mode),
+        Ok(Some(id)) => (tinn_reactor::pending(), id).into_lua_multi(lua),
+        Err(e) => e.into_failure(lua),
+    }
 }
 
-/// A read that waits for bytes, after its reader's turn (`turn`: already taken) comes.
-async fn parked_read(stream: Rc<Stream>, turn: Option<OwnedMutexGuard<()>>, mode: ReadMode) -> Completion {
-    let turn: OwnedMutexGuard<()> = match turn {
-        Some(guard) => guard,
-        None => Arc::clone(&stream.read_lock).lock_owned().await,
-    };
-    let outcome = stream.closing.race(stream.fill(mode)).await;
-    tinn_reactor::completion(move |lua| {
-        // the turn is held until the bytes are taken, so a queued reader cannot take them
-        let _turn = turn;
-        match outcome {
-            Raced::Done(Ok(())) => stream.take(lua, mode),
-            Raced::Done(Err(e)) => e.into_failure(lua),
-            Raced::Closed => NetError::Closed.into_failure(lua),
+/// A stream's parked reads, served in call order by one task per stream ([`serve_reads`])
+/// rather than a task and a future per read.
+#[derive(Default)]
+struct ParkedReads {
+    waiting: VecDeque<(OpId, ReadMode)>,
+    /// The first read's bytes are buffered and its completion is on its way ([`hand_over`]):
+    /// the reads behind it wait until that has taken them.
+    handing_over: bool,
+    /// The server task (none until a read first parks), stopped with the stream.
+    server: Option<AbortHandle>,
+    /// Wakes the server to look again.
+    waker: Option<Waker>,
+    /// Whether the socket's next readiness wakes the server anyway.
+    armed: bool,
+}
+
+/// Serves `stream`'s parked reads while the stream lives (holding no reference to it between
+/// turns, so dropping the stream ends it).
+async fn serve_reads(stream: Weak<Stream>, finisher: Finisher) {
+    poll_fn(|cx| match stream.upgrade() {
+        Some(stream) => {
+            stream.serve_reads(cx, &finisher);
+            Poll::Pending
         }
+        None => Poll::Ready(()),
     })
+    .await;
+}
+
+/// The completion of a parked read whose bytes are buffered: takes them when it runs. Run or
+/// dropped unrun (its read cancelled meanwhile), the next parked read's turn comes then.
+fn hand_over(stream: Rc<Stream>, mode: ReadMode) -> Completion {
+    let turn = HandOver(stream);
+    tinn_reactor::completion(move |lua| turn.0.take(lua, mode))
+}
+
+struct HandOver(Rc<Stream>);
+
+impl Drop for HandOver {
+    fn drop(&mut self) {
+        self.0.pop_read();
+        if !self.0.parked_reads.borrow().waiting.is_empty() {
+            self.0.wake_server();
+        }
+    }
+}
+
+impl DrivenOp for Stream {
+    fn cancel(&self, id: OpId) {
+        let mut reads = self.parked_reads.borrow_mut();
+        let Some(at) = reads.waiting.iter().position(|&(waiting, _)| waiting == id) else { return };
+        if at == 0 && reads.handing_over {
+            return; // its completion is on its way; dropping it ends the turn (HandOver)
+        }
+        reads.waiting.remove(at);
+        drop(reads);
+        if at == 0 {
+            // the server may have been waiting for more bytes than the next read needs
+            self.wake_server();
+        }
+    }
+}
+
+impl Drop for Stream {
+    fn drop(&mut self) {
+        if let Some(server) = self.parked_reads.get_mut().server.take() {
+            server.abort();
+        }
+    }
 }
 
 /// `stream:write` → bytes written; nil, "timeout", bytes written when `timeout` expires first.
@@ -187,13 +337,14 @@ fn net_stream_write(lua: &Lua, handle: &TcpStreamHandle, data: &[u8], timeout: O
     let Some(stream) = handle.stream() else { return NetError::Closed.into_failure(lua) };
     let deadline = timeout.and_then(|timeout| tokio::time::Instant::now().checked_add(timeout));
     let total = already_sent + data.len();
-    let (guard, first, rest) = match Arc::clone(&stream.write_lock).try_lock_owned() {
-        Ok(guard) => match stream.write_now(data) {
+    let (first, rest) = if stream.parked_writes.get() == 0 {
+        match stream.write_now(data) {
             Ok(n) if already_sent + n == total => return total.into_lua_multi(lua),
-            Ok(n) => (Some(guard), already_sent + n, &data[n..]),
+            Ok(n) => (already_sent + n, &data[n..]),
             Err(e) => return e.into_failure(lua),
-        },
-        Err(_) => (None, already_sent, data), // another task is writing: queue behind it
+        }
+    } else {
+        (already_sent, data) // another task's write waits: queue behind it
     };
     // the rest is copied to be written later; a length no allocation can hold is an error, not
     // an abort of the process
@@ -204,13 +355,14 @@ fn net_stream_write(lua: &Lua, handle: &TcpStreamHandle, data: &[u8], timeout: O
     }
     copy.extend_from_slice(rest);
     let rest = copy;
+    // Counted from now, so later writes queue; parked writes take the lock in the order they
+    // started (the event loop polls new futures in order).
+    let parked = ParkedWrite::new(&stream);
     tinn_reactor::start(lua, async move {
         let sent = Cell::new(first);
         let write = async {
-            let _turn: OwnedMutexGuard<()> = match guard {
-                Some(guard) => guard,
-                None => Arc::clone(&stream.write_lock).lock_owned().await,
-            };
+            let _parked = parked;
+            let _turn: OwnedMutexGuard<()> = Arc::clone(&stream.write_lock).lock_owned().await;
             stream.write_all(&rest, &sent).await
         };
         let timed = async {
@@ -228,6 +380,23 @@ fn net_stream_write(lua: &Lua, handle: &TcpStreamHandle, data: &[u8], timeout: O
             Raced::Closed => NetError::Closed.into_failure(lua),
         })
     })
+}
+
+/// A write waiting for its turn or for room in the socket, counted in `parked_writes` while it
+/// lives.
+struct ParkedWrite(Rc<Stream>);
+
+impl ParkedWrite {
+    fn new(stream: &Rc<Stream>) -> ParkedWrite {
+        stream.parked_writes.set(stream.parked_writes.get() + 1);
+        ParkedWrite(Rc::clone(stream))
+    }
+}
+
+impl Drop for ParkedWrite {
+    fn drop(&mut self) {
+        self.0.parked_writes.set(self.0.parked_writes.get() - 1);
+    }
 }
 
 /// A timeout in milliseconds from the Lua wrapper (checked there to be non-negative) as a
@@ -266,7 +435,7 @@ impl UserData for TcpStreamHandle {
         });
         methods.add_method("close", |_, this, ()| {
             if let Some(stream) = this.0.borrow_mut().take() {
-                stream.closing.close();
+                stream.close();
             }
             Ok(())
         });
@@ -319,31 +488,28 @@ unsafe extern "C" fn read_now(slot: *const StreamSlot, kind: c_int, count: f64, 
     // counts no usize holds go the mlua way, which says so
     let count = (0.0..=(1u64 << 53) as f64).contains(&count).then_some(count as usize);
     let Some(Ok(mode)) = kind.map(|kind| ReadMode::parse(kind, count)) else { return NOT_NOW };
-    let turn = match Arc::clone(&stream.read_lock).try_lock_owned() {
-        Ok(turn) => match stream.fill_now(mode) {
-            Ok(true) => {
-                let Ok(mut buffer) = stream.buffer.try_borrow_mut() else { return NOT_NOW };
-                // Consuming leaves the bytes where they are (the buffer only moves or reuses
-                // them when it is next filled), so the pointer outlives `take`.
-                return match buffer.take(mode, |bytes| ReadNow { data: bytes.as_ptr(), len: bytes.len(), op: 0.0 }) {
-                    Some(Some(bytes)) => {
-                        unsafe { out.write(bytes) };
-                        1
-                    }
-                    _ => 0,
-                };
+    match stream.read_or_park(mode, reactor) {
+        Ok(None) => {
+            let Ok(mut buffer) = stream.buffer.try_borrow_mut() else { return NOT_NOW };
+            // Consuming leaves the bytes where they are (the buffer only moves or reuses them
+            // when it is next filled), so the pointer outlives `take`.
+            match buffer.take(mode, |bytes| ReadNow { data: bytes.as_ptr(), len: bytes.len(), op: 0.0 }) {
+                Some(Some(bytes)) => {
+                    unsafe { out.write(bytes) };
+                    1
+                }
+                _ => 0,
             }
-            Ok(false) => Some(turn),
-            Err(e) => {
-                stream.read_error.set(Some(e));
-                return NOT_NOW;
-            }
-        },
-        Err(_) => None, // another task is reading: queue behind it
-    };
-    let id = reactor.start_op(parked_read(Rc::clone(stream), turn, mode));
-    unsafe { out.write(ReadNow { data: std::ptr::null(), len: 0, op: id as f64 }) };
-    PARKED
+        }
+        Ok(Some(id)) => {
+            unsafe { out.write(ReadNow { data: std::ptr::null(), len: 0, op: id as f64 }) };
+            PARKED
+        }
+        Err(e) => {
+            stream.read_error.set(Some(e));
+            NOT_NOW
+        }
+    }
 }
 
 /// `writeNow(slot, data, len)`: writes what the socket takes now, through LuaJIT's FFI; returns
@@ -361,7 +527,9 @@ unsafe extern "C" fn write_now_ffi(slot: *const StreamSlot, data: *const u8, len
     if data.is_null() || isize::try_from(len).is_err() {
         return not_now;
     }
-    let Ok(_turn) = stream.write_lock.try_lock() else { return not_now };
+    if stream.parked_writes.get() > 0 {
+        return not_now;
+    }
     let data = unsafe { std::slice::from_raw_parts(data, len) };
     match stream.write_now(data) {
         Ok(n) => n as f64,
