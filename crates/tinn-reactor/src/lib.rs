@@ -52,11 +52,23 @@ use tokio::task::AbortHandle;
 pub type OpId = u64;
 
 /// Turns an operation's Rust result into the Lua values its waiting task receives.
-pub type Completion = Box<dyn FnOnce(&Lua) -> LuaResult<MultiValue>>;
+pub enum Completion {
+    /// Values made through mlua ([`completion`]).
+    Values(Box<dyn FnOnce(&Lua) -> LuaResult<MultiValue>>),
+    /// One string, or nil: the closure hands its bytes to the function it is given (or does
+    /// not call it, for nil), which puts them on the Lua stack itself ([`bytes_completion`]).
+    Bytes(Box<dyn FnOnce(&mut dyn FnMut(&[u8]))>),
+}
 
 /// Wraps a closure as a [`Completion`].
 pub fn completion(f: impl FnOnce(&Lua) -> LuaResult<MultiValue> + 'static) -> Completion {
-    Box::new(f)
+    Completion::Values(Box::new(f))
+}
+
+/// The completion of an operation whose result is one string or nil (a read), made without
+/// an mlua value: `f` hands the bytes, if any, to the function it is given.
+pub fn bytes_completion(f: impl FnOnce(&mut dyn FnMut(&[u8])) + 'static) -> Completion {
+    Completion::Bytes(Box::new(f))
 }
 
 /// A completion that hands the task `nil, message`, the IO failure convention of DESIGN.md §3;

@@ -4,7 +4,7 @@
 use std::ffi::c_int;
 use std::time::Duration;
 
-use mlua::{Function, IntoLua, Lua, Result as LuaResult, Value};
+use mlua::{Function, Lua, Result as LuaResult, Value};
 use tinn_reactor::{Completion, Completions, OpId, Reactor};
 use tokio::sync::mpsc::UnboundedReceiver;
 
@@ -177,78 +177,105 @@ fn deliver(scheduler: &Scheduler, signals: Option<&OsSignals>, signal: OsSignal)
 /// grow its stack to 8000 slots.
 const VALUES_PER_CALL: usize = 4000;
 
+/// A completion's result as `append_completions` adds it to the table.
+enum Handed {
+    /// This many values, waiting on the stack.
+    Values(usize),
+    /// Bytes it pushes itself, as one string (nil: none).
+    Bytes(Box<dyn FnOnce(&mut dyn FnMut(&[u8]))>),
+}
+
 /// `{id1, result1, id2, result2, ...}` with each result packed `{n = k, ...}`, or nil. A result
 /// that is one string or number comes as itself, without a table (reads and writes).
 ///
 /// The tables are built in a few protected calls from values mlua pushed as their arguments:
 /// mlua's `raw_set`, `raw_push` and table creation make a protected call each, several per
-/// completion.
+/// completion. A bytes completion's string is pushed there from its bytes, made by no mlua call.
 fn completions_table(lua: &Lua, completed: &mut Vec<(OpId, Completion)>) -> LuaResult<Value> {
     if completed.is_empty() {
         return Ok(Value::Nil);
     }
     let table = lua.create_table_with_capacity(completed.len() * 2, 0)?;
-    // the table, then id1, values of 1, id2, values of 2... and how many values each has
-    let mut flat = Vec::with_capacity(VALUES_PER_CALL.min(1 + completed.len() * 3));
-    flat.push(Value::Table(table.clone()));
-    let mut counts = Vec::new();
+    // the table, then the values of the completions that made values
+    let mut values = Vec::with_capacity(VALUES_PER_CALL.min(1 + completed.len() * 2));
+    values.push(Value::Table(table.clone()));
+    let mut handed = Vec::with_capacity(completed.len().min(VALUES_PER_CALL));
     let mut filled = 0;
     for (id, done) in completed.drain(..) {
-        let values = match done(lua) {
-            Ok(values) => values,
-            Err(err) => mlua::MultiValue::from_vec(vec![Value::Nil, Value::String(lua.create_string(err.to_string())?)]),
-        };
-        flat.push(id.into_lua(lua)?);
-        counts.push(values.len());
-        flat.extend(values);
-        if flat.len() >= VALUES_PER_CALL {
-            filled = append_completions(lua, &mut flat, &mut counts, filled)?;
+        match done {
+            Completion::Bytes(push) => handed.push((id, Handed::Bytes(push))),
+            Completion::Values(make) => {
+                let made = match make(lua) {
+                    Ok(made) => made,
+                    Err(err) => mlua::MultiValue::from_vec(vec![Value::Nil, Value::String(lua.create_string(err.to_string())?)]),
+                };
+                handed.push((id, Handed::Values(made.len())));
+                values.extend(made);
+            }
+        }
+        if values.len() >= VALUES_PER_CALL || handed.len() >= VALUES_PER_CALL {
+            filled = append_completions(lua, &mut values, &mut handed, filled)?;
         }
     }
-    append_completions(lua, &mut flat, &mut counts, filled)?;
+    append_completions(lua, &mut values, &mut handed, filled)?;
     Ok(Value::Table(table))
 }
 
-/// Appends the completions in `flat` (the table, then each id and its `counts` values) to the
-/// table after its first `filled` entries; leaves only the table in `flat`; returns how many
-/// entries the table has now.
-fn append_completions(lua: &Lua, flat: &mut Vec<Value>, counts: &mut Vec<usize>, filled: usize) -> LuaResult<usize> {
-    let table = flat[0].clone();
-    let values = mlua::MultiValue::from_vec(std::mem::replace(flat, vec![table]));
-    // SAFETY: the closure finds `values` on the stack as exec_raw pushed them, and leaves none.
+/// Appends the completions in `handed` (their values in `values`, after the table) to the table
+/// after its first `filled` entries; leaves only the table in `values`; returns how many entries
+/// the table has now.
+fn append_completions(lua: &Lua, values: &mut Vec<Value>, handed: &mut Vec<(OpId, Handed)>, filled: usize) -> LuaResult<usize> {
+    let table = values[0].clone();
+    let args = mlua::MultiValue::from_vec(std::mem::replace(values, vec![table]));
+    let count = handed.len();
+    // SAFETY: the closure finds `args` on the stack as exec_raw pushed them, and leaves none.
     unsafe {
-        lua.exec_raw::<()>(values, |state| {
+        lua.exec_raw::<()>(args, |state| {
             use mlua::ffi;
             let mut entry = filled as ffi::lua_Integer;
             let mut at = 2;
             // the key "n", made once rather than looked up by lua_setfield for every result
             ffi::lua_pushlstring(state, c"n".as_ptr(), 1);
             let n = ffi::lua_gettop(state);
-            for &count in counts.iter() {
-                ffi::lua_pushvalue(state, at);
-                ffi::lua_rawseti(state, 1, entry + 1);
-                entry += 2;
-                if count == 1 && matches!(ffi::lua_type(state, at + 1), ffi::LUA_TSTRING | ffi::LUA_TNUMBER) {
-                    ffi::lua_pushvalue(state, at + 1);
-                    ffi::lua_rawseti(state, 1, entry);
-                    at += 2;
-                    continue;
-                }
+            // a result packed `{n = n, ...}` from the `count` values on the stack at `at` on
+            let pack = |at: c_int, count: usize, n_value: usize| {
                 ffi::lua_createtable(state, c_int::try_from(count).unwrap_or(c_int::MAX), 1);
                 for j in 0..count {
-                    ffi::lua_pushvalue(state, at + 1 + j as c_int);
+                    ffi::lua_pushvalue(state, at + j as c_int);
                     ffi::lua_rawseti(state, -2, j as ffi::lua_Integer + 1);
                 }
                 ffi::lua_pushvalue(state, n);
-                ffi::lua_pushinteger(state, count as ffi::lua_Integer);
+                ffi::lua_pushinteger(state, n_value as ffi::lua_Integer);
                 ffi::lua_rawset(state, -3);
+            };
+            for (id, result) in handed.drain(..) {
+                ffi::lua_pushnumber(state, id as ffi::lua_Number);
+                ffi::lua_rawseti(state, 1, entry + 1);
+                entry += 2;
+                match result {
+                    Handed::Bytes(push) => {
+                        let mut pushed = false;
+                        push(&mut |bytes: &[u8]| {
+                            ffi::lua_pushlstring(state, bytes.as_ptr().cast(), bytes.len());
+                            pushed = true;
+                        });
+                        if !pushed {
+                            pack(at, 0, 1); // nil, as `{n = 1}`: a hole would end the table early
+                        }
+                    }
+                    Handed::Values(1) if matches!(ffi::lua_type(state, at), ffi::LUA_TSTRING | ffi::LUA_TNUMBER) => {
+                        ffi::lua_pushvalue(state, at);
+                        at += 1;
+                    }
+                    Handed::Values(count) => {
+                        pack(at, count, count);
+                        at += count as c_int;
+                    }
+                }
                 ffi::lua_rawseti(state, 1, entry);
-                at += 1 + count as c_int;
             }
             ffi::lua_settop(state, 0);
         })?;
     }
-    let filled = filled + 2 * counts.len();
-    counts.clear();
-    Ok(filled)
+    Ok(filled + 2 * count)
 }
