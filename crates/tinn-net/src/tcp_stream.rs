@@ -287,11 +287,14 @@ async fn serve_reads(stream: Weak<Stream>, finisher: Finisher) {
     .await;
 }
 
-/// The completion of a parked read whose bytes are buffered: takes them when it runs. Run or
-/// dropped unrun (its read cancelled meanwhile), the next parked read's turn comes then.
+/// The completion of a parked read whose bytes are buffered: takes them when it runs, straight
+/// from the buffer onto the Lua stack. Run or dropped unrun (its read cancelled meanwhile), the
+/// next parked read's turn comes then.
 fn hand_over(stream: Rc<Stream>, mode: ReadMode) -> Completion {
     let turn = HandOver(stream);
-    tinn_reactor::completion(move |lua| turn.0.take(lua, mode))
+    tinn_reactor::bytes_completion(move |push| {
+        turn.0.buffer.borrow_mut().take(mode, push);
+    })
 }
 
 struct HandOver(Rc<Stream>);
