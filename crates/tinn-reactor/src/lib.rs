@@ -51,13 +51,19 @@ use tokio::task::AbortHandle;
 /// Identifies one pending operation; unique for the life of a Lua state.
 pub type OpId = u64;
 
+/// Makes the Lua values of a [`Completion::Values`].
+pub type MakeValues = Box<dyn FnOnce(&Lua) -> LuaResult<MultiValue>>;
+
+/// Hands the bytes of a [`Completion::Bytes`] to the function it is given (or does not call
+/// it, for nil), which puts them on the Lua stack itself.
+pub type PushBytes = Box<dyn FnOnce(&mut dyn FnMut(&[u8]))>;
+
 /// Turns an operation's Rust result into the Lua values its waiting task receives.
 pub enum Completion {
     /// Values made through mlua ([`completion`]).
-    Values(Box<dyn FnOnce(&Lua) -> LuaResult<MultiValue>>),
-    /// One string, or nil: the closure hands its bytes to the function it is given (or does
-    /// not call it, for nil), which puts them on the Lua stack itself ([`bytes_completion`]).
-    Bytes(Box<dyn FnOnce(&mut dyn FnMut(&[u8]))>),
+    Values(MakeValues),
+    /// One string, or nil ([`bytes_completion`]).
+    Bytes(PushBytes),
 }
 
 /// Wraps a closure as a [`Completion`].

@@ -5,7 +5,7 @@ use std::ffi::c_int;
 use std::time::Duration;
 
 use mlua::{Function, Lua, Result as LuaResult, Value};
-use tinn_reactor::{Completion, Completions, OpId, Reactor};
+use tinn_reactor::{Completion, Completions, OpId, PushBytes, Reactor};
 use tokio::sync::mpsc::UnboundedReceiver;
 
 use crate::interrupt::Monitor;
@@ -182,7 +182,7 @@ enum Handed {
     /// This many values, waiting on the stack.
     Values(usize),
     /// Bytes it pushes itself, as one string (nil: none).
-    Bytes(Box<dyn FnOnce(&mut dyn FnMut(&[u8]))>),
+    Bytes(PushBytes),
 }
 
 /// `{id1, result1, id2, result2, ...}` with each result packed `{n = k, ...}`, or nil. A result
