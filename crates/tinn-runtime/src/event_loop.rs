@@ -69,10 +69,11 @@ async fn drive(
     timer: &Timer,
 ) -> LuaResult<i32> {
     let mut completed: Vec<(OpId, Completion)> = Vec::new();
+    let fill = completions_filler(lua)?;
     loop {
         // The signal thread watches this to tell a busy program from a stuck task.
         monitor.turn();
-        let handed_back = completions_table(lua, &mut completed)?;
+        let handed_back = completions_table(lua, &fill, &mut completed)?;
         let (hint, status): (f64, Option<i32>) = scheduler.tick.call(handed_back)?;
         if hint == EXIT {
             return Ok(status.unwrap_or(0));
@@ -173,13 +174,13 @@ fn deliver(scheduler: &Scheduler, signals: Option<&OsSignals>, signal: OsSignal)
     Ok(Some(status))
 }
 
-/// How many values one protected call takes off the stack at most: LuaJIT lets a C function
+/// How many values one call of `push_completions` takes at most: LuaJIT lets a C function
 /// grow its stack to 8000 slots.
 const VALUES_PER_CALL: usize = 4000;
 
-/// A completion's result as `append_completions` adds it to the table.
+/// A completion's result as `push_completions` adds it to the table.
 enum Handed {
-    /// This many values, waiting on the stack.
+    /// This many values, among the call's arguments.
     Values(usize),
     /// Bytes it pushes itself, as one string (nil: none).
     Bytes(PushBytes),
@@ -188,19 +189,17 @@ enum Handed {
 /// `{id1, result1, id2, result2, ...}` with each result packed `{n = k, ...}`, or nil. A result
 /// that is one string or number comes as itself, without a table (reads and writes).
 ///
-/// The tables are built in a few protected calls from values mlua pushed as their arguments:
-/// mlua's `raw_set`, `raw_push` and table creation make a protected call each, several per
-/// completion. A bytes completion's string is pushed there from its bytes, made by no mlua call.
-fn completions_table(lua: &Lua, completed: &mut Vec<(OpId, Completion)>) -> LuaResult<Value> {
+/// The table is built by `fill` ([`push_completions`], made once by [`completions_filler`]) in
+/// one plain call per 4,000 values: mlua's table creation, `raw_set` and `exec_raw` make a
+/// protected call each, and `exec_raw` two new C closures every time, thousands of
+/// instructions a turn. A bytes completion's string is pushed there from its bytes.
+fn completions_table(lua: &Lua, fill: &Function, completed: &mut Vec<(OpId, Completion)>) -> LuaResult<Value> {
     if completed.is_empty() {
         return Ok(Value::Nil);
     }
-    let table = lua.create_table_with_capacity(completed.len() * 2, 0)?;
-    // the table, then the values of the completions that made values
-    let mut values = Vec::with_capacity(VALUES_PER_CALL.min(1 + completed.len() * 2));
-    values.push(Value::Table(table.clone()));
-    let mut handed = Vec::with_capacity(completed.len().min(VALUES_PER_CALL));
-    let mut filled = 0;
+    let mut handed: Vec<(OpId, Handed)> = Vec::with_capacity(completed.len().min(VALUES_PER_CALL));
+    let mut values = Vec::with_capacity(VALUES_PER_CALL.min(completed.len() * 2));
+    let mut table = Value::Nil;
     for (id, done) in completed.drain(..) {
         match done {
             Completion::Bytes(push) => handed.push((id, Handed::Bytes(push))),
@@ -214,68 +213,88 @@ fn completions_table(lua: &Lua, completed: &mut Vec<(OpId, Completion)>) -> LuaR
             }
         }
         if values.len() >= VALUES_PER_CALL || handed.len() >= VALUES_PER_CALL {
-            filled = append_completions(lua, &mut values, &mut handed, filled)?;
+            table = fill_table(fill, &mut handed, table, std::mem::take(&mut values))?;
         }
     }
-    append_completions(lua, &mut values, &mut handed, filled)?;
-    Ok(Value::Table(table))
+    if !handed.is_empty() {
+        table = fill_table(fill, &mut handed, table, values)?;
+    }
+    Ok(table)
 }
 
-/// Appends the completions in `handed` (their values in `values`, after the table) to the table
-/// after its first `filled` entries; leaves only the table in `values`; returns how many entries
-/// the table has now.
-fn append_completions(lua: &Lua, values: &mut Vec<Value>, handed: &mut Vec<(OpId, Handed)>, filled: usize) -> LuaResult<usize> {
-    let table = values[0].clone();
-    let args = mlua::MultiValue::from_vec(std::mem::replace(values, vec![table]));
-    let count = handed.len();
-    // SAFETY: the closure finds `args` on the stack as exec_raw pushed them, and leaves none.
+/// One call of `fill`: appends the completions in `handed` (their values in `values`) to
+/// `table` (made when nil); returns it.
+fn fill_table(fill: &Function, handed: &mut Vec<(OpId, Handed)>, table: Value, values: Vec<Value>) -> LuaResult<Value> {
+    let mut args = mlua::MultiValue::from_vec(values);
+    args.push_front(table);
+    // `push_completions` finds the results `handed` describes through this address
+    args.push_front(Value::LightUserData(mlua::LightUserData(std::ptr::from_mut(handed).cast())));
+    fill.call(args)
+}
+
+/// The Lua function `completions_table` builds its table with.
+fn completions_filler(lua: &Lua) -> LuaResult<Function> {
+    // SAFETY: only `completions_table` calls it, with the arguments it documents.
+    unsafe { lua.create_c_function(push_completions) }
+}
+
+/// `push_completions(entries, table | nil, values...)` → the table (made when nil), with the
+/// completions `entries` lists (a `Vec<(OpId, Handed)>`, drained) appended, their values taken
+/// from `values...` in order.
+///
+/// # Safety
+/// Called only by `completions_table`, whose `handed` vector argument 1 points to.
+unsafe extern "C-unwind" fn push_completions(state: *mut mlua::lua_State) -> c_int {
+    use mlua::ffi;
+    let handed = unsafe { &mut *ffi::lua_touserdata(state, 1).cast::<Vec<(OpId, Handed)>>() };
     unsafe {
-        lua.exec_raw::<()>(args, |state| {
-            use mlua::ffi;
-            let mut entry = filled as ffi::lua_Integer;
-            let mut at = 2;
-            // the key "n", made once rather than looked up by lua_setfield for every result
-            ffi::lua_pushlstring(state, c"n".as_ptr(), 1);
-            let n = ffi::lua_gettop(state);
-            // a result packed `{n = n, ...}` from the `count` values on the stack at `at` on
-            let pack = |at: c_int, count: usize, n_value: usize| {
-                ffi::lua_createtable(state, c_int::try_from(count).unwrap_or(c_int::MAX), 1);
-                for j in 0..count {
-                    ffi::lua_pushvalue(state, at + j as c_int);
-                    ffi::lua_rawseti(state, -2, j as ffi::lua_Integer + 1);
-                }
-                ffi::lua_pushvalue(state, n);
-                ffi::lua_pushinteger(state, n_value as ffi::lua_Integer);
-                ffi::lua_rawset(state, -3);
-            };
-            for (id, result) in handed.drain(..) {
-                ffi::lua_pushnumber(state, id as ffi::lua_Number);
-                ffi::lua_rawseti(state, 1, entry + 1);
-                entry += 2;
-                match result {
-                    Handed::Bytes(push) => {
-                        let mut pushed = false;
-                        push(&mut |bytes: &[u8]| {
-                            ffi::lua_pushlstring(state, bytes.as_ptr().cast(), bytes.len());
-                            pushed = true;
-                        });
-                        if !pushed {
-                            pack(at, 0, 1); // nil, as `{n = 1}`: a hole would end the table early
-                        }
-                    }
-                    Handed::Values(1) if matches!(ffi::lua_type(state, at), ffi::LUA_TSTRING | ffi::LUA_TNUMBER) => {
-                        ffi::lua_pushvalue(state, at);
-                        at += 1;
-                    }
-                    Handed::Values(count) => {
-                        pack(at, count, count);
-                        at += count as c_int;
-                    }
-                }
-                ffi::lua_rawseti(state, 1, entry);
+        if ffi::lua_type(state, 2) != ffi::LUA_TTABLE {
+            ffi::lua_createtable(state, c_int::try_from(handed.len() * 2).unwrap_or(c_int::MAX), 0);
+            ffi::lua_replace(state, 2);
+        }
+        let mut entry = ffi::lua_objlen(state, 2) as ffi::lua_Integer;
+        let mut at = 3;
+        // the key "n", made once rather than looked up by lua_setfield for every result
+        ffi::lua_pushlstring(state, c"n".as_ptr(), 1);
+        let n = ffi::lua_gettop(state);
+        // a result packed `{n = n_value, ...}` from the `count` values at `at` on
+        let pack = |at: c_int, count: usize, n_value: usize| {
+            ffi::lua_createtable(state, c_int::try_from(count).unwrap_or(c_int::MAX), 1);
+            for j in 0..count {
+                ffi::lua_pushvalue(state, at + j as c_int);
+                ffi::lua_rawseti(state, -2, j as ffi::lua_Integer + 1);
             }
-            ffi::lua_settop(state, 0);
-        })?;
+            ffi::lua_pushvalue(state, n);
+            ffi::lua_pushinteger(state, n_value as ffi::lua_Integer);
+            ffi::lua_rawset(state, -3);
+        };
+        for (id, result) in handed.drain(..) {
+            ffi::lua_pushnumber(state, id as ffi::lua_Number);
+            ffi::lua_rawseti(state, 2, entry + 1);
+            entry += 2;
+            match result {
+                Handed::Bytes(push) => {
+                    let mut pushed = false;
+                    push(&mut |bytes: &[u8]| {
+                        ffi::lua_pushlstring(state, bytes.as_ptr().cast(), bytes.len());
+                        pushed = true;
+                    });
+                    if !pushed {
+                        pack(at, 0, 1); // nil, as `{n = 1}`: a hole would end the table early
+                    }
+                }
+                Handed::Values(1) if matches!(ffi::lua_type(state, at), ffi::LUA_TSTRING | ffi::LUA_TNUMBER) => {
+                    ffi::lua_pushvalue(state, at);
+                    at += 1;
+                }
+                Handed::Values(count) => {
+                    pack(at, count, count);
+                    at += count as c_int;
+                }
+            }
+            ffi::lua_rawseti(state, 2, entry);
+        }
+        ffi::lua_pushvalue(state, 2);
     }
-    Ok(filled + 2 * count)
+    1
 }
