@@ -1,7 +1,7 @@
 -- Several tasks reading one stream at once: they get bytes in the order they called read; a
 -- queued read that times out or whose task is cancelled leaves its turn to the next; a first
 -- read that gives up lets a later read that needs fewer bytes have them at once; close wakes
--- every queued reader.
+-- every queued reader; one that meets end of stream returns one nil.
 local net = require("tinn.net")
 local server = assert(net.tcp.listen("127.0.0.1", 0))
 local conn = assert(net.tcp.connect("127.0.0.1", server.port, { timeout = 2000 }))
@@ -53,4 +53,14 @@ conn:close()
 for i = 1, 3 do print("closed while queued", waiting[i]:join()) end
 print("read after close", conn:read("l"))
 peer:close()
+
+-- a parked read that meets end of stream returns one nil, as one answered at once does
+local other = assert(net.tcp.connect("127.0.0.1", server.port, { timeout = 2000 }))
+local otherPeer = assert(server:accept(2000))
+local atEnd = spawn(function() return select("#", other:read(10)), other:read(10) end)
+yield()
+otherPeer:close()
+print("end of stream while parked", atEnd:join())
+print("end of stream at once", select("#", other:read(10)), other:read(10))
+other:close()
 server:close()
