@@ -42,6 +42,11 @@ local requests = ffi.cast("void *", native.requests)
 local respondPlain = ffi.cast("int (*)(void *, double, int, const char *, size_t, int, int)", native.respondPlain)
 local setHeader = ffi.cast("void (*)(void *, double, int, const char *, size_t, const char *, size_t)", native.setHeader)
 local release = ffi.cast("void (*)(void *, double)", native.release)
+-- what pullRequest fills in (server.rs's PulledRequest); query is NULL when there is none
+local PulledRequest = ffi.typeof([[struct { double id; const char *method; size_t methodLength;
+  const char *path; size_t pathLength; const char *query; size_t queryLength; }]])
+local pullRequest = ffi.cast("int (*)(void *, void *, void *)", native.pullRequest)
+local ffiString = ffi.string
 
 local function option(opts, key, kind, default, fname)
   local value = opts[key]
@@ -415,13 +420,20 @@ function handlerTask(serving)
 end
 
 local function serverLoop(serving)
-  local handle, queue = serving.handle, serving.queue
+  -- serving.handle keeps the queue `parsed` points to alive
+  local handle, queue, parsed = serving.handle, serving.queue, ffi.cast("void *", serving.handle:queue())
+  local pulled = PulledRequest()
   while true do
-    local batch, n = await(nil, handle:nextRequests())
-    if not batch then break end -- closed
+    if not await(nil, handle:nextRequests()) then break end -- closed
     local tail = serving.tail
-    for i = 1, n * REQUEST_FIELDS do queue[tail + i] = batch[i] end
-    serving.tail = tail + n * REQUEST_FIELDS
+    while pullRequest(requests, parsed, pulled) ~= 0 do
+      queue[tail + 1] = pulled.id
+      queue[tail + 2] = ffiString(pulled.method, pulled.methodLength)
+      queue[tail + 3] = ffiString(pulled.path, pulled.pathLength)
+      if pulled.query ~= nil then queue[tail + 4] = ffiString(pulled.query, pulled.queryLength) end
+      tail = tail + REQUEST_FIELDS
+    end
+    serving.tail = tail
     if serving.pending == 0 then wakeHandler(serving) end
   end
   serving.closed = true

@@ -36,7 +36,9 @@ pub fn module(lua: &Lua) -> LuaResult<Table> {
     let native = lua.create_table()?;
     let requests = std::rc::Rc::new(request::Requests::default());
     request::add_functions(lua, &native, &requests)?;
-    native.set("serve", lua.create_function(move |lua, args| http_serve(lua, &requests, args))?)?;
+    // for the FFI, as request.rs's: the server's serverLoop takes its requests through it
+    native.set("pullRequest", mlua::LightUserData(server::pull_request_address().cast_mut()))?;
+    native.set("serve", lua.create_function(http_serve)?)?;
     native.set("request", lua.create_function(client::http_client_request)?)?;
     native.set("websocket", lua.create_function(client::http_websocket_connect)?)?;
     native.set("staticRoot", lua.create_function(static_files::http_static_root)?)?;
@@ -50,7 +52,6 @@ pub fn module(lua: &Lua) -> LuaResult<Table> {
 #[allow(clippy::type_complexity)]
 fn http_serve(
     lua: &Lua,
-    requests: &std::rc::Rc<request::Requests>,
     (host, port, max_header_bytes, header_timeout_ms, backlog, reuse_port, max_headers, idle_timeout_ms, body_timeout_ms, tls, http2): (
         String,
         u16,
@@ -84,7 +85,7 @@ fn http_serve(
         http2,
         tls,
     };
-    match server::serve(addr, options, std::rc::Rc::clone(requests)) {
+    match server::serve(addr, options) {
         Ok(server) => lua.create_userdata(server)?.into_lua_multi(lua),
         Err(err) => err.into_failure(lua),
     }

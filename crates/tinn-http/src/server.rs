@@ -12,6 +12,7 @@
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
 use std::convert::Infallible;
+use std::ffi::{c_int, c_void};
 use std::future::{poll_fn, Future};
 use std::io;
 use std::net::SocketAddr;
@@ -149,11 +150,10 @@ impl Reply {
 
 pub(crate) struct Server {
     local: SocketAddr,
-    /// Where the requests taken by Lua live until their handlers end.
-    requests: Rc<Requests>,
     /// The certificates (reloadable) and the rustls config built on them, for HTTPS.
     tls: Option<(Arc<Certificates>, Arc<rustls::ServerConfig>)>,
-    queue: RefCell<VecDeque<Handled>>,
+    /// Requests parsed and not yet pulled by Lua (`pullRequest`); shared with the handle.
+    queue: Rc<Queue>,
     /// The `nextRequests` operation waiting for the queue to fill.
     arrived: Cell<Option<Waker>>,
     /// Closed first when draining (and by `close`): the accept loop stops, the listening socket
@@ -168,8 +168,11 @@ pub(crate) struct Server {
     pub(crate) closing: Closing,
 }
 
-/// The userdata behind a script's server object; empty once closed.
-pub struct ServerHandle(RefCell<Option<Rc<Server>>>);
+type Queue = RefCell<VecDeque<Handled>>;
+
+/// The userdata behind a script's server object; empty once closed. It keeps the queue that
+/// `pullRequest` reads (by its address) alive while Lua holds the handle.
+pub struct ServerHandle(RefCell<Option<Rc<Server>>>, Rc<Queue>);
 
 /// A plain-text response for requests no handler answers.
 pub(crate) fn plain(status: StatusCode, text: &'static str) -> Response<ResponseBody> {
@@ -179,7 +182,7 @@ pub(crate) fn plain(status: StatusCode, text: &'static str) -> Response<Response
 }
 
 /// Binds `addr` and starts accepting; requests queue until Lua asks for them.
-pub(crate) fn serve(addr: SocketAddr, options: ServerOptions, requests: Rc<Requests>) -> Result<ServerHandle, HttpError> {
+pub(crate) fn serve(addr: SocketAddr, options: ServerOptions) -> Result<ServerHandle, HttpError> {
     let listener = tinn_net::bind_listener(addr, options.backlog, options.reuse_port)?;
     let local = listener.local_addr().map_err(|source| HttpError::ListenAddress { addr, source })?;
     let tls = match &options.tls {
@@ -188,9 +191,8 @@ pub(crate) fn serve(addr: SocketAddr, options: ServerOptions, requests: Rc<Reque
     };
     let server = Rc::new(Server {
         local,
-        requests,
         tls,
-        queue: RefCell::default(),
+        queue: Rc::default(),
         arrived: Cell::new(None),
         accepting: Closing::default(),
         draining: Closing::default(),
@@ -228,7 +230,8 @@ pub(crate) fn serve(addr: SocketAddr, options: ServerOptions, requests: Rc<Reque
             }
         }
     });
-    Ok(ServerHandle(RefCell::new(Some(server))))
+    let queue = Rc::clone(&server.queue);
+    Ok(ServerHandle(RefCell::new(Some(server)), queue))
 }
 
 /// EMFILE, ENFILE and the like: accepting fails until descriptors are freed.
@@ -601,60 +604,6 @@ impl Server {
         });
     }
 
-    /// Every queued request as `batch, n`: `batch` holds [`REQUEST_FIELDS`] values per request
-    /// (id, method, path, raw query or nil).
-    fn take_all(&self, lua: &Lua) -> LuaResult<MultiValue> {
-        let lines: Vec<_> = self.queue.borrow_mut().drain(..).map(|request| self.requests.insert(request)).collect();
-        let count = lines.len();
-        // One protected call fills the whole batch; mlua's Table::raw_set would make one per value.
-        // SAFETY: the closure runs in protected mode and leaves exactly the batch table and its
-        // count on the stack, as `exec_raw` expects.
-        unsafe {
-            lua.exec_raw::<MultiValue>((), |state| {
-                use mlua::ffi;
-                let fields = count * REQUEST_FIELDS;
-                ffi::lua_createtable(state, i32::try_from(fields).unwrap_or(i32::MAX), 0);
-                let set = |state: *mut ffi::lua_State, index: usize| {
-                    ffi::lua_rawseti(state, 1, ffi::lua_Integer::try_from(index).unwrap_or(0));
-                };
-                let push_str = |state: *mut ffi::lua_State, text: &str| {
-                    ffi::lua_pushlstring(state, text.as_ptr().cast(), text.len());
-                };
-                // At 2 and 3 the method and path strings last made: the requests of a batch
-                // mostly repeat them, and a copy of a Lua string costs no hashing and interning.
-                ffi::lua_settop(state, 3);
-                let (mut method, mut path) = (None, None);
-                unsafe fn push_repeated<'a>(state: *mut ffi::lua_State, slot: std::ffi::c_int, text: &'a str, last: &mut Option<&'a str>) {
-                    unsafe {
-                        if *last != Some(text) {
-                            ffi::lua_pushlstring(state, text.as_ptr().cast(), text.len());
-                            ffi::lua_replace(state, slot);
-                            *last = Some(text);
-                        }
-                        ffi::lua_pushvalue(state, slot);
-                    }
-                }
-                for (index, (id, request)) in lines.iter().enumerate() {
-                    let base = index * REQUEST_FIELDS;
-                    let head = request.head();
-                    // ids stay below 2^52: exact as a Lua number
-                    ffi::lua_pushnumber(state, *id as ffi::lua_Number);
-                    set(state, base + 1);
-                    push_repeated(state, 2, head.method.as_str(), &mut method);
-                    set(state, base + 2);
-                    push_repeated(state, 3, head.uri.path(), &mut path);
-                    set(state, base + 3);
-                    if let Some(query) = head.uri.query() {
-                        push_str(state, query);
-                        set(state, base + 4);
-                    }
-                }
-                ffi::lua_settop(state, 1);
-                ffi::lua_pushinteger(state, ffi::lua_Integer::try_from(count).unwrap_or(0));
-            })
-        }
-    }
-
     /// Ready when requests are queued or the server closed.
     fn poll_arrived(&self, cx: &mut Context<'_>) -> Poll<()> {
         if !self.queue.borrow().is_empty() {
@@ -665,26 +614,76 @@ impl Server {
     }
 }
 
-/// Values per request in a `nextRequests` batch.
-const REQUEST_FIELDS: usize = 4;
-
+/// `nextRequests()` → true once requests are queued (Lua takes them with `pullRequest`), or
+/// nil, "closed".
 fn http_server_next_requests(lua: &Lua, handle: &ServerHandle, (): ()) -> LuaResult<MultiValue> {
     let Some(server) = handle.0.borrow().clone() else { return (Value::Nil, "closed").into_lua_multi(lua) };
     if !server.queue.borrow().is_empty() {
-        return server.take_all(lua);
+        return true.into_lua_multi(lua);
     }
     tinn_reactor::start(lua, async move {
         let outcome = server.closing.race(poll_fn(|cx| server.poll_arrived(cx))).await;
         tinn_reactor::completion(move |lua| match outcome {
-            Raced::Done(()) => server.take_all(lua),
+            Raced::Done(()) => true.into_lua_multi(lua),
             Raced::Closed => (Value::Nil, "closed").into_lua_multi(lua),
         })
     })
 }
 
+/// A request `pullRequest` hands to Lua: its id, and its method, path and raw query (null when
+/// none) as bytes that last until the request is released.
+#[repr(C)]
+pub(crate) struct PulledRequest {
+    id: f64,
+    method: *const u8,
+    method_length: usize,
+    path: *const u8,
+    path_length: usize,
+    query: *const u8,
+    query_length: usize,
+}
+
+/// `pullRequest(requests, queue, out)` → 1 with the next queued request taken into `requests`
+/// and described in `out`, or 0 when none is queued. Called through LuaJIT's FFI: a Lua table
+/// of the batch, built through the C API, cost more per request than the call.
+///
+/// # Safety
+/// `requests` is the module's [`Requests`], `queue` a live server handle's queue (`queue()`).
+unsafe extern "C" fn pull_request(requests: *const Requests, queue: *const Queue, out: *mut PulledRequest) -> c_int {
+    let (requests, queue) = unsafe { (&*requests, &*queue) };
+    let Some(request) = queue.borrow_mut().pop_front() else { return 0 };
+    let (id, request) = requests.insert(request);
+    let head = request.head();
+    let (method, path) = (head.method.as_str(), head.uri.path());
+    let query = head.uri.query();
+    // SAFETY: the caller passes a writable PulledRequest. The strings live in the request's
+    // head, which `requests` holds until Lua releases the id.
+    unsafe {
+        *out = PulledRequest {
+            // ids stay below 2^52: exact as a Lua number
+            id: id as f64,
+            method: method.as_ptr(),
+            method_length: method.len(),
+            path: path.as_ptr(),
+            path_length: path.len(),
+            query: query.map_or(std::ptr::null(), str::as_ptr),
+            query_length: query.map_or(0, str::len),
+        };
+    }
+    1
+}
+
+/// The address of [`pull_request`], for the native module.
+pub(crate) fn pull_request_address() -> *const c_void {
+    let pull: unsafe extern "C" fn(*const Requests, *const Queue, *mut PulledRequest) -> c_int = pull_request;
+    pull as *const c_void
+}
+
 impl UserData for ServerHandle {
     fn add_methods<M: UserDataMethods<Self>>(methods: &mut M) {
         methods.add_method("nextRequests", http_server_next_requests);
+        // the address `pullRequest` takes
+        methods.add_method("queue", |_, this, ()| Ok(mlua::LightUserData(Rc::as_ptr(&this.1).cast_mut().cast())));
         methods.add_method("close", |_, this, ()| {
             if let Some(server) = this.0.borrow_mut().take() {
                 server.close();
