@@ -1,7 +1,7 @@
 //! The HTTP server: hyper serves each connection on the event loop and queues requests; the Lua
-//! side takes them in batches (`nextRequests`) and hands each to a handler task. A connection
-//! that speaks HTTP/2 (chosen by ALPN, or opening with its preface) is served by `http2.rs`
-//! through the same queue.
+//! side waits for some (`nextRequests`), takes each through the FFI (`pullRequest`) and hands
+//! it to a handler task. A connection that speaks HTTP/2 (chosen by ALPN, or opening with its
+//! preface) is served by `http2.rs` through the same queue.
 //!
 //! Each connection holds one socket and nothing else; a watchdog beside hyper closes it when the
 //! client is idle between requests too long (`idleTimeoutMs`) or sends its headers too slowly
