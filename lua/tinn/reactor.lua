@@ -4,7 +4,7 @@
 -- A native function that cannot finish at once returns PENDING and an operation id; its Lua
 -- wrapper parks the calling task on the id (`await`, `awaitOp`), and the scheduler's tick hands
 -- every completion Rust reported back through `complete`. Rust holds ids only: which task waits
--- on which id is the `ops` table here.
+-- on which id is kept here (`parkOn`, `unpark`).
 --
 -- Not loaded by `require`: the scheduler runs this chunk once, passing the native bridge and
 -- the few scheduler operations a wait needs, and publishes the result as `tinn.reactor`:
@@ -20,7 +20,34 @@ local checkTask, park, wake, IO = seam.checkTask, seam.park, seam.wake, seam.IO
 local checkTimeout = require("tinn.check").timeout
 local type, unpack = type, unpack
 
-local ops = {} -- operation id -> the slot of the task parked on it
+-- Which task waits on which operation id. Ids only grow, and a table keyed by them keeps adding
+-- hash keys (LuaJIT reuses a cleared node only at its key's main position), so it rehashes every
+-- few operations. Most waits are short: an id's slot goes in a ring at `id % RING_SIZE`, and
+-- only an id whose ring place an older wait still holds goes in `overflowOps`.
+local RING_SIZE = 4096
+local ringIds, ringSlots, overflowOps = {}, {}, {}
+for at = 1, RING_SIZE do ringIds[at], ringSlots[at] = 0, 0 end -- ids start at 1: 0 is free
+
+local function parkOn(id, slot)
+  local at = id % RING_SIZE + 1
+  if ringIds[at] == 0 then
+    ringIds[at], ringSlots[at] = id, slot
+  else
+    overflowOps[id] = slot
+  end
+end
+
+-- Forgets the wait on `id`; returns the slot of the task that waited, or nil.
+local function unpark(id)
+  local at = id % RING_SIZE + 1
+  if ringIds[at] == id then
+    ringIds[at] = 0
+    return ringSlots[at]
+  end
+  local slot = overflowOps[id]
+  if slot then overflowOps[id] = nil end
+  return slot
+end
 
 -- A result is packed `{n = k, ...}`, or a lone string or number as itself (no table per read).
 local function unpackResult(r)
@@ -31,7 +58,7 @@ end
 local function awaitOp(id, timeoutMs)
   local slot = checkTask("awaitOp")
   checkTimeout(timeoutMs, 2, "awaitOp")
-  ops[id] = slot
+  parkOn(id, slot)
   return unpackResult(park(slot, IO, id, timeoutMs))
 end
 
@@ -46,10 +73,8 @@ end
 -- For the scheduler's tick: `completions` lists id, results, id, results... (as unpackResult takes them)
 local function complete(completions)
   for i = 1, #completions, 2 do
-    local id = completions[i]
-    local slot = ops[id]
+    local slot = unpark(completions[i])
     if slot then
-      ops[id] = nil
       wake(slot, completions[i + 1])
     end
   end
@@ -58,7 +83,7 @@ end
 -- For the scheduler: the task parked on `id` stops waiting (timeout, cancel); Rust drops the
 -- operation's future at once.
 local function release(id)
-  ops[id] = nil
+  unpark(id)
   cancelOp(id)
 end
 
