@@ -92,6 +92,7 @@ script_tests! {
     net_streams_ipv6_ffi_close_and_handler_errors: "net/streams.lua";
     net_stream_fields_overwritten_give_lua_errors_not_crashes: "net/stream_fields.lua";
     net_parked_reads_keep_call_order_through_timeouts_cancels_and_close: "net/parked_reads.lua";
+    net_waits_outliving_thousands_or_parked_by_thousands_get_their_own_results: "net/many_waits.lua";
     net_host_names_resolve_through_tinn_dns: "net/names.lua";
     net_example_echo_client: "../examples/net/echo_client.lua";
     net_example_udp_ping_pong: "../examples/net/udp_ping_pong.lua";
