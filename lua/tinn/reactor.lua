@@ -25,12 +25,14 @@ local type, unpack = type, unpack
 -- few operations. Most waits are short: an id's slot goes in a ring at `id % RING_SIZE`, and
 -- only an id whose ring place an older wait still holds goes in `overflowOps`.
 local RING_SIZE = 4096
-local ringIds, ringSlots, overflowOps = {}, {}, {}
-for at = 1, RING_SIZE do ringIds[at], ringSlots[at] = 0, 0 end -- ids start at 1: 0 is free
+local newTable = require("table.new")
+-- sized up front so every place is in the array part (a prefilling loop would be a JIT trace
+-- of its own, numbered before the script's)
+local ringIds, ringSlots, overflowOps = newTable(RING_SIZE, 0), newTable(RING_SIZE, 0), {}
 
 local function parkOn(id, slot)
   local at = id % RING_SIZE + 1
-  if ringIds[at] == 0 then
+  if not ringIds[at] then
     ringIds[at], ringSlots[at] = id, slot
   else
     overflowOps[id] = slot
@@ -41,7 +43,7 @@ end
 local function unpark(id)
   local at = id % RING_SIZE + 1
   if ringIds[at] == id then
-    ringIds[at] = 0
+    ringIds[at] = nil
     return ringSlots[at]
   end
   local slot = overflowOps[id]
